@@ -1,0 +1,346 @@
+//! Why a request was refused, the default responses, and the hook to customise them.
+//!
+//! Every refusal is an [`AuthFailure`] of one [`FailureKind`]. The layer turns it into a
+//! response through a [`FailureHandler`]; the default, [`DefaultFailure`], answers with the
+//! kind's status, the scheme's challenges and an empty body. Whatever the handler returns,
+//! the layer adds the challenges to a `401` that lacks a `WWW-Authenticate` field, because
+//! RFC 9110 §15.5.2 requires one.
+//!
+//! A custom handler is a closure from the failure and the request parts to a response:
+//!
+//! ```
+//! use http::{Response, StatusCode};
+//! use tower_httpauth::{AuthFailure, AuthLayer, Basic, BasicCredentials, FailureKind};
+//!
+//! let scheme = Basic::new(|c: BasicCredentials| async move {
+//!     (c.username() == "john" && c.password() == "hello").then_some(())
+//! });
+//! let layer = AuthLayer::new(scheme).on_failure(|f: &AuthFailure, _parts: &http::request::Parts| {
+//!     let body = format!(r#"{{"error":"{}"}}"#, f.kind().code());
+//!     Response::builder()
+//!         .status(f.status())
+//!         .header("content-type", "application/json")
+//!         .body(body)
+//!         .unwrap()
+//! });
+//! # let _ = layer;
+//! ```
+
+use std::borrow::Cow;
+use std::fmt;
+use std::time::Duration;
+
+use http::header::{HeaderMap, RETRY_AFTER, WWW_AUTHENTICATE};
+use http::request::Parts;
+use http::{HeaderValue, Response, StatusCode};
+
+use crate::BoxError;
+
+/// The kinds of refusal, each with its own status code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FailureKind {
+    /// No credentials of any accepted scheme: `401` with the challenges.
+    MissingCredentials,
+    /// Credentials were presented and rejected (wrong password, unknown user, bad token,
+    /// forged nonce): `401` with the challenges.
+    InvalidCredentials,
+    /// The credentials were right but the Digest nonce has expired or was used up: `401`
+    /// with `stale=true`, so the client retries without asking the user again.
+    StaleNonce,
+    /// The request is malformed (unparseable header, several `Authorization` fields,
+    /// a Digest `uri` that does not match the request): `400`.
+    Malformed,
+    /// The `Authorization` field is longer than the configured bound: `431`.
+    HeaderTooLarge,
+    /// A body that had to be read for authentication is larger than allowed: `413`.
+    PayloadTooLarge,
+    /// Authenticated, but the user lacks what the route requires: `403`.
+    Forbidden,
+    /// Too many failed attempts; try again later: `429` with `Retry-After`.
+    TooManyRequests,
+    /// The verifier, roles hook or a store failed (a database is down): `500`. Logged, never
+    /// answered as `401`, never let through.
+    Internal,
+}
+
+impl FailureKind {
+    /// The status code the default handler answers with.
+    pub fn status(self) -> StatusCode {
+        match self {
+            FailureKind::MissingCredentials | FailureKind::InvalidCredentials | FailureKind::StaleNonce => {
+                StatusCode::UNAUTHORIZED
+            }
+            FailureKind::Malformed => StatusCode::BAD_REQUEST,
+            FailureKind::HeaderTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            FailureKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            FailureKind::Forbidden => StatusCode::FORBIDDEN,
+            FailureKind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            FailureKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A short, stable, machine-readable name (`"missing_credentials"`, …), for logs and
+    /// error bodies.
+    pub fn code(self) -> &'static str {
+        match self {
+            FailureKind::MissingCredentials => "missing_credentials",
+            FailureKind::InvalidCredentials => "invalid_credentials",
+            FailureKind::StaleNonce => "stale_nonce",
+            FailureKind::Malformed => "malformed_request",
+            FailureKind::HeaderTooLarge => "header_too_large",
+            FailureKind::PayloadTooLarge => "payload_too_large",
+            FailureKind::Forbidden => "forbidden",
+            FailureKind::TooManyRequests => "too_many_requests",
+            FailureKind::Internal => "internal_error",
+        }
+    }
+}
+
+impl fmt::Display for FailureKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// Why one request was refused.
+///
+/// Built by schemes and by the layer; read by a [`FailureHandler`]. It never holds the
+/// credentials themselves, so it is safe to log.
+pub struct AuthFailure {
+    kind: FailureKind,
+    description: Option<Cow<'static, str>>,
+    scheme: Option<&'static str>,
+    source: Option<BoxError>,
+    retry_after: Option<Duration>,
+    scope: Option<Cow<'static, str>>,
+    challenges: HeaderMap,
+}
+
+impl AuthFailure {
+    /// A failure of the given kind.
+    pub fn new(kind: FailureKind) -> Self {
+        AuthFailure {
+            kind,
+            description: None,
+            scheme: None,
+            source: None,
+            retry_after: None,
+            scope: None,
+            challenges: HeaderMap::new(),
+        }
+    }
+
+    /// No credentials were presented.
+    pub fn missing() -> Self {
+        Self::new(FailureKind::MissingCredentials)
+    }
+
+    /// Credentials were presented and rejected.
+    pub fn invalid() -> Self {
+        Self::new(FailureKind::InvalidCredentials)
+    }
+
+    /// The request is malformed; `description` says how (it is shown to the client by
+    /// schemes that carry one, such as Bearer's `error_description`).
+    pub fn malformed(description: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(FailureKind::Malformed).with_description(description)
+    }
+
+    /// The user is authenticated but not allowed here.
+    pub fn forbidden() -> Self {
+        Self::new(FailureKind::Forbidden)
+    }
+
+    /// A verifier, hook or store failed.
+    pub fn internal(source: impl Into<BoxError>) -> Self {
+        let mut f = Self::new(FailureKind::Internal);
+        f.source = Some(source.into());
+        f
+    }
+
+    /// Adds a human-readable description that is safe to show to the client.
+    pub fn with_description(mut self, description: impl Into<Cow<'static, str>>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Records which scheme produced the failure (`"Basic"`, `"Digest"`, …).
+    pub fn with_scheme(mut self, scheme: &'static str) -> Self {
+        self.scheme = Some(scheme);
+        self
+    }
+
+    /// Records the error behind the failure (logged, never sent to the client).
+    pub fn with_source(mut self, source: impl Into<BoxError>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
+    /// How long the client should wait (sent as `Retry-After` with `429`).
+    pub fn with_retry_after(mut self, after: Duration) -> Self {
+        self.retry_after = Some(after);
+        self
+    }
+
+    /// The scope (space-separated roles) that would have been enough, for `403` answers.
+    pub fn with_scope(mut self, scope: impl Into<Cow<'static, str>>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// The kind of failure.
+    pub fn kind(&self) -> FailureKind {
+        self.kind
+    }
+
+    /// The status the default handler answers with.
+    pub fn status(&self) -> StatusCode {
+        self.kind.status()
+    }
+
+    /// A description that is safe to show the client, if any.
+    pub fn description(&self) -> Option<&str> {
+        self.description.as_deref()
+    }
+
+    /// The scheme that produced the failure, if known.
+    pub fn scheme(&self) -> Option<&'static str> {
+        self.scheme
+    }
+
+    /// The underlying error, for [`FailureKind::Internal`] and the like.
+    pub fn source(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
+        self.source.as_deref()
+    }
+
+    /// How long to wait before retrying, for [`FailureKind::TooManyRequests`].
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
+
+    /// The required scope, for [`FailureKind::Forbidden`].
+    pub fn scope(&self) -> Option<&str> {
+        self.scope.as_deref()
+    }
+
+    /// The challenges the layer computed for this failure: one `WWW-Authenticate` value
+    /// per scheme (and per Digest algorithm), in preference order.
+    pub fn challenges(&self) -> &HeaderMap {
+        &self.challenges
+    }
+
+    pub(crate) fn challenges_mut(&mut self) -> &mut HeaderMap {
+        &mut self.challenges
+    }
+}
+
+impl fmt::Debug for AuthFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthFailure")
+            .field("kind", &self.kind)
+            .field("description", &self.description)
+            .field("scheme", &self.scheme)
+            .field("source", &self.source)
+            .field("retry_after", &self.retry_after)
+            .field("scope", &self.scope)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Display for AuthFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.kind.code())?;
+        if let Some(d) = &self.description {
+            write!(f, ": {d}")?;
+        }
+        if let Some(s) = &self.source {
+            write!(f, " ({s})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for AuthFailure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// Builds the response for a refused request.
+///
+/// Implemented for closures `Fn(&AuthFailure, &Parts) -> Response<B>`. The layer adds the
+/// failure's challenges to any `401` the handler returns without a `WWW-Authenticate`
+/// field; for other statuses the handler decides (the challenges are in
+/// [`AuthFailure::challenges`]).
+pub trait FailureHandler<B>: Send + Sync + 'static {
+    /// The response for `failure` on the request whose head is `parts`.
+    fn respond(&self, failure: &AuthFailure, parts: &Parts) -> Response<B>;
+}
+
+impl<F, B> FailureHandler<B> for F
+where
+    F: Fn(&AuthFailure, &Parts) -> Response<B> + Send + Sync + 'static,
+{
+    fn respond(&self, failure: &AuthFailure, parts: &Parts) -> Response<B> {
+        self(failure, parts)
+    }
+}
+
+/// The default failure response: the kind's status, an empty body, the challenges on
+/// `401`, `403` and `400`, and `Retry-After` on `429`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DefaultFailure;
+
+impl<B: Default> FailureHandler<B> for DefaultFailure {
+    fn respond(&self, failure: &AuthFailure, _parts: &Parts) -> Response<B> {
+        let mut res = Response::new(B::default());
+        *res.status_mut() = failure.status();
+        default_headers(failure, res.headers_mut());
+        res
+    }
+}
+
+/// Writes the headers [`DefaultFailure`] sends for `failure` into `headers`: the challenges
+/// (on `401`, `403` and `400`) and `Retry-After` (on `429`). Useful in custom handlers that
+/// only want to change the body.
+pub fn default_headers(failure: &AuthFailure, headers: &mut HeaderMap) {
+    if matches!(failure.status().as_u16(), 400 | 401 | 403) {
+        for v in failure.challenges.get_all(WWW_AUTHENTICATE) {
+            headers.append(WWW_AUTHENTICATE, v.clone());
+        }
+    }
+    if let Some(after) = failure.retry_after {
+        let secs = after.as_secs() + u64::from(after.subsec_nanos() > 0);
+        headers.insert(RETRY_AFTER, HeaderValue::from(secs.max(1)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_are_distinct_per_kind() {
+        assert_eq!(FailureKind::MissingCredentials.status(), 401);
+        assert_eq!(FailureKind::Forbidden.status(), 403);
+        assert_eq!(FailureKind::Malformed.status(), 400);
+        assert_eq!(FailureKind::Internal.status(), 500);
+        assert_eq!(FailureKind::TooManyRequests.status(), 429);
+    }
+
+    #[test]
+    fn default_handler_sets_retry_after() {
+        let f = AuthFailure::new(FailureKind::TooManyRequests).with_retry_after(Duration::from_millis(1500));
+        let parts = http::Request::new(()).into_parts().0;
+        let res: Response<String> = DefaultFailure.respond(&f, &parts);
+        assert_eq!(res.status(), 429);
+        assert_eq!(res.headers()[RETRY_AFTER], "2");
+    }
+
+    #[test]
+    fn display_never_needs_secrets() {
+        let f = AuthFailure::internal("db down").with_description("store failed");
+        assert_eq!(f.to_string(), "internal_error: store failed (db down)");
+    }
+}

@@ -1,0 +1,561 @@
+//! The one parser and writer for the HTTP authentication grammar (RFC 9110 §11).
+//!
+//! Every scheme in this crate reads its credentials and writes its challenges through this
+//! module, so quoting, escaping and list handling are implemented exactly once:
+//!
+//! - [`split_scheme`] separates `auth-scheme 1*SP rest`, with the scheme name matched
+//!   case-insensitively by the caller;
+//! - [`is_token68`] checks the `token68` form used by Basic and Bearer;
+//! - [`AuthParams::parse`] reads a comma-separated `auth-param` list (Digest), with bad
+//!   whitespace, empty list elements, `token` and `quoted-string` values, quoted-pairs and
+//!   case-insensitive names, and rejects duplicated names;
+//! - [`Challenge`] writes one `WWW-Authenticate` challenge, quoting and escaping values.
+//!
+//! ```
+//! use tower_httpauth::header::{AuthParams, Challenge};
+//!
+//! let params = AuthParams::parse(br#"username = "we\"ird", , nc=00000001,"#).unwrap();
+//! assert_eq!(params.get("USERNAME"), Some("we\"ird"));
+//! assert_eq!(params.get("nc"), Some("00000001"));
+//!
+//! let value = Challenge::new("Digest")
+//!     .quoted("realm", "api \"v2\"")
+//!     .token("algorithm", "SHA-256")
+//!     .to_header_value()
+//!     .unwrap();
+//! assert_eq!(value, r#"Digest realm="api \"v2\"", algorithm=SHA-256"#);
+//! ```
+
+use std::borrow::Cow;
+use std::fmt;
+
+use http::HeaderValue;
+
+/// The most parameters [`AuthParams::parse`] accepts in one list.
+///
+/// Digest credentials carry at most a dozen; anything far beyond is hostile.
+pub const MAX_PARAMS: usize = 32;
+
+const TCHAR: u8 = 1;
+const TOKEN68: u8 = 2;
+const QDTEXT: u8 = 4;
+
+/// Character classes, one byte of flags per octet.
+static CLASSES: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0usize;
+    while i < 256 {
+        let c = i as u8;
+        let mut f = 0u8;
+        // tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
+        if c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~'
+            )
+        {
+            f |= TCHAR;
+        }
+        // token68 = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+        if c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~' | b'+' | b'/') {
+            f |= TOKEN68;
+        }
+        // qdtext = HTAB / SP / %x21 / %x23-5B / %x5D-7E / obs-text
+        if c == b'\t' || c == b' ' || c == 0x21 || (c >= 0x23 && c <= 0x5B) || (c >= 0x5D && c <= 0x7E) || c >= 0x80 {
+            f |= QDTEXT;
+        }
+        t[i] = f;
+        i += 1;
+    }
+    t
+};
+
+#[inline]
+fn is_tchar(b: u8) -> bool {
+    CLASSES[b as usize] & TCHAR != 0
+}
+
+#[inline]
+fn is_qdtext(b: u8) -> bool {
+    CLASSES[b as usize] & QDTEXT != 0
+}
+
+/// Whether `b` may follow a backslash in a quoted-pair: HTAB / SP / VCHAR / obs-text.
+#[inline]
+fn is_quoted_pair_char(b: u8) -> bool {
+    b == b'\t' || b == b' ' || (0x21..=0x7E).contains(&b) || b >= 0x80
+}
+
+/// Whether `s` is a non-empty `token` (RFC 9110 §5.6.2).
+pub fn is_token(s: &[u8]) -> bool {
+    !s.is_empty() && s.iter().all(|&b| is_tchar(b))
+}
+
+/// Whether `s` is a `token68` (RFC 9110 §11.2): `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" /
+/// "+" / "/" ) *"="`.
+///
+/// ```
+/// use tower_httpauth::header::is_token68;
+/// assert!(is_token68(b"QWxhZGRpbjpvcGVuIHNlc2FtZQ=="));
+/// assert!(is_token68(b"mF_9.B5f-4.1JqM"));
+/// assert!(!is_token68(b"=abc"));
+/// assert!(!is_token68(b"a b"));
+/// ```
+pub fn is_token68(s: &[u8]) -> bool {
+    let body = s.iter().position(|&b| b == b'=').unwrap_or(s.len());
+    body > 0 && s[..body].iter().all(|&b| CLASSES[b as usize] & TOKEN68 != 0) && s[body..].iter().all(|&b| b == b'=')
+}
+
+/// Splits an `Authorization` value into its scheme name and the rest.
+///
+/// The scheme must be a `token` followed by one or more spaces (or nothing at all). Returns
+/// `None` when the value does not start with a token. The rest has its leading and trailing
+/// spaces and tabs removed.
+///
+/// ```
+/// use tower_httpauth::header::split_scheme;
+/// assert_eq!(split_scheme(b"Basic   abc="), Some(("Basic", &b"abc="[..])));
+/// assert_eq!(split_scheme(b"Negotiate"), Some(("Negotiate", &b""[..])));
+/// assert_eq!(split_scheme(b" Basic abc"), None);
+/// ```
+pub fn split_scheme(value: &[u8]) -> Option<(&str, &[u8])> {
+    let end = value.iter().position(|&b| !is_tchar(b)).unwrap_or(value.len());
+    if end == 0 {
+        return None;
+    }
+    let rest = &value[end..];
+    if !rest.is_empty() && rest[0] != b' ' {
+        return None;
+    }
+    // The scheme is all tchar, hence ASCII, hence UTF-8.
+    let scheme = std::str::from_utf8(&value[..end]).ok()?;
+    Some((scheme, trim_ows(rest)))
+}
+
+fn trim_ows(mut s: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = s {
+        s = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = s {
+        s = rest;
+    }
+    s
+}
+
+/// Why an auth-param list could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ParamError {
+    /// The list does not follow the grammar; the byte offset where reading stopped.
+    Syntax(usize),
+    /// A parameter name occurs more than once (names compare case-insensitively).
+    Duplicate(String),
+    /// More than [`MAX_PARAMS`] parameters.
+    TooMany,
+    /// A value is not valid UTF-8.
+    NotUtf8,
+}
+
+impl fmt::Display for ParamError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ParamError::Syntax(at) => write!(f, "malformed auth-param list at byte {at}"),
+            ParamError::Duplicate(name) => write!(f, "auth-param `{name}` occurs more than once"),
+            ParamError::TooMany => write!(f, "more than {MAX_PARAMS} auth-params"),
+            ParamError::NotUtf8 => f.write_str("auth-param value is not UTF-8"),
+        }
+    }
+}
+
+impl std::error::Error for ParamError {}
+
+/// One parsed parameter value, remembering whether it was quoted.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ParamValue<'a> {
+    value: Cow<'a, str>,
+    quoted: bool,
+}
+
+impl ParamValue<'_> {
+    /// The value with quotes and quoted-pair backslashes removed (`unq()` in RFC 7616).
+    pub fn as_str(&self) -> &str {
+        &self.value
+    }
+
+    /// Whether the value was sent as a quoted-string.
+    pub fn was_quoted(&self) -> bool {
+        self.quoted
+    }
+}
+
+impl fmt::Debug for ParamValue<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Values may be secrets (a Digest response); print only their shape.
+        write!(
+            f,
+            "<{} bytes{}>",
+            self.value.len(),
+            if self.quoted { ", quoted" } else { "" }
+        )
+    }
+}
+
+/// A parsed, comma-separated `auth-param` list (RFC 9110 §11.2).
+///
+/// Names are looked up case-insensitively; values are unquoted. Parsing borrows from the
+/// input and allocates only for values containing quoted-pairs.
+#[derive(Clone, Default)]
+pub struct AuthParams<'a> {
+    params: Vec<(&'a str, ParamValue<'a>)>,
+}
+
+impl fmt::Debug for AuthParams<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.params.iter().map(|(k, v)| (k, v))).finish()
+    }
+}
+
+impl<'a> AuthParams<'a> {
+    /// Parses `input` as `#auth-param`.
+    ///
+    /// Accepts bad whitespace around `=`, empty list elements and trailing commas, `token`
+    /// and `quoted-string` values and obs-text (raw UTF-8) inside quoted strings. Rejects
+    /// duplicated names, unbalanced quotes, stray characters, non-UTF-8 values and more
+    /// than [`MAX_PARAMS`] parameters.
+    pub fn parse(input: &'a [u8]) -> Result<Self, ParamError> {
+        let mut params: Vec<(&'a str, ParamValue<'a>)> = Vec::new();
+        let mut i = 0usize;
+        let n = input.len();
+        loop {
+            // Skip OWS and empty list elements.
+            while i < n && matches!(input[i], b' ' | b'\t' | b',') {
+                i += 1;
+            }
+            if i >= n {
+                break;
+            }
+            let start = i;
+            while i < n && is_tchar(input[i]) {
+                i += 1;
+            }
+            if i == start {
+                return Err(ParamError::Syntax(i));
+            }
+            // tchar is ASCII, so this cannot fail.
+            let name = std::str::from_utf8(&input[start..i]).map_err(|_| ParamError::Syntax(start))?;
+            while i < n && matches!(input[i], b' ' | b'\t') {
+                i += 1;
+            }
+            if i >= n || input[i] != b'=' {
+                return Err(ParamError::Syntax(i));
+            }
+            i += 1;
+            while i < n && matches!(input[i], b' ' | b'\t') {
+                i += 1;
+            }
+            let value = if i < n && input[i] == b'"' {
+                let (value, next) = parse_quoted(input, i)?;
+                i = next;
+                ParamValue { value, quoted: true }
+            } else {
+                let vstart = i;
+                while i < n && is_tchar(input[i]) {
+                    i += 1;
+                }
+                if i == vstart {
+                    return Err(ParamError::Syntax(i));
+                }
+                let s = std::str::from_utf8(&input[vstart..i]).map_err(|_| ParamError::NotUtf8)?;
+                ParamValue {
+                    value: Cow::Borrowed(s),
+                    quoted: false,
+                }
+            };
+            while i < n && matches!(input[i], b' ' | b'\t') {
+                i += 1;
+            }
+            if i < n && input[i] != b',' {
+                return Err(ParamError::Syntax(i));
+            }
+            if params.iter().any(|(k, _)| k.eq_ignore_ascii_case(name)) {
+                return Err(ParamError::Duplicate(name.to_ascii_lowercase()));
+            }
+            if params.len() == MAX_PARAMS {
+                return Err(ParamError::TooMany);
+            }
+            params.push((name, value));
+        }
+        Ok(AuthParams { params })
+    }
+
+    /// The unquoted value of parameter `name` (case-insensitive), if present.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.get_value(name).map(ParamValue::as_str)
+    }
+
+    /// The value of parameter `name` (case-insensitive) with its quoting information.
+    pub fn get_value(&self, name: &str) -> Option<&ParamValue<'a>> {
+        self.params
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    }
+
+    /// The parameters in the order they were sent.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &ParamValue<'a>)> {
+        self.params.iter().map(|(k, v)| (*k, v))
+    }
+
+    /// How many parameters were sent.
+    pub fn len(&self) -> usize {
+        self.params.len()
+    }
+
+    /// Whether the list was empty.
+    pub fn is_empty(&self) -> bool {
+        self.params.is_empty()
+    }
+}
+
+/// Reads a quoted-string starting at `input[start] == b'"'`; returns the unescaped value
+/// and the index just past the closing quote.
+fn parse_quoted(input: &[u8], start: usize) -> Result<(Cow<'_, str>, usize), ParamError> {
+    let n = input.len();
+    let mut i = start + 1;
+    let mut owned: Option<Vec<u8>> = None;
+    let mut seg = i;
+    loop {
+        if i >= n {
+            return Err(ParamError::Syntax(i));
+        }
+        match input[i] {
+            b'"' => {
+                let bytes = match owned {
+                    Some(mut v) => {
+                        v.extend_from_slice(&input[seg..i]);
+                        Cow::Owned(String::from_utf8(v).map_err(|_| ParamError::NotUtf8)?)
+                    }
+                    None => Cow::Borrowed(std::str::from_utf8(&input[seg..i]).map_err(|_| ParamError::NotUtf8)?),
+                };
+                return Ok((bytes, i + 1));
+            }
+            b'\\' => {
+                if i + 1 >= n || !is_quoted_pair_char(input[i + 1]) {
+                    return Err(ParamError::Syntax(i));
+                }
+                let v = owned.get_or_insert_with(Vec::new);
+                v.extend_from_slice(&input[seg..i]);
+                v.push(input[i + 1]);
+                i += 2;
+                seg = i;
+            }
+            b if is_qdtext(b) => i += 1,
+            _ => return Err(ParamError::Syntax(i)),
+        }
+    }
+}
+
+/// Why a value cannot be written into a challenge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WriteError {
+    /// A quoted value holds a control character other than HTAB.
+    ControlCharacter,
+    /// A name or token value is not a `token`.
+    NotAToken,
+}
+
+impl fmt::Display for WriteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WriteError::ControlCharacter => f.write_str("value contains a control character"),
+            WriteError::NotAToken => f.write_str("value is not an RFC 9110 token"),
+        }
+    }
+}
+
+impl std::error::Error for WriteError {}
+
+/// Appends `value` to `out` as a quoted-string, escaping `"` and `\`.
+///
+/// ```
+/// let mut s = String::new();
+/// tower_httpauth::header::write_quoted(&mut s, r#"a "b" \c"#).unwrap();
+/// assert_eq!(s, r#""a \"b\" \\c""#);
+/// ```
+pub fn write_quoted(out: &mut String, value: &str) -> Result<(), WriteError> {
+    if value.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7F) {
+        return Err(WriteError::ControlCharacter);
+    }
+    out.reserve(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    Ok(())
+}
+
+/// A builder for one challenge (`WWW-Authenticate` field value).
+///
+/// Parameters are written in the order they are added, `name=value` for tokens and
+/// `name="value"` for quoted strings. Errors are remembered and reported by
+/// [`Challenge::to_header_value`].
+#[derive(Debug, Clone)]
+pub struct Challenge {
+    out: String,
+    params: usize,
+    error: Option<WriteError>,
+}
+
+impl Challenge {
+    /// Starts a challenge for `scheme` (e.g. `"Basic"`).
+    pub fn new(scheme: &str) -> Self {
+        let error = (!is_token(scheme.as_bytes())).then_some(WriteError::NotAToken);
+        Challenge {
+            out: scheme.to_owned(),
+            params: 0,
+            error,
+        }
+    }
+
+    fn sep(&mut self, name: &str) {
+        if !is_token(name.as_bytes()) {
+            self.error.get_or_insert(WriteError::NotAToken);
+        }
+        self.out.push_str(if self.params == 0 { " " } else { ", " });
+        self.params += 1;
+        self.out.push_str(name);
+        self.out.push('=');
+    }
+
+    /// Adds `name="value"`, escaping the value.
+    pub fn quoted(mut self, name: &str, value: &str) -> Self {
+        self.sep(name);
+        if let Err(e) = write_quoted(&mut self.out, value) {
+            self.error.get_or_insert(e);
+        }
+        self
+    }
+
+    /// Adds `name=value`; the value must be a token.
+    pub fn token(mut self, name: &str, value: &str) -> Self {
+        self.sep(name);
+        if !is_token(value.as_bytes()) {
+            self.error.get_or_insert(WriteError::NotAToken);
+        }
+        self.out.push_str(value);
+        self
+    }
+
+    /// The challenge as text.
+    pub fn as_str(&self) -> &str {
+        &self.out
+    }
+
+    /// The challenge as a header value, or the first error met while building it.
+    pub fn to_header_value(&self) -> Result<HeaderValue, WriteError> {
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
+        HeaderValue::from_str(&self.out).map_err(|_| WriteError::ControlCharacter)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token68_table() {
+        for ok in [&b"a"[..], b"abc==", b"A-._~+/9", b"QWxhZGRpbjpvcGVuIHNlc2FtZQ=="] {
+            assert!(is_token68(ok), "{ok:?}");
+        }
+        for bad in [&b""[..], b"=", b"a=b", b"a b", b"a\"", b"a,b", b"\xc3\xa4"] {
+            assert!(!is_token68(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn split_scheme_forms() {
+        assert_eq!(split_scheme(b"basic x"), Some(("basic", &b"x"[..])));
+        assert_eq!(split_scheme(b"Basic\tx"), None);
+        assert_eq!(split_scheme(b"Basic x  "), Some(("Basic", &b"x"[..])));
+        assert_eq!(split_scheme(b""), None);
+        assert_eq!(split_scheme(b"B@sic x"), None);
+    }
+
+    #[test]
+    fn params_grammar() {
+        let p = AuthParams::parse(br#"Realm="a\\b", NONCE = xyz,,  , qop="auth","#).unwrap();
+        assert_eq!(p.len(), 3);
+        assert_eq!(p.get("realm"), Some("a\\b"));
+        assert_eq!(p.get("nonce"), Some("xyz"));
+        assert!(!p.get_value("nonce").unwrap().was_quoted());
+        assert!(p.get_value("qop").unwrap().was_quoted());
+        assert_eq!(p.get("missing"), None);
+        assert!(AuthParams::parse(b"").unwrap().is_empty());
+        assert!(AuthParams::parse(b" , ,").unwrap().is_empty());
+    }
+
+    #[test]
+    fn params_quoted_pairs_and_utf8() {
+        let p = AuthParams::parse(r#"username="we\"ird\\u", x="Jäsøn Doe""#.as_bytes()).unwrap();
+        assert_eq!(p.get("username"), Some("we\"ird\\u"));
+        assert_eq!(p.get("x"), Some("Jäsøn Doe"));
+    }
+
+    #[test]
+    fn params_rejects() {
+        let bad: &[&[u8]] = &[
+            b"a",
+            b"a=",
+            b"=b",
+            b"a=\"b",
+            b"a=\"b\\",
+            b"a=\"b\\\x01\"",
+            b"a=b c=d",
+            b"a=b;c=d",
+            b"a=\"b\"c",
+            b"a=\"\x00\"",
+            b"a=\xff",
+            b"a=\"\xff\"",
+            b"a=1, A=2",
+        ];
+        for input in bad {
+            assert!(
+                AuthParams::parse(input).is_err(),
+                "{:?}",
+                String::from_utf8_lossy(input)
+            );
+        }
+        assert_eq!(
+            AuthParams::parse(b"a=1, A=2").unwrap_err(),
+            ParamError::Duplicate("a".into())
+        );
+        let many: String = (0..=MAX_PARAMS).map(|i| format!("p{i}=1,")).collect();
+        assert_eq!(AuthParams::parse(many.as_bytes()).unwrap_err(), ParamError::TooMany);
+    }
+
+    #[test]
+    fn challenge_writer_round_trips() {
+        let c = Challenge::new("Digest").quoted("realm", "r\"\\").token("stale", "true");
+        let v = c.to_header_value().unwrap();
+        let (scheme, rest) = split_scheme(v.as_bytes()).unwrap();
+        assert_eq!(scheme, "Digest");
+        let p = AuthParams::parse(rest).unwrap();
+        assert_eq!(p.get("realm"), Some("r\"\\"));
+        assert_eq!(p.get("stale"), Some("true"));
+        assert!(
+            Challenge::new("Basic")
+                .quoted("realm", "a\nb")
+                .to_header_value()
+                .is_err()
+        );
+        assert!(Challenge::new("Basic").token("x", "a b").to_header_value().is_err());
+        assert!(Challenge::new("Ba sic").to_header_value().is_err());
+    }
+}

@@ -1,0 +1,583 @@
+//! [`AuthLayer`], [`AuthService`] and [`ResponseFuture`]: the tower triplet.
+//!
+//! A request travels like this:
+//!
+//! 1. exempt? (`OPTIONS` by default, or a configured predicate) → the inner service, untouched;
+//! 2. the scheme reads and verifies the credentials (the user's async verifier);
+//! 3. if the route has a [`Requirement`], the roles hook is asked and the requirement checked;
+//! 4. the user is inserted into the request extensions as [`AuthUser`] and the inner
+//!    service is called;
+//! 5. on failure the inner service is not called; the [`FailureHandler`] builds the response
+//!    and every `401` carries the scheme's challenges.
+//!
+//! Rejections are returned as `Ok(response)`, so the inner service's error type is untouched
+//! (axum's `Infallible` stays `Infallible`). The request body is never read.
+//!
+//! ```
+//! use std::convert::Infallible;
+//! use http::{Request, Response, StatusCode};
+//! use tower::{ServiceBuilder, ServiceExt};
+//! use tower_httpauth::{AuthLayer, AuthUser, Basic, BasicCredentials};
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! let basic = Basic::new(|c: BasicCredentials| async move {
+//!     (c.username() == "Aladdin" && c.password() == "open sesame").then(|| c.username().to_owned())
+//! })
+//! .realm("WallyWorld");
+//!
+//! let svc = ServiceBuilder::new().layer(AuthLayer::new(basic)).service_fn(|req: Request<String>| async move {
+//!     let user = AuthUser::<String>::from_request(&req).cloned().unwrap_or_default();
+//!     Ok::<_, Infallible>(Response::new(format!("hello {user}")))
+//! });
+//!
+//! let res = svc.clone().oneshot(Request::new(String::new())).await.unwrap();
+//! assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+//! assert_eq!(res.headers()["www-authenticate"], r#"Basic realm="WallyWorld", charset="UTF-8""#);
+//!
+//! let req = Request::builder()
+//!     .header("authorization", "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==")
+//!     .body(String::new())
+//!     .unwrap();
+//! let res = svc.oneshot(req).await.unwrap();
+//! assert_eq!(res.into_body(), "hello Aladdin");
+//! # }
+//! ```
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, ready};
+
+use http::header::WWW_AUTHENTICATE;
+use http::request::Parts;
+use http::{HeaderMap, Method, Request, Response};
+use pin_project_lite::pin_project;
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::failure::{AuthFailure, DefaultFailure, FailureHandler, FailureKind};
+use crate::roles::{NoRoles, Requirement, RolesHook, SyncRoles};
+use crate::scheme::{Authenticated, Scheme};
+use crate::user::AuthUser;
+
+type Predicate = dyn Fn(&Parts) -> bool + Send + Sync;
+
+struct Shared<S, R, F> {
+    scheme: Arc<S>,
+    roles: Arc<R>,
+    failure: Arc<F>,
+    requirement: Option<Requirement>,
+    optional: bool,
+    exempt_methods: Vec<Method>,
+    exempt_if: Option<Arc<Predicate>>,
+}
+
+impl<S, R, F> Clone for Shared<S, R, F> {
+    fn clone(&self) -> Self {
+        Shared {
+            scheme: self.scheme.clone(),
+            roles: self.roles.clone(),
+            failure: self.failure.clone(),
+            requirement: self.requirement.clone(),
+            optional: self.optional,
+            exempt_methods: self.exempt_methods.clone(),
+            exempt_if: self.exempt_if.clone(),
+        }
+    }
+}
+
+impl<S, R, F> Shared<S, R, F> {
+    fn is_exempt_method(&self, method: &Method) -> bool {
+        self.exempt_methods.iter().any(|m| m == method)
+    }
+}
+
+/// Authentication middleware: wraps a service so that only authenticated requests reach it.
+///
+/// Built from a [`Scheme`] (such as [`Basic`](crate::Basic)), then refined:
+///
+/// - [`roles`](Self::roles) / [`roles_from`](Self::roles_from): how to learn a user's roles;
+/// - [`require`](Self::require), [`require_role`](Self::require_role),
+///   [`require_any_role`](Self::require_any_role), [`require_all_roles`](Self::require_all_roles):
+///   what this route requires (`403` otherwise);
+/// - [`optional`](Self::optional): requests without credentials pass, with no user;
+/// - [`exempt_methods`](Self::exempt_methods) / [`exempt_if`](Self::exempt_if): requests that
+///   skip authentication (`OPTIONS` by default, for CORS preflight);
+/// - [`on_failure`](Self::on_failure): build your own failure responses.
+///
+/// Cloning is cheap (one `Arc`), and clones share the scheme and its verifier, so one layer
+/// can serve many routes with per-route requirements:
+///
+/// ```
+/// use axum::{Router, routing::get};
+/// use tower_httpauth::{AuthLayer, AuthUser, Basic, BasicCredentials};
+///
+/// #[derive(Clone)]
+/// struct User { name: String, admin: bool }
+///
+/// let auth = AuthLayer::new(Basic::new(|c: BasicCredentials| async move {
+///     (c.password() == "hello").then(|| User { name: c.username().into(), admin: c.username() == "susan" })
+/// }))
+/// .roles_from(|u: &User| if u.admin { vec!["admin"] } else { vec![] });
+///
+/// let app: Router = Router::new()
+///     .route("/admin", get(|| async { "admin" }).route_layer(auth.clone().require_role("admin")))
+///     .route("/me", get(|AuthUser(u): AuthUser<User>| async move { u.name }).route_layer(auth));
+/// ```
+pub struct AuthLayer<S, R = NoRoles, F = DefaultFailure> {
+    shared: Arc<Shared<S, R, F>>,
+}
+
+impl<S, R, F> Clone for AuthLayer<S, R, F> {
+    fn clone(&self) -> Self {
+        AuthLayer {
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+impl<S, R, F> fmt::Debug for AuthLayer<S, R, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthLayer")
+            .field("scheme", &std::any::type_name::<S>())
+            .field("requirement", &self.shared.requirement)
+            .field("optional", &self.shared.optional)
+            .field("exempt_methods", &self.shared.exempt_methods)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: Scheme> AuthLayer<S> {
+    /// A layer authenticating with `scheme`, no roles, default failure responses, and
+    /// `OPTIONS` exempt.
+    pub fn new(scheme: S) -> Self {
+        AuthLayer {
+            shared: Arc::new(Shared {
+                scheme: Arc::new(scheme),
+                roles: Arc::new(NoRoles),
+                failure: Arc::new(DefaultFailure),
+                requirement: None,
+                optional: false,
+                exempt_methods: vec![Method::OPTIONS],
+                exempt_if: None,
+            }),
+        }
+    }
+}
+
+impl<S, R, F> AuthLayer<S, R, F> {
+    fn edit(mut self, f: impl FnOnce(&mut Shared<S, R, F>)) -> Self {
+        f(Arc::make_mut(&mut self.shared));
+        self
+    }
+
+    /// The scheme this layer authenticates with.
+    pub fn scheme(&self) -> &S {
+        &self.shared.scheme
+    }
+
+    /// Uses `hook` to learn an authenticated user's roles (an async closure
+    /// `Fn(&User) -> impl Future<Output = Result<impl IntoIterator<Item = impl Into<String>>, E>>`
+    /// or any [`RolesHook`]). The hook runs only on routes with a requirement, after
+    /// authentication succeeded.
+    pub fn roles<R2>(self, hook: R2) -> AuthLayer<S, R2, F> {
+        let s = &*self.shared;
+        AuthLayer {
+            shared: Arc::new(Shared {
+                scheme: s.scheme.clone(),
+                roles: Arc::new(hook),
+                failure: s.failure.clone(),
+                requirement: s.requirement.clone(),
+                optional: s.optional,
+                exempt_methods: s.exempt_methods.clone(),
+                exempt_if: s.exempt_if.clone(),
+            }),
+        }
+    }
+
+    /// Like [`roles`](Self::roles), from a plain function of the user.
+    ///
+    /// ```
+    /// # use tower_httpauth::{AuthLayer, Basic, BasicCredentials};
+    /// # #[derive(Clone)] struct User { roles: Vec<String> }
+    /// # let basic = Basic::new(|c: BasicCredentials| async move { Some(User { roles: vec![] }) });
+    /// let layer = AuthLayer::new(basic).roles_from(|u: &User| u.roles.clone());
+    /// ```
+    pub fn roles_from<G>(self, f: G) -> AuthLayer<S, SyncRoles<G>, F> {
+        self.roles(SyncRoles(f))
+    }
+
+    /// Builds failure responses with `handler` (a closure `Fn(&AuthFailure, &Parts) ->
+    /// Response<B>` or any [`FailureHandler`]). The layer still adds the challenges to every
+    /// `401` the handler returns without one.
+    pub fn on_failure<F2>(self, handler: F2) -> AuthLayer<S, R, F2> {
+        let s = &*self.shared;
+        AuthLayer {
+            shared: Arc::new(Shared {
+                scheme: s.scheme.clone(),
+                roles: s.roles.clone(),
+                failure: Arc::new(handler),
+                requirement: s.requirement.clone(),
+                optional: s.optional,
+                exempt_methods: s.exempt_methods.clone(),
+                exempt_if: s.exempt_if.clone(),
+            }),
+        }
+    }
+
+    /// Requires `requirement` of the user's roles; a user who does not meet it gets `403`.
+    /// Replaces any earlier requirement of this layer.
+    pub fn require(self, requirement: Requirement) -> Self {
+        self.edit(|s| s.requirement = Some(requirement))
+    }
+
+    /// Requires one role.
+    pub fn require_role(self, role: impl Into<std::borrow::Cow<'static, str>>) -> Self {
+        self.require(Requirement::role(role))
+    }
+
+    /// Requires at least one of `roles`.
+    pub fn require_any_role<I>(self, roles: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<Requirement>,
+    {
+        self.require(Requirement::any_of(roles))
+    }
+
+    /// Requires all of `roles`.
+    pub fn require_all_roles<I>(self, roles: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<Requirement>,
+    {
+        self.require(Requirement::all_of(roles))
+    }
+
+    /// Optional authentication: a request **without** credentials reaches the inner service
+    /// with no [`AuthUser`] (use `Option<AuthUser<U>>` in axum). Credentials that are
+    /// presented but wrong are still refused with `401`, and a role requirement is never
+    /// skipped: with a requirement, a request without credentials gets `401`.
+    pub fn optional(self) -> Self {
+        self.edit(|s| s.optional = true)
+    }
+
+    /// Sets the methods that pass without authentication, replacing the default
+    /// (`OPTIONS`, for CORS preflight). Pass an empty list to authenticate every method.
+    ///
+    /// ```
+    /// # use tower_httpauth::{AuthLayer, Basic, BasicCredentials};
+    /// # let basic = Basic::new(|c: BasicCredentials| async move { Some(()) });
+    /// use http::Method;
+    /// // Public reads, authenticated writes.
+    /// let layer = AuthLayer::new(basic).exempt_methods([Method::GET, Method::HEAD, Method::OPTIONS]);
+    /// ```
+    pub fn exempt_methods(self, methods: impl IntoIterator<Item = Method>) -> Self {
+        let methods: Vec<Method> = methods.into_iter().collect();
+        self.edit(|s| s.exempt_methods = methods)
+    }
+
+    /// Lets requests for which `predicate` returns `true` pass without authentication
+    /// (health checks, public paths), in addition to the exempt methods.
+    ///
+    /// ```
+    /// # use tower_httpauth::{AuthLayer, Basic, BasicCredentials};
+    /// # let basic = Basic::new(|c: BasicCredentials| async move { Some(()) });
+    /// let layer = AuthLayer::new(basic).exempt_if(|parts| parts.uri.path() == "/healthz");
+    /// ```
+    pub fn exempt_if(self, predicate: impl Fn(&Parts) -> bool + Send + Sync + 'static) -> Self {
+        let predicate: Arc<Predicate> = Arc::new(predicate);
+        self.edit(|s| s.exempt_if = Some(predicate))
+    }
+}
+
+impl<I, S, R, F> Layer<I> for AuthLayer<S, R, F> {
+    type Service = AuthService<I, S, R, F>;
+
+    fn layer(&self, inner: I) -> Self::Service {
+        AuthService {
+            inner,
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+/// The service produced by [`AuthLayer`].
+pub struct AuthService<I, S, R = NoRoles, F = DefaultFailure> {
+    inner: I,
+    shared: Arc<Shared<S, R, F>>,
+}
+
+impl<I: Clone, S, R, F> Clone for AuthService<I, S, R, F> {
+    fn clone(&self) -> Self {
+        AuthService {
+            inner: self.inner.clone(),
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+impl<I: fmt::Debug, S, R, F> fmt::Debug for AuthService<I, S, R, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthService")
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<I, S, R, F> AuthService<I, S, R, F> {
+    /// The wrapped service.
+    pub fn get_ref(&self) -> &I {
+        &self.inner
+    }
+
+    /// The wrapped service, mutably.
+    pub fn get_mut(&mut self) -> &mut I {
+        &mut self.inner
+    }
+
+    /// Unwraps the inner service.
+    pub fn into_inner(self) -> I {
+        self.inner
+    }
+}
+
+impl<I, S, R, F, ReqBody, ResBody> Service<Request<ReqBody>> for AuthService<I, S, R, F>
+where
+    I: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone,
+    S: Scheme,
+    R: RolesHook<S::User>,
+    F: FailureHandler<ResBody>,
+{
+    type Response = Response<ResBody>;
+    type Error = I::Error;
+    type Future = ResponseFuture<I, S, R, F, ReqBody>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
+        // The clone that was driven to readiness is the one we call (tower's guidance).
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let shared = &self.shared;
+        if shared.is_exempt_method(req.method()) {
+            return ResponseFuture::passthrough(inner.call(req));
+        }
+        let (parts, body) = req.into_parts();
+        if let Some(pred) = &shared.exempt_if
+            && pred(&parts)
+        {
+            return ResponseFuture::passthrough(inner.call(Request::from_parts(parts, body)));
+        }
+        let fut = shared.scheme.authenticate(&parts);
+        ResponseFuture {
+            state: State::Authenticating { fut },
+            pending: Some(Pending {
+                parts,
+                body,
+                inner,
+                shared: shared.clone(),
+            }),
+        }
+    }
+}
+
+struct Pending<I, S, R, F, B> {
+    parts: Parts,
+    body: B,
+    inner: I,
+    shared: Arc<Shared<S, R, F>>,
+}
+
+pin_project! {
+    /// The response future of [`AuthService`].
+    pub struct ResponseFuture<I, S, R, F, B>
+    where
+        I: Service<Request<B>>,
+        S: Scheme,
+        R: RolesHook<S::User>,
+    {
+        #[pin]
+        state: State<I::Future, S::Future, R::Future, S::User>,
+        pending: Option<Pending<I, S, R, F, B>>,
+    }
+}
+
+pin_project! {
+    #[project = StateProj]
+    enum State<IF, SF, RF, U> {
+        Authenticating { #[pin] fut: SF },
+        Roles { #[pin] fut: RF, auth: Option<Authenticated<U>> },
+        Inner { #[pin] fut: IF, headers: HeaderMap },
+        Done,
+    }
+}
+
+impl<I, S, R, F, B> ResponseFuture<I, S, R, F, B>
+where
+    I: Service<Request<B>>,
+    S: Scheme,
+    R: RolesHook<S::User>,
+{
+    fn passthrough(fut: I::Future) -> Self {
+        ResponseFuture {
+            state: State::Inner {
+                fut,
+                headers: HeaderMap::new(),
+            },
+            pending: None,
+        }
+    }
+}
+
+impl<I, S, R, F, B> fmt::Debug for ResponseFuture<I, S, R, F, B>
+where
+    I: Service<Request<B>>,
+    S: Scheme,
+    R: RolesHook<S::User>,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseFuture").finish_non_exhaustive()
+    }
+}
+
+impl<I, S, R, F, B, ResBody> Future for ResponseFuture<I, S, R, F, B>
+where
+    I: Service<Request<B>, Response = Response<ResBody>>,
+    S: Scheme,
+    R: RolesHook<S::User>,
+    F: FailureHandler<ResBody>,
+{
+    type Output = Result<Response<ResBody>, I::Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        loop {
+            match this.state.as_mut().project() {
+                StateProj::Authenticating { fut } => {
+                    let result = ready!(fut.poll(cx));
+                    let pending = this.pending.as_mut().expect("polled after completion");
+                    let shared = &pending.shared;
+                    match result {
+                        Ok(auth) => match &shared.requirement {
+                            Some(_) => {
+                                let fut = shared.roles.roles(&auth.user);
+                                this.state.set(State::Roles { fut, auth: Some(auth) });
+                            }
+                            None => {
+                                let p = this.pending.take().expect("pending request");
+                                this.state.set(call_inner(p, Some(auth)));
+                            }
+                        },
+                        Err(failure)
+                            if failure.kind() == FailureKind::MissingCredentials
+                                && shared.optional
+                                && shared.requirement.is_none() =>
+                        {
+                            let p = this.pending.take().expect("pending request");
+                            this.state.set(call_inner(p, None));
+                        }
+                        Err(failure) => {
+                            let p = this.pending.take().expect("pending request");
+                            this.state.set(State::Done);
+                            return Poll::Ready(Ok(refuse(&p.shared, failure, &p.parts)));
+                        }
+                    }
+                }
+                StateProj::Roles { fut, auth } => {
+                    let result = ready!(fut.poll(cx));
+                    let auth = auth.take().expect("roles polled after completion");
+                    let p = this.pending.take().expect("pending request");
+                    let requirement = p.shared.requirement.as_ref().expect("a requirement");
+                    let failure = match result {
+                        Ok(roles) if requirement.is_satisfied_by(&roles) => {
+                            this.state.set(call_inner(p, Some(auth)));
+                            continue;
+                        }
+                        Ok(_) => AuthFailure::forbidden().with_scope(requirement.scope()),
+                        Err(e) => AuthFailure::internal(e).with_description("roles hook failed"),
+                    };
+                    this.state.set(State::Done);
+                    return Poll::Ready(Ok(refuse(&p.shared, failure, &p.parts)));
+                }
+                StateProj::Inner { fut, headers } => {
+                    let mut res = ready!(fut.poll(cx))?;
+                    if !headers.is_empty() {
+                        let mut last = None;
+                        for (name, value) in std::mem::take(headers) {
+                            let name = name.or(last.take()).expect("HeaderMap yields a name first");
+                            res.headers_mut().append(name.clone(), value);
+                            last = Some(name);
+                        }
+                    }
+                    this.state.set(State::Done);
+                    return Poll::Ready(Ok(res));
+                }
+                StateProj::Done => panic!("ResponseFuture polled after completion"),
+            }
+        }
+    }
+}
+
+fn call_inner<I, S, R, F, B>(
+    p: Pending<I, S, R, F, B>,
+    auth: Option<Authenticated<S::User>>,
+) -> State<I::Future, S::Future, R::Future, S::User>
+where
+    I: Service<Request<B>>,
+    S: Scheme,
+    R: RolesHook<S::User>,
+{
+    let Pending {
+        mut parts,
+        body,
+        mut inner,
+        ..
+    } = p;
+    let headers = match auth {
+        Some(auth) => {
+            parts.extensions.insert(AuthUser(auth.user));
+            auth.response_headers
+        }
+        None => HeaderMap::new(),
+    };
+    let fut = inner.call(Request::from_parts(parts, body));
+    State::Inner { fut, headers }
+}
+
+/// Builds the failure response: challenges, logging, the handler, and the `401` rule.
+fn refuse<S, R, F, ResBody>(shared: &Shared<S, R, F>, mut failure: AuthFailure, parts: &Parts) -> Response<ResBody>
+where
+    S: Scheme,
+    F: FailureHandler<ResBody>,
+{
+    let kind = failure.kind();
+    let mut challenges = HeaderMap::new();
+    shared.scheme.challenge(&failure, &mut challenges);
+    *failure.challenges_mut() = challenges;
+    match kind {
+        FailureKind::Internal => tracing::error!(
+            method = %parts.method,
+            path = parts.uri.path(),
+            error = %failure,
+            "authentication could not be completed"
+        ),
+        _ => tracing::debug!(
+            method = %parts.method,
+            path = parts.uri.path(),
+            kind = kind.code(),
+            scheme = failure.scheme().unwrap_or(""),
+            "request refused"
+        ),
+    }
+    let mut res = shared.failure.respond(&failure, parts);
+    if res.status() == http::StatusCode::UNAUTHORIZED && !res.headers().contains_key(WWW_AUTHENTICATE) {
+        for v in failure.challenges().get_all(WWW_AUTHENTICATE) {
+            res.headers_mut().append(WWW_AUTHENTICATE, v.clone());
+        }
+    }
+    res
+}

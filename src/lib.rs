@@ -1,0 +1,84 @@
+//! HTTP authentication for every tower-based server (axum, hyper, tonic): Basic (RFC 7617)
+//! with your own async verification, roles, optional authentication, customisable
+//! failures and constant-time comparisons, as one tower [`Layer`](tower_layer::Layer).
+//!
+//! # Quick start (axum)
+//!
+//! ```
+//! use axum::{Router, routing::get};
+//! use tower_httpauth::{AuthLayer, AuthUser, Basic, BasicCredentials, constant_time_eq};
+//!
+//! #[derive(Clone)]
+//! struct User { name: String, roles: Vec<String> }
+//!
+//! // Your verifier: look the user up, check the password, return the user (or None).
+//! let basic = Basic::new(|c: BasicCredentials| async move {
+//!     let ok = c.username() == "susan" && constant_time_eq(c.password().as_bytes(), b"bye");
+//!     ok.then(|| User { name: "susan".into(), roles: vec!["admin".into()] })
+//! })
+//! .realm("api");
+//!
+//! let auth = AuthLayer::new(basic).roles_from(|u: &User| u.roles.clone());
+//!
+//! async fn me(AuthUser(user): AuthUser<User>) -> String {
+//!     format!("Hello, {}!", user.name)
+//! }
+//!
+//! let app: Router = Router::new()
+//!     .route("/admin", get(|| async { "admin area" }).route_layer(auth.clone().require_role("admin")))
+//!     .route("/me", get(me).route_layer(auth))
+//!     .route("/", get(|| async { "public" }));
+//! ```
+//!
+//! # What happens to a request
+//!
+//! 1. Exempt requests (`OPTIONS` by default) pass untouched.
+//! 2. The scheme parses the credentials and your verifier checks them.
+//! 3. On routes with a [`Requirement`], your roles hook is asked; a user without the roles
+//!    gets `403`.
+//! 4. The user is inserted into the request extensions as [`AuthUser<U>`].
+//!
+//! Failures are kept apart: no or wrong credentials → `401` with a challenge; malformed
+//! credentials → `400`; not allowed → `403`; the verifier failed (its database is down) →
+//! `500`, logged through `tracing`, never a `401` and never a pass. See [`FailureKind`] and
+//! [`AuthLayer::on_failure`] to build your own responses.
+//!
+//! # Feature flags
+//!
+//! | feature | what it adds |
+//! |---|---|
+//! | `axum` | [`AuthUser`] as an axum extractor, `Option<AuthUser<U>>` on optional routes |
+//!
+//! # Security notes
+//!
+//! - Basic sends passwords in clear text: serve it over TLS only.
+//! - Compare secrets with [`constant_time_eq`]; the built-in verifiers do.
+//! - Credentials never appear in `Debug` output, in [`AuthFailure`] or in logs.
+//! - The crate has no `unsafe` code, bounds the size of the headers it reads, and answers
+//!   malformed input with `4xx`, never a panic.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod basic;
+mod compare;
+pub mod failure;
+pub mod header;
+mod layer;
+pub mod roles;
+pub mod scheme;
+mod user;
+
+pub use basic::{Basic, BasicCredentials, BasicVerifier, Passwords, StaticCredentials};
+pub use compare::constant_time_eq;
+pub use failure::{AuthFailure, DefaultFailure, FailureHandler, FailureKind};
+pub use layer::{AuthLayer, AuthService, ResponseFuture};
+pub use roles::{NoRoles, Requirement, RolesHook, SyncRoles};
+pub use scheme::{Authenticated, Scheme, Verdict};
+pub use user::AuthUser;
+#[cfg(feature = "axum")]
+pub use user::MissingAuthUser;
+
+/// A boxed error, as returned by verifiers and hooks.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;

@@ -1,0 +1,121 @@
+//! The trait every authentication scheme implements.
+//!
+//! A scheme reads its credentials from the request head, verifies them (usually by calling
+//! the user's verifier), and writes its challenges into failure responses. The
+//! [`AuthLayer`](crate::AuthLayer) does the rest: exempt methods, optional mode, roles,
+//! failure responses, and putting the user into the request extensions.
+//!
+//! Schemes know nothing of each other; [`Multi`](crate::Multi)-style composition goes
+//! through this trait alone.
+
+use std::future::Future;
+
+use http::HeaderMap;
+use http::request::Parts;
+
+use crate::failure::AuthFailure;
+
+/// The result of a successful authentication.
+#[derive(Debug, Clone)]
+pub struct Authenticated<U> {
+    /// The user the verifier returned; it is inserted into the request extensions as
+    /// [`AuthUser<U>`](crate::AuthUser).
+    pub user: U,
+    /// Headers to add to the inner service's response (Digest's `Authentication-Info`,
+    /// `Cache-Control: private` for query tokens). Usually empty, which costs nothing.
+    pub response_headers: HeaderMap,
+}
+
+impl<U> Authenticated<U> {
+    /// A success with no extra response headers.
+    pub fn new(user: U) -> Self {
+        Authenticated {
+            user,
+            response_headers: HeaderMap::new(),
+        }
+    }
+}
+
+/// An HTTP authentication scheme (Basic, Digest, Bearer, …).
+///
+/// The future returned by [`authenticate`](Scheme::authenticate) is an associated type so
+/// that the layer's response future can name it: a tower `Service` must name its future,
+/// and stable Rust cannot name the future of an `async fn` in a trait without boxing it.
+/// Schemes in this crate use hand-written futures and box nothing on their hot paths.
+pub trait Scheme: Send + Sync + 'static {
+    /// The authenticated user handed to the inner service.
+    type User: Clone + Send + Sync + 'static;
+
+    /// The future that verifies the credentials.
+    type Future: Future<Output = Result<Authenticated<Self::User>, AuthFailure>> + Send + 'static;
+
+    /// Whether the request carries credentials meant for this scheme (its scheme name in
+    /// `Authorization`, its custom header, its cookie, …). Used to pick a scheme when
+    /// several share a route.
+    fn detect(&self, parts: &Parts) -> bool;
+
+    /// Reads the credentials from `parts` and starts verifying them.
+    ///
+    /// A request without credentials for this scheme yields
+    /// [`FailureKind::MissingCredentials`](crate::FailureKind::MissingCredentials).
+    fn authenticate(&self, parts: &Parts) -> Self::Future;
+
+    /// Appends this scheme's challenge(s) for `failure` to `headers` as `WWW-Authenticate`
+    /// fields, one field per challenge.
+    fn challenge(&self, failure: &AuthFailure, headers: &mut HeaderMap);
+}
+
+/// What a verifier may return: `Option<User>` (no user means wrong credentials) or
+/// `Result<Option<User>, E>` (an `Err` means the verifier itself failed, e.g. its database
+/// is down, and is answered `500`, never `401`).
+pub trait Verdict {
+    /// The user type.
+    type User;
+    /// The verifier's error type.
+    type Error: Into<crate::BoxError>;
+    /// Converts into the general form.
+    fn into_result(self) -> Result<Option<Self::User>, Self::Error>;
+}
+
+impl<U> Verdict for Option<U> {
+    type User = U;
+    type Error = std::convert::Infallible;
+    fn into_result(self) -> Result<Option<U>, Self::Error> {
+        Ok(self)
+    }
+}
+
+impl<U, E: Into<crate::BoxError>> Verdict for Result<Option<U>, E> {
+    type User = U;
+    type Error = E;
+    fn into_result(self) -> Result<Option<U>, E> {
+        self
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// Adapts a future yielding any [`Verdict`] to the general `Result<Option<U>, E>` form.
+    pub struct VerdictFuture<F> {
+        #[pin]
+        inner: F,
+    }
+}
+
+impl<F> VerdictFuture<F> {
+    /// Wraps `inner`.
+    pub fn new(inner: F) -> Self {
+        VerdictFuture { inner }
+    }
+}
+
+impl<F> Future for VerdictFuture<F>
+where
+    F: Future,
+    F::Output: Verdict,
+{
+    type Output = Result<Option<<F::Output as Verdict>::User>, <F::Output as Verdict>::Error>;
+
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
+        self.project().inner.poll(cx).map(Verdict::into_result)
+    }
+}
