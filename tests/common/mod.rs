@@ -1,0 +1,71 @@
+//! Helpers shared by the behaviour and interop tests.
+#![allow(dead_code, unreachable_pub)]
+
+use std::net::SocketAddr;
+use std::process::{Command, Output};
+
+/// Whether the outside program `name` can be run. On a developer machine without it the
+/// test is skipped with a printed reason; under `CI=true` a missing program fails the test.
+pub fn have_program(name: &str) -> bool {
+    let found = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {name}"))
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    require(found, name)
+}
+
+/// Whether python3 can import `module` (same skip/fail rule as [`have_program`]).
+pub fn have_python_module(module: &str) -> bool {
+    let found = Command::new("python3")
+        .arg("-c")
+        .arg(format!("import {module}"))
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    require(found, &format!("python3 module `{module}`"))
+}
+
+fn require(found: bool, what: &str) -> bool {
+    if found {
+        return true;
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{what} is required under CI=true but is not installed (.ci/run installs it)");
+    }
+    eprintln!("SKIPPED: {what} is not installed on this machine");
+    false
+}
+
+/// Serves an axum router on an ephemeral 127.0.0.1 port until the test ends.
+pub async fn serve(app: axum::Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
+    let addr = listener.local_addr().expect("local addr");
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.expect("serve");
+    });
+    addr
+}
+
+/// Runs an outside command off the async runtime, with a 30-second bound.
+pub async fn run(program: &str, args: Vec<String>) -> Output {
+    let program = program.to_owned();
+    tokio::task::spawn_blocking(move || {
+        Command::new("timeout")
+            .arg("30")
+            .arg(&program)
+            .args(&args)
+            .output()
+            .unwrap_or_else(|e| panic!("running {program}: {e}"))
+    })
+    .await
+    .expect("join")
+}
+
+/// Runs a python3 snippet (with a 30-second bound) and returns its trimmed stdout.
+pub async fn python(code: &str) -> String {
+    let out = run("python3", vec!["-c".into(), code.into()]).await;
+    assert!(out.status.success(), "python failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
