@@ -48,6 +48,10 @@
 //! | feature | what it adds |
 //! |---|---|
 //! | `axum` | [`AuthUser`] as an axum extractor, `Option<AuthUser<U>>` on optional routes |
+//! | `password-hash` | `store::HashedPasswords`, Argon2id hashing, Argon2/scrypt/PBKDF2/bcrypt verification, the credential cache |
+//! | `htpasswd` | `store::Htpasswd`: Apache htpasswd files (every format `htpasswd` writes), reloaded on change |
+//! | `htdigest` | `store::Htdigest`: Apache htdigest files (MD5 HA1) for Digest |
+//! | `tokio` | slow password hashes run on tokio's blocking pool under a concurrency limit |
 //!
 //! # Security notes
 //!
@@ -68,6 +72,12 @@ pub mod header;
 mod layer;
 pub mod roles;
 pub mod scheme;
+#[cfg(any(feature = "password-hash", feature = "htpasswd", feature = "htdigest"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "password-hash", feature = "htpasswd", feature = "htdigest")))
+)]
+pub mod store;
 mod user;
 
 pub use basic::{Basic, BasicCredentials, BasicVerifier, Passwords, StaticCredentials};
@@ -76,6 +86,15 @@ pub use failure::{AuthFailure, DefaultFailure, FailureHandler, FailureKind};
 pub use layer::{AuthLayer, AuthService, ResponseFuture};
 pub use roles::{NoRoles, Requirement, RolesHook, SyncRoles};
 pub use scheme::{Authenticated, Scheme, Verdict};
+#[cfg(feature = "htdigest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "htdigest")))]
+pub use store::Htdigest;
+#[cfg(feature = "htpasswd")]
+#[cfg_attr(docsrs, doc(cfg(feature = "htpasswd")))]
+pub use store::Htpasswd;
+#[cfg(feature = "password-hash")]
+#[cfg_attr(docsrs, doc(cfg(feature = "password-hash")))]
+pub use store::{HashPolicy, HashedPasswords};
 pub use user::AuthUser;
 #[cfg(feature = "axum")]
 pub use user::MissingAuthUser;

@@ -1,0 +1,374 @@
+//! Loading a credentials file, bounding it, and reloading it when it changes.
+
+use std::fmt;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant, SystemTime};
+
+/// The default bound on the size of a credentials file: 16 MiB.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
+/// The default bound on the number of lines of a credentials file.
+pub const DEFAULT_MAX_LINES: usize = 100_000;
+/// The default time between two checks of a file for changes.
+pub const DEFAULT_RELOAD_INTERVAL: Duration = Duration::from_secs(2);
+/// At most this many malformed lines are listed in a [`LoadError`].
+const MAX_LISTED_ERRORS: usize = 20;
+
+/// How a file-backed store reads its file and notices changes.
+///
+/// ```
+/// use std::time::Duration;
+/// use tower_httpauth::store::FileOptions;
+///
+/// let opts = FileOptions::default()
+///     .reload_interval(Some(Duration::from_secs(10))) // stat the file at most every 10 s
+///     .max_size(1 << 20)
+///     .max_lines(10_000);
+/// # let _ = opts;
+/// ```
+#[derive(Debug, Clone)]
+pub struct FileOptions {
+    pub(crate) reload_interval: Option<Duration>,
+    pub(crate) max_size: u64,
+    pub(crate) max_lines: usize,
+}
+
+impl Default for FileOptions {
+    fn default() -> Self {
+        FileOptions {
+            reload_interval: Some(DEFAULT_RELOAD_INTERVAL),
+            max_size: DEFAULT_MAX_FILE_SIZE,
+            max_lines: DEFAULT_MAX_LINES,
+        }
+    }
+}
+
+impl FileOptions {
+    /// How often, at most, a verification checks the file's modification time, length and
+    /// inode (the check is a `stat`; the file is read again only when one of them changed).
+    /// `None` never reloads on its own (call the store's `reload`). `Some(Duration::ZERO)`
+    /// checks on every use.
+    pub fn reload_interval(mut self, interval: Option<Duration>) -> Self {
+        self.reload_interval = interval;
+        self
+    }
+
+    /// The largest file accepted, in bytes (default 16 MiB).
+    pub fn max_size(mut self, bytes: u64) -> Self {
+        self.max_size = bytes;
+        self
+    }
+
+    /// The most lines accepted, comments and blank lines included (default 100 000).
+    pub fn max_lines(mut self, lines: usize) -> Self {
+        self.max_lines = lines;
+        self
+    }
+}
+
+/// A malformed line: its 1-based number and what is wrong. The line's text is never
+/// included, since it holds a password hash (or a password).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineError {
+    /// The 1-based line number.
+    pub line: usize,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl LineError {
+    pub(crate) fn new(line: usize, message: impl Into<String>) -> Self {
+        LineError {
+            line,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for LineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+/// Why a credentials file could not be loaded. A store that fails to reload keeps its last
+/// good contents.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// The file could not be read.
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// The file is larger than [`FileOptions::max_size`].
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The bound.
+        max: u64,
+    },
+    /// The file has more lines than [`FileOptions::max_lines`].
+    TooManyLines {
+        /// The file.
+        path: PathBuf,
+        /// The bound.
+        max: usize,
+    },
+    /// Some lines are malformed (the first 20 are listed); the file was not loaded.
+    Malformed {
+        /// The file.
+        path: PathBuf,
+        /// The malformed lines, in order.
+        errors: Vec<LineError>,
+        /// How many lines are malformed in all.
+        count: usize,
+    },
+}
+
+impl LoadError {
+    /// The malformed lines, if that is the problem.
+    pub fn line_errors(&self) -> &[LineError] {
+        match self {
+            LoadError::Malformed { errors, .. } => errors,
+            _ => &[],
+        }
+    }
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoadError::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            LoadError::TooLarge { path, max } => write!(f, "{}: larger than {max} bytes", path.display()),
+            LoadError::TooManyLines { path, max } => write!(f, "{}: more than {max} lines", path.display()),
+            LoadError::Malformed { path, errors, count } => {
+                write!(f, "{}: {count} malformed line(s)", path.display())?;
+                for e in errors {
+                    write!(f, "; {e}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for LoadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            LoadError::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// A file format a store parses.
+pub(crate) trait Parse: Sized + Send + Sync + 'static {
+    /// Parses the meaningful lines (1-based number, text without the line ending), or lists
+    /// what is wrong.
+    fn parse<'a>(lines: impl Iterator<Item = (usize, &'a str)>) -> Result<Self, Vec<LineError>>;
+}
+
+/// What identifies one version of a file without reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    modified: Option<SystemTime>,
+    len: u64,
+    inode: u64,
+}
+
+impl Stamp {
+    fn of(meta: &std::fs::Metadata) -> Self {
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::MetadataExt::ino(meta);
+        #[cfg(not(unix))]
+        let inode = 0;
+        Stamp {
+            modified: meta.modified().ok(),
+            len: meta.len(),
+            inode,
+        }
+    }
+}
+
+struct Check {
+    last: Instant,
+    stamp: Option<Stamp>,
+    last_error: Option<Arc<LoadError>>,
+}
+
+/// A parsed file, swapped atomically when the file changes.
+pub(crate) struct Reloading<T> {
+    path: PathBuf,
+    opts: FileOptions,
+    current: RwLock<Arc<T>>,
+    check: Mutex<Check>,
+}
+
+impl<T: Parse> Reloading<T> {
+    pub(crate) fn open(path: &Path, opts: FileOptions) -> Result<Self, LoadError> {
+        let (value, stamp) = load::<T>(path, &opts)?;
+        Ok(Reloading {
+            path: path.to_owned(),
+            opts,
+            current: RwLock::new(Arc::new(value)),
+            check: Mutex::new(Check {
+                last: Instant::now(),
+                stamp: Some(stamp),
+                last_error: None,
+            }),
+        })
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn snapshot(&self) -> Arc<T> {
+        self.current.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The current contents, after reloading them if the interval has passed and the file
+    /// changed. The second value says whether a reload happened.
+    pub(crate) fn get(&self) -> (Arc<T>, bool) {
+        let Some(interval) = self.opts.reload_interval else {
+            return (self.snapshot(), false);
+        };
+        // One checker at a time; the others use the current contents.
+        let Ok(mut check) = self.check.try_lock() else {
+            return (self.snapshot(), false);
+        };
+        if check.last.elapsed() < interval {
+            drop(check);
+            return (self.snapshot(), false);
+        }
+        check.last = Instant::now();
+        let reloaded = self.reload_locked(&mut check, false).unwrap_or(false);
+        drop(check);
+        (self.snapshot(), reloaded)
+    }
+
+    /// Reloads now if the file changed (or always, with `force`).
+    pub(crate) fn reload(&self, force: bool) -> Result<bool, Arc<LoadError>> {
+        let mut check = self.check.lock().unwrap_or_else(|e| e.into_inner());
+        check.last = Instant::now();
+        self.reload_locked(&mut check, force)
+    }
+
+    fn reload_locked(&self, check: &mut Check, force: bool) -> Result<bool, Arc<LoadError>> {
+        let stamp = match std::fs::metadata(&self.path) {
+            Ok(m) => Some(Stamp::of(&m)),
+            Err(_) => None, // reported by load below
+        };
+        if !force && stamp.is_some() && stamp == check.stamp {
+            return Ok(false);
+        }
+        match load::<T>(&self.path, &self.opts) {
+            Ok((value, stamp)) => {
+                *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(value);
+                check.stamp = Some(stamp);
+                check.last_error = None;
+                tracing::info!(path = %self.path.display(), "credentials file reloaded");
+                Ok(true)
+            }
+            Err(e) => {
+                // Remember the stamp so a broken file is reported once, not on every check.
+                check.stamp = stamp;
+                tracing::error!(error = %e, "credentials file not reloaded; keeping the last good version");
+                let e = Arc::new(e);
+                check.last_error = Some(e.clone());
+                Err(e)
+            }
+        }
+    }
+
+    pub(crate) fn last_error(&self) -> Option<Arc<LoadError>> {
+        self.check.lock().unwrap_or_else(|e| e.into_inner()).last_error.clone()
+    }
+
+    pub(crate) fn current(&self) -> Arc<T> {
+        self.snapshot()
+    }
+}
+
+fn load<T: Parse>(path: &Path, opts: &FileOptions) -> Result<(T, Stamp), LoadError> {
+    let io = |source| LoadError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let stamp = Stamp::of(&file.metadata().map_err(io)?);
+    if stamp.len > opts.max_size {
+        return Err(LoadError::TooLarge {
+            path: path.to_owned(),
+            max: opts.max_size,
+        });
+    }
+    let mut bytes = Vec::new();
+    file.take(opts.max_size.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > opts.max_size {
+        return Err(LoadError::TooLarge {
+            path: path.to_owned(),
+            max: opts.max_size,
+        });
+    }
+    let value = parse_bytes::<T>(&bytes, opts.max_lines).map_err(|e| match e {
+        ParseFailure::TooManyLines => LoadError::TooManyLines {
+            path: path.to_owned(),
+            max: opts.max_lines,
+        },
+        ParseFailure::Lines(mut errors) => {
+            let count = errors.len();
+            errors.truncate(MAX_LISTED_ERRORS);
+            LoadError::Malformed {
+                path: path.to_owned(),
+                errors,
+                count,
+            }
+        }
+    })?;
+    Ok((value, stamp))
+}
+
+pub(crate) enum ParseFailure {
+    TooManyLines,
+    Lines(Vec<LineError>),
+}
+
+/// Splits `bytes` into lines (LF or CRLF), skips blank lines and `#` comments, and parses.
+pub(crate) fn parse_bytes<T: Parse>(bytes: &[u8], max_lines: usize) -> Result<T, ParseFailure> {
+    let bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    if !bytes.is_empty() && bytes.split(|&b| b == b'\n').nth(max_lines).is_some() {
+        return Err(ParseFailure::TooManyLines);
+    }
+    let mut errors = Vec::new();
+    let mut lines = Vec::new();
+    if !bytes.is_empty() {
+        for (i, raw) in bytes.split(|&b| b == b'\n').enumerate() {
+            let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+            match std::str::from_utf8(raw) {
+                Ok(line) => {
+                    let t = line.trim_start();
+                    if !t.is_empty() && !t.starts_with('#') {
+                        lines.push((i + 1, line));
+                    }
+                }
+                Err(_) => errors.push(LineError::new(i + 1, "not UTF-8")),
+            }
+        }
+    }
+    match T::parse(lines.into_iter()) {
+        Ok(v) if errors.is_empty() => Ok(v),
+        Ok(_) => Err(ParseFailure::Lines(errors)),
+        Err(more) => {
+            errors.extend(more);
+            errors.sort_by_key(|e| e.line);
+            Err(ParseFailure::Lines(errors))
+        }
+    }
+}

@@ -1,0 +1,196 @@
+//! Apache `htdigest` files.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+use super::file::{FileOptions, LineError, LoadError, Parse, Reloading};
+
+struct Realms {
+    /// realm -> user -> MD5 HA1.
+    map: HashMap<Box<str>, HashMap<Box<str>, [u8; 16]>>,
+}
+
+impl Parse for Realms {
+    fn parse<'a>(lines: impl Iterator<Item = (usize, &'a str)>) -> Result<Self, Vec<LineError>> {
+        let mut map = HashMap::new();
+        let mut errors = Vec::new();
+        for (n, line) in lines {
+            let mut fields = line.splitn(3, ':');
+            let (Some(user), Some(realm), Some(ha1)) = (fields.next(), fields.next(), fields.next()) else {
+                errors.push(LineError::new(n, "expected `user:realm:HA1`"));
+                continue;
+            };
+            if user.is_empty() {
+                errors.push(LineError::new(n, "empty user name"));
+                continue;
+            }
+            let Some(ha1) = decode_hex16(ha1) else {
+                errors.push(LineError::new(n, "HA1 is not 32 hexadecimal digits (MD5)"));
+                continue;
+            };
+            let users: &mut HashMap<Box<str>, [u8; 16]> = map.entry(realm.into()).or_default();
+            users.entry(user.into()).or_insert(ha1);
+        }
+        if errors.is_empty() {
+            Ok(Realms { map })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+fn decode_hex16(s: &str) -> Option<[u8; 16]> {
+    let b = s.as_bytes();
+    if b.len() != 32 {
+        return None;
+    }
+    let nibble = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    };
+    let mut out = [0u8; 16];
+    for (i, pair) in b.chunks_exact(2).enumerate() {
+        out[i] = (nibble(pair[0])? << 4) | nibble(pair[1])?;
+    }
+    Some(out)
+}
+
+/// An Apache `htdigest` file: lines `user:realm:HA1` where
+/// `HA1 = MD5(user ":" realm ":" password)` in lowercase hex, the H(A1) that Digest
+/// authentication (RFC 7616 §3.4.2) needs with `algorithm=MD5` or `MD5-sess`.
+///
+/// [`Htdigest::ha1`] answers the Digest scheme's lookup. The file is reloaded on change,
+/// bounded, and reports malformed lines by number, as [`Htpasswd`](super::Htpasswd) does.
+///
+/// **MD5 only.** `htdigest` writes MD5 HA1s and nothing else; a `SHA-256` (or
+/// `SHA-512-256`) Digest challenge needs `SHA-256(user ":" realm ":" password)` per user and
+/// realm, which no htdigest file holds: keep those in a store of your own.
+///
+/// **Password equivalents.** An HA1 is enough to answer any Digest challenge for that
+/// realm: protect the file as you would the passwords.
+///
+/// ```
+/// use tower_httpauth::store::Htdigest;
+///
+/// # let dir = std::env::temp_dir().join(format!("htdigest-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir).unwrap();
+/// # let path = dir.join(".htdigest");
+/// // `htdigest -c file http-auth@example.org Mufasa`, password "Circle of Life".
+/// std::fs::write(&path, "Mufasa:http-auth@example.org:3d78807defe7de2157e2b0b6573a855f\n").unwrap();
+///
+/// let file = Htdigest::open(&path).unwrap();
+/// assert_eq!(
+///     file.ha1_hex("Mufasa", "http-auth@example.org").as_deref(),
+///     Some("3d78807defe7de2157e2b0b6573a855f")
+/// );
+/// assert_eq!(file.ha1("Mufasa", "another realm"), None);
+/// ```
+pub struct Htdigest {
+    file: Reloading<Realms>,
+}
+
+impl Htdigest {
+    /// Loads `path` with the default [`FileOptions`].
+    ///
+    /// # Errors
+    ///
+    /// If the file cannot be read, is too large, or has malformed lines (numbered in the
+    /// error).
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, LoadError> {
+        Htdigest::open_with(path, FileOptions::default())
+    }
+
+    /// Loads `path` with `options`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Htdigest::open`].
+    pub fn open_with(path: impl AsRef<Path>, options: FileOptions) -> Result<Self, LoadError> {
+        Ok(Htdigest {
+            file: Reloading::open(path.as_ref(), options)?,
+        })
+    }
+
+    /// The MD5 H(A1) of `username` in `realm`, if listed (reloading the file first if it is
+    /// due for a check and changed). For a user listed twice in a realm, the first line counts.
+    pub fn ha1(&self, username: &str, realm: &str) -> Option<[u8; 16]> {
+        let (realms, _) = self.file.get();
+        realms.map.get(realm)?.get(username).copied()
+    }
+
+    /// [`Htdigest::ha1`] as 32 lowercase hex digits, the form Digest computations use.
+    pub fn ha1_hex(&self, username: &str, realm: &str) -> Option<String> {
+        self.ha1(username, realm)
+            .map(|h| h.iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    /// Reloads the file now if it changed. `Ok(true)` if it was reloaded.
+    ///
+    /// # Errors
+    ///
+    /// If the changed file does not load; the last good contents stay in use.
+    pub fn reload(&self) -> Result<bool, Arc<LoadError>> {
+        self.file.reload(false)
+    }
+
+    /// The error of the last failed reload, cleared by a successful one.
+    pub fn last_error(&self) -> Option<Arc<LoadError>> {
+        self.file.last_error()
+    }
+
+    /// The number of (user, realm) entries.
+    pub fn len(&self) -> usize {
+        self.file.current().map.values().map(HashMap::len).sum()
+    }
+
+    /// Whether the file has no entries.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        self.file.path()
+    }
+}
+
+impl fmt::Debug for Htdigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Htdigest")
+            .field("path", &self.file.path())
+            .field("entries", &self.len())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::file::{ParseFailure, parse_bytes};
+    use super::*;
+
+    #[test]
+    fn parse_and_errors() {
+        let ok = parse_bytes::<Realms>(
+            b"# comment\r\n\r\nMufasa:http-auth@example.org:3D78807DEFE7DE2157E2B0B6573A855F\r\n",
+            10,
+        );
+        let Ok(r) = ok else { panic!("parses") };
+        assert_eq!(r.map["http-auth@example.org"].len(), 1);
+        let bad = parse_bytes::<Realms>(
+            b"a:r:00\nb:r\n:r:3d78807defe7de2157e2b0b6573a855f\nok:r:3d78807defe7de2157e2b0b6573a855f\n",
+            10,
+        );
+        let Err(ParseFailure::Lines(errs)) = bad else {
+            panic!("errors")
+        };
+        assert_eq!(errs.iter().map(|e| e.line).collect::<Vec<_>>(), [1, 2, 3]);
+        assert!(matches!(
+            parse_bytes::<Realms>(b"\n\n\n", 2),
+            Err(ParseFailure::TooManyLines)
+        ));
+    }
+}
