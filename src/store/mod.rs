@@ -26,6 +26,7 @@ mod apr1;
 mod cache;
 #[cfg(feature = "htpasswd")]
 mod des;
+#[cfg(any(feature = "htpasswd", feature = "htdigest"))]
 mod file;
 #[cfg(feature = "password-hash")]
 mod hash;
@@ -39,6 +40,8 @@ mod pool;
 #[cfg(any(feature = "htpasswd", feature = "password-hash"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "htpasswd", feature = "password-hash"))))]
 pub use cache::{CacheStats, CredentialCache, DEFAULT_CACHE_CAPACITY, DEFAULT_CACHE_TTL};
+#[cfg(any(feature = "htpasswd", feature = "htdigest"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "htpasswd", feature = "htdigest"))))]
 pub use file::{DEFAULT_MAX_FILE_SIZE, DEFAULT_MAX_LINES, DEFAULT_RELOAD_INTERVAL, FileOptions, LineError, LoadError};
 #[cfg(feature = "password-hash")]
 #[cfg_attr(docsrs, doc(cfg(feature = "password-hash")))]
