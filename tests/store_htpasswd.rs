@@ -297,9 +297,9 @@ async fn no_reload_when_disabled_until_asked() {
     let layer = auth(store);
     htpasswd(&["-bB", p, "bob", "two"]).await;
     assert_eq!(send(&layer, "bob", "two").await.0, StatusCode::UNAUTHORIZED);
-    assert_eq!(layer_store(&layer).reload().unwrap(), true);
+    assert!(layer_store(&layer).reload().unwrap());
     assert_eq!(send(&layer, "bob", "two").await.1, "bob");
-    assert_eq!(layer_store(&layer).reload().unwrap(), false, "unchanged");
+    assert!(!layer_store(&layer).reload().unwrap(), "unchanged");
 }
 
 #[test]
