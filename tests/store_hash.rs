@@ -155,6 +155,7 @@ fn needs_rehash_answers() {
     assert!(!needs_rehash(&higher), "stronger than the policy is fine");
 }
 
+#[cfg(feature = "tokio")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pool_limits_concurrency() {
     let pool = HashPool::new(2);

@@ -49,12 +49,13 @@ impl std::error::Error for PoolError {}
 
 impl HashPool {
     /// A pool running at most `max_concurrent` hashes at once (at least one) on tokio's
-    /// blocking threads (feature `tokio`; inline otherwise).
+    /// blocking threads. Without the `tokio` feature this is [`HashPool::inline`]: hashes run
+    /// on the polling thread and no limit applies.
     pub fn new(max_concurrent: usize) -> Self {
         let limit = max_concurrent.max(1);
         HashPool {
             inner: Arc::new(PoolInner {
-                limit: Some(limit),
+                limit: cfg!(feature = "tokio").then_some(limit),
                 #[cfg(feature = "tokio")]
                 permits: Some(Arc::new(tokio::sync::Semaphore::new(limit))),
             }),
@@ -73,7 +74,8 @@ impl HashPool {
         }
     }
 
-    /// The concurrency limit, `None` for [`HashPool::inline`].
+    /// The concurrency limit, `None` for [`HashPool::inline`] (and without the `tokio`
+    /// feature).
     pub fn max_concurrent(&self) -> Option<usize> {
         self.inner.limit
     }
