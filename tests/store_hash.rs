@@ -108,6 +108,18 @@ const BCRYPT: &str = "$2b$04$EGdrhbKUv8Oc9vGiXX0HQOxSg445d458Muh7DAHskb6QbtCvdxc
 const BCRYPT_PW: &str = "correctbatteryhorsestapler";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_user_matching_the_dummy_is_still_refused() {
+    let lookups = Arc::new(AtomicUsize::new(0));
+    let verifier = HashedPasswords::new(store(vec![("ann", cheap().hash("pw").unwrap())], lookups.clone()))
+        .dummy_hash(cheap().hash("guess").unwrap());
+    let layer = AuthLayer::new(Basic::new(verifier));
+    assert_eq!(send(&layer, "nobody", "guess").await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(send(&layer, "ann", "guess").await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(send(&layer, "ann", "pw").await.0, StatusCode::OK);
+    assert_eq!(lookups.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn store_errors_are_500() {
     let verifier = HashedPasswords::new(|_name: String| async {
         Err::<Option<(User, String)>, _>(std::io::Error::other("database down"))

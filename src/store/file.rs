@@ -49,6 +49,11 @@ impl FileOptions {
     /// inode (the check is a `stat`; the file is read again only when one of them changed).
     /// `None` never reloads on its own (call the store's `reload`). `Some(Duration::ZERO)`
     /// checks on every use.
+    ///
+    /// The check and the reload run on the request that finds the interval elapsed (one
+    /// request at a time; the others keep using the current contents). A rewrite that keeps
+    /// the modification time (within the file system's timestamp granularity), the length and
+    /// the inode is not noticed: editors and `htpasswd` change at least one of them.
     pub fn reload_interval(mut self, interval: Option<Duration>) -> Self {
         self.reload_interval = interval;
         self
