@@ -302,6 +302,27 @@ async fn no_reload_when_disabled_until_asked() {
     assert!(!layer_store(&layer).reload().unwrap(), "unchanged");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_crypt_output_is_locked_not_plaintext() {
+    if !common::have_program("htpasswd") {
+        return;
+    }
+    // `htpasswd -2 -r 500` (below glibc's minimum) writes `user:*0`.
+    let path = temp_file(".htpasswd");
+    let p = path.to_str().unwrap();
+    htpasswd(&["-cbm", p, "alice", PW]).await;
+    htpasswd(&["-b", "-2", "-r", "500", p, "locked", PW]).await;
+    let text = std::fs::read_to_string(&path).unwrap();
+    let line = text.lines().find(|l| l.starts_with("locked:")).unwrap();
+    let hash = &line["locked:".len()..];
+    let store = Htpasswd::open(&path).unwrap();
+    assert_eq!(store.format_of("locked"), Some(HtpasswdFormat::Locked), "{hash}");
+    let layer = auth(store);
+    assert_eq!(send(&layer, "locked", hash).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(send(&layer, "locked", PW).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(send(&layer, "alice", PW).await.0, StatusCode::OK);
+}
+
 #[test]
 fn malformed_lines_are_numbered_and_bounded() {
     let path = temp_file(".htpasswd");

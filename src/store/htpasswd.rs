@@ -32,6 +32,9 @@ pub enum HtpasswdFormat {
     DesCrypt,
     /// `-p`: the password itself. Weak; Apache itself accepts it on Windows only.
     Plaintext,
+    /// A locked entry that no password matches: a hash starting with `*` or `!`, as in
+    /// `/etc/shadow`. `htpasswd -2 -r 500` writes `*0` (glibc's failure token) this way.
+    Locked,
 }
 
 impl HtpasswdFormat {
@@ -62,6 +65,7 @@ impl HtpasswdFormat {
             HtpasswdFormat::Sha512Crypt => "-5",
             HtpasswdFormat::DesCrypt => "-d",
             HtpasswdFormat::Plaintext => "-p",
+            HtpasswdFormat::Locked => "",
         }
     }
 }
@@ -89,7 +93,7 @@ impl Entry {
             HtpasswdFormat::Sha256Crypt | HtpasswdFormat::Sha512Crypt => (3, sha_crypt_rounds(&self.hash)),
             HtpasswdFormat::Apr1 => (2, 0),
             HtpasswdFormat::DesCrypt => (1, 0),
-            HtpasswdFormat::Sha1 | HtpasswdFormat::Plaintext => (0, 0),
+            HtpasswdFormat::Sha1 | HtpasswdFormat::Plaintext | HtpasswdFormat::Locked => (0, 0),
         }
     }
 
@@ -109,6 +113,7 @@ impl Entry {
             }
             HtpasswdFormat::DesCrypt => super::des::verify(password, stored),
             HtpasswdFormat::Plaintext => constant_time_eq(password, stored.as_bytes()),
+            HtpasswdFormat::Locked => false,
         }
     }
 }
@@ -120,6 +125,13 @@ fn sha_crypt_rounds(hash: &str) -> u64 {
         .and_then(|r| r.parse().ok())
         .unwrap_or(5000)
 }
+
+/// The highest bcrypt cost accepted: `htpasswd -C` allows 4 to 17 (17 takes seconds).
+const MAX_BCRYPT_COST: u32 = 17;
+/// The most SHA-crypt rounds accepted (some seconds per login). The format allows
+/// 999 999 999, which would tie a hash thread up for minutes per attempt, and unknown users
+/// are checked against the costliest entry.
+const MAX_SHA_CRYPT_ROUNDS: u32 = 10_000_000;
 
 const CRYPT64: &[u8] = b"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
@@ -133,7 +145,7 @@ fn classify(hash: &str) -> Result<HtpasswdFormat, String> {
         return if ok {
             Ok(HtpasswdFormat::Bcrypt)
         } else {
-            Err("malformed bcrypt hash (expected $2a$, $2b$ or $2y$, a cost 04-31, 53 characters)".into())
+            Err("malformed bcrypt hash (expected $2a$, $2b$ or $2y$, a cost 04-17, 53 characters)".into())
         };
     }
     if hash.starts_with("$apr1$") {
@@ -156,9 +168,12 @@ fn classify(hash: &str) -> Result<HtpasswdFormat, String> {
             return if sha_crypt_ok(rest, len) {
                 Ok(format)
             } else {
-                Err(format!("malformed {prefix} hash"))
+                Err(format!("malformed {prefix} hash (or rounds outside 1000-10000000)"))
             };
         }
+    }
+    if hash.starts_with(['*', '!']) {
+        return Ok(HtpasswdFormat::Locked);
     }
     if hash.starts_with('$') {
         return Err("unsupported hash format (htpasswd writes $2y$, $apr1$, $5$, $6$, {SHA}, DES or plain)".into());
@@ -175,14 +190,14 @@ fn bcrypt_cost_ok(hash: &str) -> bool {
         && hash
             .get(4..6)
             .and_then(|c| c.parse::<u32>().ok())
-            .is_some_and(|c| (4..=31).contains(&c))
+            .is_some_and(|c| (4..=MAX_BCRYPT_COST).contains(&c))
 }
 
 fn sha_crypt_ok(rest: &str, hash_len: usize) -> bool {
     let mut parts: Vec<&str> = rest.split('$').collect();
     if parts.first().is_some_and(|p| p.starts_with("rounds=")) {
         let rounds = parts.remove(0)["rounds=".len()..].parse::<u32>();
-        if !rounds.is_ok_and(|r| (1000..=999_999_999).contains(&r)) {
+        if !rounds.is_ok_and(|r| (1000..=MAX_SHA_CRYPT_ROUNDS).contains(&r)) {
             return false;
         }
     }
@@ -248,6 +263,12 @@ impl Parse for Users {
 ///   default), which the store clears when it reloads.
 /// - **Unknown users** are verified against the file's costliest entry and refused, so the
 ///   time taken does not tell which user names exist.
+/// - **Locked entries** (a hash starting with `*` or `!`) never match. `htpasswd -2 -r 500`
+///   writes such a line (`user:*0`, glibc's failure token): a plaintext reading would let
+///   `*0` in.
+/// - **Bounded cost.** bcrypt costs above 17 (`htpasswd -C`'s maximum) and SHA-crypt rounds
+///   above 10 000 000 are malformed lines: each attempt would hold a hash thread for
+///   minutes, and unknown users are checked against the costliest entry.
 /// - **Weak formats** (`{SHA}`, DES, plaintext) are accepted unless
 ///   [`reject_weak`](Htpasswd::reject_weak) is set; loading logs how many there are.
 ///
@@ -476,6 +497,16 @@ mod tests {
     }
 
     #[test]
+    fn locked_entries_never_verify() {
+        for hash in ["*0", "*", "!", "!$apr1$SFEr/xiz$uDWk3HJkJ9aVYpKvfyXiq."] {
+            let e = Entry::parse(hash).unwrap();
+            assert_eq!(e.format, HtpasswdFormat::Locked);
+            assert!(!e.verify(hash.as_bytes()));
+            assert!(!e.verify(b""));
+        }
+    }
+
+    #[test]
     fn malformed_hashes_are_line_errors() {
         for bad in [
             "$2y$05$short",
@@ -484,6 +515,8 @@ mod tests {
             "{SHA}bm90IDIwIGJ5dGVz",
             "$5$salt$tooshort",
             "$5$rounds=10$YCcXNseKzOdslEY/$1HoR4ALvo2orPC13I0i2hKmQmbJ0F25YWfQhIkLfdy6",
+            "$5$rounds=999999999$vSQw2wpo7EUXJExv$uI7d20qxe.lIsofotJFrB8zoRX4nYtws8GVpg.oQC78",
+            "$2y$18$Eh2GNyzdPIhWzP7HGCeiv.zdxxRPeed0Qh4zvUs3vueQgcNgGhpq2",
             "$1$md5crypt$notwrittenbyhtpasswd",
         ] {
             assert!(Entry::parse(bad).is_err(), "{bad}");
