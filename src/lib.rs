@@ -63,6 +63,7 @@
 
 pub mod basic;
 mod compare;
+pub mod digest;
 pub mod failure;
 pub mod header;
 mod layer;
@@ -72,6 +73,10 @@ mod user;
 
 pub use basic::{Basic, BasicCredentials, BasicVerifier, Passwords, StaticCredentials};
 pub use compare::constant_time_eq;
+pub use digest::{
+    Algorithm, Digest, DigestBodyLayer, DigestCredentialStore, DigestCredentials, DigestLookup, DigestUser,
+    DigestUsers, MemoryNonceStore, NonceStore, Qop,
+};
 pub use failure::{AuthFailure, DefaultFailure, FailureHandler, FailureKind};
 pub use layer::{AuthLayer, AuthService, ResponseFuture};
 pub use roles::{NoRoles, Requirement, RolesHook, SyncRoles};
