@@ -70,21 +70,23 @@
 //!
 //! | offer | curl | requests | httpx | wget | Chromium |
 //! |---|---|---|---|---|---|
-//! | `SHA-256` then `MD5` (the default) | SHA-256 | MD5 (last line wins) | SHA-256 | ✘ (no `algorithm`: needs [`allow_rfc2069`](Digest::allow_rfc2069)? no: sends MD5 without `algorithm`, accepted as MD5 only if its `qop` is honoured, see below) | SHA-256 |
+//! | `SHA-256` then `MD5` (the default) | SHA-256 | MD5 (last line wins) | SHA-256 | MD5 | SHA-256 |
 //! | `MD5` only | ✔ | ✔ | ✔ | ✔ | ✔ |
-//! | `MD5-sess`, `qop="auth"` | ✔ | ✔ | ✔ | ✔ | ✔ |
+//! | `SHA-256` only | ✔ | ✔ | ✔ | ✘ (MD5 without `algorithm`: refused) | ✔ |
+//! | `MD5-sess` | ✔ | ✔ | ✔ | ✔ | ✔ |
 //! | `SHA-256-sess` | ✔ | ✘ | ✔ | ✘ | ✔ |
-//! | `SHA-512-256` | ✘ (hashes with SHA-256) | ✘ | ✘ | ✘ | ✘ (skips it) |
-//! | `qop="auth-int"` only | ✘ on POST | ✘ | ✘ | 2069 form | 2069 form |
+//! | `SHA-512-256` | ✘ (curl 7.x hashes with SHA-256) | ✘ | ✘ | ✘ | ✘ (skips it) |
+//! | `qop="auth, auth-int"` | auth | auth | auth | RFC 2069 form | auth |
+//! | `qop="auth-int"` only | ✘ on POST | ✘ | ✘ | RFC 2069 form | RFC 2069 form |
 //! | `userhash=true` | ✔ | ignored (plain name, accepted) | ignored | ignored | ✔ |
 //! | reuses the nonce with `nc=00000002` | no | yes | yes | no | yes |
+//! | retries after `stale=true` | ✔ | ✔ | ✔ | ✘ | ✔ |
 //!
-//! So: the default offer (SHA-256, then MD5, on separate lines, `qop="auth"`) serves
-//! curl, requests, httpx and Chromium. wget cannot do SHA-256: when SHA-256 is offered
-//! first it answers with an MD5 response and no `algorithm`, which means `MD5` but matches
-//! the first challenge's nonce; it is accepted because MD5 is also offered. Offer
-//! `SHA-512-256` only as an extra, never alone. Keep `qop="auth"`; offering only
-//! `auth-int` breaks most clients.
+//! So the default offer (SHA-256, then MD5, on separate lines, `qop="auth"`) serves every
+//! client above, each with the best algorithm it can do. Offer `SHA-512-256` only as an
+//! extra, never alone. Keep `qop="auth"`: offering `auth-int` too sends wget to the RFC
+//! 2069 form, and offering only `auth-int` breaks most clients. The curl, requests, httpx
+//! and wget rows are exercised by this crate's interop tests.
 //!
 //! # RFC 2069 responses
 //!
