@@ -435,6 +435,22 @@ async fn nextnonce_near_the_end() {
 }
 
 #[tokio::test]
+async fn authentication_info_can_be_turned_off() {
+    let app = app(digest().authentication_info(false));
+    let (nonce, opaque) = fresh(&app).await;
+    let res = send(
+        &app,
+        "GET",
+        "/dir/index.html",
+        Some(&Creds::new(&nonce, &opaque).header()),
+        "",
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers().get(AUTHENTICATION_INFO).is_none());
+}
+
+#[tokio::test]
 async fn fleet_shares_the_secret() {
     let a = app(digest().secret(SECRET));
     let b = app(digest().secret(SECRET));

@@ -243,35 +243,29 @@ impl fmt::Display for Qop {
     }
 }
 
-/// Computes a request-digest (or `rspauth` with `method` empty), RFC 7616 §3.4.1:
-/// `KD(H(A1), nonce ":" nc ":" cnonce ":" qop ":" H(A2))`, or the RFC 2069 form
-/// `KD(H(A1), nonce ":" H(A2))` when `qop` is `None`.
-///
-/// `ha1` is the base H(A1) (`H(user ":" realm ":" password)`); for `-sess` algorithms
-/// the session key is derived here. `body_hash` is `H(entity-body)` for `auth-int`.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn request_digest(
-    alg: Algorithm,
-    ha1: &Hex,
-    nonce: &str,
-    nc: &str,
-    cnonce: &str,
-    qop: Option<Qop>,
-    method: &str,
-    uri: &str,
-    body_hash: Option<&Hex>,
-) -> Hex {
-    let session;
-    let ha1 = if alg.is_session() {
-        session = alg.hash(&[ha1.as_bytes(), b":", nonce.as_bytes(), b":", cnonce.as_bytes()]);
-        &session
-    } else {
-        ha1
-    };
-    let ha2 = match body_hash {
+/// `H(A2)`: `H(method ":" uri)`, or `H(method ":" uri ":" H(entity-body))` for
+/// `auth-int` (RFC 7616 §3.4.3). `rspauth` uses an empty method.
+pub(crate) fn ha2(alg: Algorithm, method: &str, uri: &str, body_hash: Option<&Hex>) -> Hex {
+    match body_hash {
         Some(bh) => alg.hash(&[method.as_bytes(), b":", uri.as_bytes(), b":", bh.as_bytes()]),
         None => alg.hash(&[method.as_bytes(), b":", uri.as_bytes()]),
-    };
+    }
+}
+
+/// The H(A1) a response is computed with: `ha1` itself, or for `-sess` algorithms
+/// `H(ha1 ":" nonce ":" cnonce)` (RFC 7616 §3.4.2).
+pub(crate) fn session_ha1(alg: Algorithm, ha1: &Hex, nonce: &str, cnonce: &str) -> Hex {
+    if alg.is_session() {
+        alg.hash(&[ha1.as_bytes(), b":", nonce.as_bytes(), b":", cnonce.as_bytes()])
+    } else {
+        *ha1
+    }
+}
+
+/// `KD(H(A1), nonce ":" nc ":" cnonce ":" qop ":" H(A2))` (RFC 7616 §3.4.1), or the
+/// RFC 2069 form `KD(H(A1), nonce ":" H(A2))` when `qop` is `None`. `ha1` is the
+/// session H(A1) for `-sess` algorithms.
+pub(crate) fn kd(alg: Algorithm, ha1: &Hex, nonce: &str, nc: &str, cnonce: &str, qop: Option<Qop>, ha2: &Hex) -> Hex {
     match qop {
         Some(q) => alg.hash(&[
             ha1.as_bytes(),
@@ -288,6 +282,23 @@ pub(crate) fn request_digest(
         ]),
         None => alg.hash(&[ha1.as_bytes(), b":", nonce.as_bytes(), b":", ha2.as_bytes()]),
     }
+}
+
+/// Computes a request-digest (or `rspauth` with `method` empty) from the base H(A1).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn request_digest(
+    alg: Algorithm,
+    ha1: &Hex,
+    nonce: &str,
+    nc: &str,
+    cnonce: &str,
+    qop: Option<Qop>,
+    method: &str,
+    uri: &str,
+    body_hash: Option<&Hex>,
+) -> Hex {
+    let ha1 = session_ha1(alg, ha1, nonce, cnonce);
+    kd(alg, &ha1, nonce, nc, cnonce, qop, &ha2(alg, method, uri, body_hash))
 }
 
 /// Computes a response for a client: a test and tooling helper that mirrors what a client

@@ -1,9 +1,10 @@
 //! Digest `Authorization` credentials (RFC 7616 §3.4), read through [`AuthParams`].
 
+use std::borrow::Cow;
 use std::fmt;
 
 use crate::digest::algorithm::{Algorithm, Qop};
-use crate::header::{AuthParams, ParamError, split_scheme};
+use crate::header::{AuthParams, ParamError, ParamValue, split_scheme};
 
 /// The longest value accepted for any single Digest parameter, in bytes.
 pub const MAX_PARAM_LEN: usize = 1024;
@@ -68,23 +69,23 @@ impl std::error::Error for DigestParseError {}
 /// assert_eq!(c.nc(), Some(1));
 /// ```
 #[derive(Clone, PartialEq, Eq)]
-pub struct DigestCredentials {
-    username: String,
+pub struct DigestCredentials<'a> {
+    username: Cow<'a, str>,
     username_star: bool,
     userhash: bool,
-    realm: String,
-    nonce: String,
-    uri: String,
-    response: String,
+    realm: Cow<'a, str>,
+    nonce: Cow<'a, str>,
+    uri: Cow<'a, str>,
+    response: Cow<'a, str>,
     algorithm: Algorithm,
     algorithm_sent: bool,
     qop: Option<Qop>,
     nc: Option<(u32, [u8; 8])>,
-    cnonce: Option<String>,
-    opaque: Option<String>,
+    cnonce: Option<Cow<'a, str>>,
+    opaque: Option<Cow<'a, str>>,
 }
 
-impl fmt::Debug for DigestCredentials {
+impl fmt::Debug for DigestCredentials<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DigestCredentials")
             .field("username", &self.username)
@@ -99,17 +100,20 @@ impl fmt::Debug for DigestCredentials {
     }
 }
 
-fn bounded<'p>(params: &'p AuthParams<'_>, name: &'static str) -> Result<Option<&'p str>, DigestParseError> {
-    match params.get(name) {
-        Some(v) if v.len() > MAX_PARAM_LEN => Err(DigestParseError::TooLong(name)),
+/// Takes parameter `name` out of `params`, refusing values longer than [`MAX_PARAM_LEN`].
+fn take<'a>(params: &mut AuthParams<'a>, name: &'static str) -> Result<Option<ParamValue<'a>>, DigestParseError> {
+    match params.remove(name) {
+        Some(v) if v.as_str().len() > MAX_PARAM_LEN => Err(DigestParseError::TooLong(name)),
         v => Ok(v),
     }
 }
 
-fn required(params: &AuthParams<'_>, name: &'static str) -> Result<String, DigestParseError> {
-    bounded(params, name)?
-        .map(str::to_owned)
-        .ok_or(DigestParseError::Missing(name))
+fn value<'a>(params: &mut AuthParams<'a>, name: &'static str) -> Result<Option<Cow<'a, str>>, DigestParseError> {
+    Ok(take(params, name)?.map(ParamValue::into_value))
+}
+
+fn required<'a>(params: &mut AuthParams<'a>, name: &'static str) -> Result<Cow<'a, str>, DigestParseError> {
+    value(params, name)?.ok_or(DigestParseError::Missing(name))
 }
 
 /// Decodes an RFC 5987 / RFC 8187 ext-value in UTF-8: `UTF-8 "'" [language] "'" pct-encoded`.
@@ -150,9 +154,9 @@ fn parse_nc(v: &str) -> Option<(u32, [u8; 8])> {
     Some((u32::from_str_radix(v, 16).ok()?, b))
 }
 
-impl DigestCredentials {
+impl<'a> DigestCredentials<'a> {
     /// Parses a whole `Authorization` value: `Digest` (any case) and its auth-params.
-    pub fn parse(value: &[u8]) -> Result<Self, DigestParseError> {
+    pub fn parse(value: &'a [u8]) -> Result<Self, DigestParseError> {
         match split_scheme(value) {
             Some((scheme, rest)) if scheme.eq_ignore_ascii_case("Digest") => Self::parse_params(rest),
             _ => Err(DigestParseError::NotDigest),
@@ -160,43 +164,45 @@ impl DigestCredentials {
     }
 
     /// Parses the auth-param list that follows `Digest `.
-    pub fn parse_params(input: &[u8]) -> Result<Self, DigestParseError> {
-        let params = AuthParams::parse(input).map_err(DigestParseError::Params)?;
+    pub fn parse_params(input: &'a [u8]) -> Result<Self, DigestParseError> {
+        let mut params = AuthParams::parse(input).map_err(DigestParseError::Params)?;
+        let p = &mut params;
 
-        let userhash = match bounded(&params, "userhash")? {
+        let userhash = match value(p, "userhash")?.as_deref() {
             None => false,
             Some(v) if v.eq_ignore_ascii_case("true") => true,
             Some(v) if v.eq_ignore_ascii_case("false") => false,
             Some(_) => return Err(DigestParseError::BadUserhash),
         };
-        let (username, username_star) = match (bounded(&params, "username")?, bounded(&params, "username*")?) {
+        let (username, username_star) = match (take(p, "username")?, take(p, "username*")?) {
             (Some(_), Some(_)) => return Err(DigestParseError::UsernameAndUsernameStar),
-            (Some(u), None) => (u.to_owned(), false),
+            (Some(u), None) => (u.into_value(), false),
             (None, Some(ext)) => {
-                if userhash || params.get_value("username*").is_some_and(|v| v.was_quoted()) {
+                if userhash || ext.was_quoted() {
                     return Err(DigestParseError::BadUsernameStar);
                 }
-                (decode_ext_value(ext).ok_or(DigestParseError::BadUsernameStar)?, true)
+                let decoded = decode_ext_value(ext.as_str()).ok_or(DigestParseError::BadUsernameStar)?;
+                (Cow::Owned(decoded), true)
             }
             (None, None) => return Err(DigestParseError::Missing("username")),
         };
-        let realm = required(&params, "realm")?;
-        let nonce = required(&params, "nonce")?;
-        let uri = required(&params, "uri")?;
-        let response = required(&params, "response")?;
-        let (algorithm, algorithm_sent) = match bounded(&params, "algorithm")? {
+        let realm = required(p, "realm")?;
+        let nonce = required(p, "nonce")?;
+        let uri = required(p, "uri")?;
+        let response = required(p, "response")?;
+        let (algorithm, algorithm_sent) = match value(p, "algorithm")? {
             None => (Algorithm::Md5, false),
             Some(a) => (a.parse().map_err(|_| DigestParseError::UnknownAlgorithm)?, true),
         };
-        let qop = match bounded(&params, "qop")? {
+        let qop = match value(p, "qop")? {
             None => None,
-            Some(q) => Some(Qop::parse(q).ok_or(DigestParseError::UnknownQop)?),
+            Some(q) => Some(Qop::parse(&q).ok_or(DigestParseError::UnknownQop)?),
         };
-        let opaque = bounded(&params, "opaque")?.map(str::to_owned);
+        let opaque = value(p, "opaque")?;
         let (nc, cnonce) = if qop.is_some() {
-            let nc = bounded(&params, "nc")?.ok_or(DigestParseError::Missing("nc"))?;
-            let nc = parse_nc(nc).ok_or(DigestParseError::BadNonceCount)?;
-            (Some(nc), Some(required(&params, "cnonce")?))
+            let nc = value(p, "nc")?.ok_or(DigestParseError::Missing("nc"))?;
+            let nc = parse_nc(&nc).ok_or(DigestParseError::BadNonceCount)?;
+            (Some(nc), Some(required(p, "cnonce")?))
         } else {
             // RFC 2069 form: nc and cnonce mean nothing without qop.
             (None, None)
@@ -216,6 +222,26 @@ impl DigestCredentials {
             cnonce,
             opaque,
         })
+    }
+
+    /// Copies the values the credentials still borrow from the header.
+    pub fn into_owned(self) -> DigestCredentials<'static> {
+        let own = |c: Cow<'a, str>| Cow::Owned(c.into_owned());
+        DigestCredentials {
+            username: own(self.username),
+            username_star: self.username_star,
+            userhash: self.userhash,
+            realm: own(self.realm),
+            nonce: own(self.nonce),
+            uri: own(self.uri),
+            response: own(self.response),
+            algorithm: self.algorithm,
+            algorithm_sent: self.algorithm_sent,
+            qop: self.qop,
+            nc: self.nc,
+            cnonce: self.cnonce.map(own),
+            opaque: self.opaque.map(own),
+        }
     }
 
     /// The username as sent (decoded from `username*`, or the userhash when
@@ -319,7 +345,8 @@ mod tests {
             (c.algorithm(), c.qop(), c.nc()),
             (Algorithm::Md5, Some(Qop::Auth), Some(1))
         );
-        let c = DigestCredentials::parse(OK.replace("Digest", "dIgEsT").as_bytes()).unwrap();
+        let v = OK.replace("Digest", "dIgEsT");
+        let c = DigestCredentials::parse(v.as_bytes()).unwrap();
         assert_eq!(c.username(), "Mufasa");
     }
 

@@ -147,7 +147,6 @@ use crate::compare::constant_time_eq;
 use crate::failure::{AuthFailure, FailureKind};
 use crate::header::{Challenge, split_scheme, write_quoted};
 use crate::scheme::{Authenticated, Scheme};
-use algorithm::request_digest;
 use nonce::{NonceSigner, now_ms, random_bytes};
 
 /// The `Authentication-Info` response header (RFC 9110 §11.6.3).
@@ -168,6 +167,7 @@ struct Config {
     allow_rfc2069: bool,
     max_header_len: usize,
     nextnonce_within: Option<Duration>,
+    authentication_info: bool,
     secret: Arc<[u8]>,
     lifetime: Duration,
     signer: NonceSigner,
@@ -225,6 +225,7 @@ impl<C: DigestCredentialStore> Digest<C, MemoryNonceStore> {
             allow_rfc2069: false,
             max_header_len: DEFAULT_MAX_HEADER_LEN,
             nextnonce_within: None,
+            authentication_info: true,
             secret: Arc::from(&secret[..]),
             lifetime: DEFAULT_NONCE_LIFETIME,
             opaque: String::new(),
@@ -320,6 +321,13 @@ impl<C, N> Digest<C, N> {
     /// left (default: a fifth of the lifetime). No tested client uses it yet.
     pub fn nextnonce_within(self, within: Duration) -> Self {
         self.edit(|c| c.nextnonce_within = Some(within))
+    }
+
+    /// Whether successful responses carry `Authentication-Info` (`rspauth`, `qop`, `nc`,
+    /// `cnonce`, `nextnonce`; RFC 7616 §3.5). On by default; turning it off saves two of
+    /// the four hashes per request, and no tested client checks `rspauth`.
+    pub fn authentication_info(self, enabled: bool) -> Self {
+        self.edit(|c| c.authentication_info = enabled)
     }
 
     /// Sets the secret that signs nonces (random by default). Give every instance of a
@@ -436,13 +444,31 @@ fn uri_matches(uri: &str, parts: &Parts) -> bool {
     }
 }
 
-/// Everything the asynchronous part of a verification needs.
+/// Everything the asynchronous part of a verification needs, owned.
 struct Pending {
-    creds: DigestCredentials,
+    alg: Algorithm,
+    qop: Option<Qop>,
+    username: String,
+    userhash: bool,
+    nonce: String,
+    cnonce: String,
+    nc: Option<(u32, [u8; 8])>,
+    /// The client's response, or `None` when it is not a hex digest of the right length.
+    response: Option<Hex>,
+    /// H(A2) of the request and of the `rspauth`.
+    ha2: Hex,
+    ha2_rspauth: Hex,
     issued_ms: u64,
     expires_ms: u64,
-    body_hash: Option<Hex>,
-    method: http::Method,
+}
+
+impl Pending {
+    fn nc_str(&self) -> &str {
+        self.nc
+            .as_ref()
+            .and_then(|(_, s)| std::str::from_utf8(s).ok())
+            .unwrap_or("")
+    }
 }
 
 impl<C: DigestCredentialStore, N: NonceStore> Digest<C, N> {
@@ -505,12 +531,22 @@ impl<C: DigestCredentialStore, N: NonceStore> Digest<C, N> {
         } else {
             None
         };
+        let uri = creds.uri();
         Ok(Some(Pending {
-            creds,
+            alg,
+            qop: creds.qop(),
+            username: creds.username().to_owned(),
+            userhash: creds.userhash(),
+            nonce: creds.nonce().to_owned(),
+            cnonce: creds.cnonce().unwrap_or("").to_owned(),
+            nc: creds
+                .nc()
+                .zip(creds.nc_str().and_then(|s| s.as_bytes().try_into().ok())),
+            response: Hex::parse(creds.response(), alg.hex_len()),
+            ha2: algorithm::ha2(alg, parts.method.as_str(), uri, body_hash.as_ref()),
+            ha2_rspauth: algorithm::ha2(alg, "", uri, body_hash.as_ref()),
             issued_ms: info.issued_ms,
             expires_ms: info.expires_ms,
-            body_hash,
-            method: parts.method.clone(),
         }))
     }
 }
@@ -573,10 +609,10 @@ impl<C: DigestCredentialStore, N: NonceStore> Scheme for Digest<C, N> {
             }
         };
         let lookup = self.store.lookup(DigestLookup {
-            username: pending.creds.username().to_owned(),
+            username: pending.username.clone(),
             realm: self.cfg.realm.clone(),
-            algorithm: pending.creds.algorithm(),
-            userhash: pending.creds.userhash(),
+            algorithm: pending.alg,
+            userhash: pending.userhash,
         });
         let cfg = self.cfg.clone();
         let nonces = self.nonces.clone();
@@ -609,8 +645,7 @@ async fn verify<U, N: NonceStore>(
     p: Pending,
     found: Option<DigestUser<U>>,
 ) -> Result<Authenticated<U>, AuthFailure> {
-    let creds = &p.creds;
-    let alg = creds.algorithm();
+    let alg = p.alg;
     let hex_len = alg.hex_len();
     let (user, ha1) = match found {
         Some(DigestUser { user, secret, username }) => {
@@ -622,7 +657,7 @@ async fn verify<U, N: NonceStore>(
                     .with_scheme(SCHEME)
                 })?,
                 DigestSecret::Password(pw) => {
-                    let name = username.as_deref().unwrap_or(creds.username());
+                    let name = username.as_deref().unwrap_or(&p.username);
                     alg.ha1(name, &cfg.realm, pw)
                 }
             };
@@ -631,22 +666,12 @@ async fn verify<U, N: NonceStore>(
         // Unknown user: a stand-in H(A1), then the same hashing and comparison.
         None => (None, Hex::encode(&cfg.dummy[..hex_len / 2])),
     };
-    let nc = creds.nc_str().unwrap_or("");
-    let cnonce = creds.cnonce().unwrap_or("");
-    let expected = request_digest(
-        alg,
-        &ha1,
-        creds.nonce(),
-        nc,
-        cnonce,
-        creds.qop(),
-        p.method.as_str(),
-        creds.uri(),
-        p.body_hash.as_ref(),
-    );
-    let presented = Hex::parse(creds.response(), hex_len);
+    let nc = p.nc_str();
+    let ha1 = algorithm::session_ha1(alg, &ha1, &p.nonce, &p.cnonce);
+    let expected = algorithm::kd(alg, &ha1, &p.nonce, nc, &p.cnonce, p.qop, &p.ha2);
+    let presented = p.response.as_ref();
     let matches = constant_time_eq(
-        presented.as_ref().map_or(expected.as_bytes(), |h| h.as_bytes()),
+        presented.map_or(expected.as_bytes(), |h| h.as_bytes()),
         expected.as_bytes(),
     ) & presented.is_some();
     let user = match user {
@@ -661,8 +686,8 @@ async fn verify<U, N: NonceStore>(
     }
     let check = nonces
         .check_and_record(&NonceUse {
-            nonce: creds.nonce(),
-            nc: creds.nc().unwrap_or(0),
+            nonce: &p.nonce,
+            nc: p.nc.map_or(0, |(n, _)| n),
             issued_ms: p.issued_ms,
             expires_ms: p.expires_ms,
             now_ms: now,
@@ -679,30 +704,23 @@ async fn verify<U, N: NonceStore>(
             .with_description("nonce count replayed or not increasing"));
     }
 
+    if !cfg.authentication_info {
+        return Ok(Authenticated::new(user));
+    }
     // Authentication-Info (RFC 7616 §3.5).
-    let rspauth = request_digest(
-        alg,
-        &ha1,
-        creds.nonce(),
-        nc,
-        cnonce,
-        creds.qop(),
-        "",
-        creds.uri(),
-        p.body_hash.as_ref(),
-    );
+    let rspauth = algorithm::kd(alg, &ha1, &p.nonce, nc, &p.cnonce, p.qop, &p.ha2_rspauth);
     let mut info = String::with_capacity(160);
     info.push_str("rspauth=\"");
     info.push_str(rspauth.as_str());
     info.push('"');
-    if let Some(q) = creds.qop() {
+    if let Some(q) = p.qop {
         info.push_str(", qop=");
         info.push_str(q.name());
         info.push_str(", nc=");
         info.push_str(nc);
         info.push_str(", cnonce=");
         // The cnonce came from a quoted-string, so it has no control characters.
-        let _ = write_quoted(&mut info, cnonce);
+        let _ = write_quoted(&mut info, &p.cnonce);
     }
     let within = cfg.nextnonce_within.unwrap_or(cfg.signer.lifetime() / 5);
     let within_ms = u64::try_from(within.as_millis()).unwrap_or(u64::MAX);
