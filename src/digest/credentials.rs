@@ -61,8 +61,9 @@ impl std::error::Error for DigestParseError {}
 ///
 /// ```
 /// use tower_httpauth::digest::{Algorithm, DigestCredentials, Qop};
-/// let c = DigestCredentials::parse(br#"Digest username="Mufasa", realm="r", nonce="n",
-///     uri="/x", response="abc", qop="auth", nc=00000001, cnonce="c", algorithm="SHA-256""#).unwrap();
+/// let header = concat!(r#"Digest username="Mufasa", realm="r", nonce="n", uri="/x", "#,
+///     r#"response="abc", qop="auth", nc=00000001, cnonce="c", algorithm="SHA-256""#);
+/// let c = DigestCredentials::parse(header.as_bytes()).unwrap();
 /// assert_eq!(c.username(), "Mufasa");
 /// assert_eq!(c.algorithm(), Algorithm::Sha256);
 /// assert_eq!(c.qop(), Some(Qop::Auth));
