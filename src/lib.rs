@@ -43,6 +43,12 @@
 //! `500`, logged through `tracing`, never a `401` and never a pass. See [`FailureKind`] and
 //! [`AuthLayer::on_failure`] to build your own responses.
 //!
+//! # HTTP Digest
+//!
+//! [`Digest`] implements RFC 7616 (SHA-256, SHA-512-256, MD5, `-sess`, `auth-int`) with
+//! signed stateless nonces and replay protection; see the [`digest`] module for its
+//! client matrix and why H(A1) must be guarded like a password.
+//!
 //! # Feature flags
 //!
 //! | feature | what it adds |
