@@ -435,6 +435,78 @@ async fn nextnonce_near_the_end() {
 }
 
 #[tokio::test]
+async fn authentication_info_quoting() {
+    // Item 42: rspauth, cnonce and nextnonce quoted; qop and nc not.
+    let app = app(digest().nextnonce_within(Duration::from_secs(3600)));
+    let (nonce, opaque) = fresh(&app).await;
+    let res = send(
+        &app,
+        "GET",
+        "/dir/index.html",
+        Some(&Creds::new(&nonce, &opaque).header()),
+        "",
+    )
+    .await;
+    let v = res.headers()[AUTHENTICATION_INFO].to_str().unwrap().to_owned();
+    let p = AuthParams::parse(v.as_bytes()).unwrap();
+    for (name, quoted) in [
+        ("rspauth", true),
+        ("cnonce", true),
+        ("nextnonce", true),
+        ("qop", false),
+        ("nc", false),
+    ] {
+        assert_eq!(p.get_value(name).unwrap().was_quoted(), quoted, "{name} in {v}");
+    }
+}
+
+#[test]
+#[should_panic(expected = "at least one qop")]
+fn no_qop_is_a_configuration_error() {
+    // RFC 7616 requires qop in every challenge, and -sess cannot work without it.
+    let _ = digest().qops([]);
+}
+
+#[test]
+#[should_panic(expected = "at least 16 bytes")]
+fn short_secret_is_a_configuration_error() {
+    let _ = digest().secret(b"short");
+}
+
+#[test]
+fn debug_hides_the_secret() {
+    let s = format!("{:?}", digest().secret(SECRET));
+    assert!(s.contains("<redacted>") && !s.contains("fleet"), "{s}");
+}
+
+#[tokio::test]
+async fn unknown_user_answer_looks_like_a_wrong_password() {
+    let app = app(digest());
+    let mut shapes = vec![];
+    for user in ["Mufasa", "Scar"] {
+        let (nonce, opaque) = fresh(&app).await;
+        let mut c = Creds::new(&nonce, &opaque);
+        c.user = user.into();
+        c.pw = "wrong".into();
+        let res = send(&app, "GET", "/dir/index.html", Some(&c.header()), "").await;
+        let names: Vec<String> = res.headers().keys().map(|k| k.to_string()).collect();
+        let cs: Vec<Vec<String>> = challenges(&res)
+            .iter()
+            .map(|c| {
+                let (_, rest) = split_scheme(c.as_bytes()).unwrap();
+                AuthParams::parse(rest)
+                    .unwrap()
+                    .iter()
+                    .map(|(k, _)| k.to_owned())
+                    .collect()
+            })
+            .collect();
+        shapes.push((res.status(), names, cs, text(res).await));
+    }
+    assert_eq!(shapes[0], shapes[1]);
+}
+
+#[tokio::test]
 async fn authentication_info_can_be_turned_off() {
     let app = app(digest().authentication_info(false));
     let (nonce, opaque) = fresh(&app).await;

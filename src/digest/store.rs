@@ -56,7 +56,9 @@ impl DigestLookup {
 #[derive(Clone, PartialEq, Eq)]
 pub enum DigestSecret {
     /// `H(username ":" realm ":" password)` in hex, for the lookup's base algorithm
-    /// (see [`Algorithm::ha1`]). Recommended, but still password-equivalent.
+    /// (see [`Algorithm::ha1`]). Recommended over the password, but **password-equivalent**:
+    /// whoever reads it can answer every challenge of the realm (see the
+    /// [module docs](crate::digest#ha1-is-a-password-equivalent)).
     Ha1(String),
     /// The plaintext password; the scheme computes H(A1) from it.
     Password(String),
