@@ -14,7 +14,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use http::{Request, Response};
 use sha2::Sha256;
 use tower_httpauth::AuthLayer;
-use tower_httpauth::digest::{Algorithm, Digest, DigestLookup, DigestUser, Qop, client_response};
+use tower_httpauth::digest::{Algorithm, Digest, DigestCredentials, DigestLookup, DigestUser, Qop, client_response};
 use tower_httpauth::header::{AuthParams, split_scheme};
 use tower_layer::Layer;
 use tower_service::Service;
@@ -222,6 +222,10 @@ fn bench(c: &mut Criterion) {
             )
         });
         let raw = Raw::new(alg);
+        let header = client.request().headers()["authorization"].clone();
+        g.bench_function("parse: DigestCredentials::parse", |b| {
+            b.iter(|| black_box(DigestCredentials::parse(black_box(header.as_bytes())).is_ok()))
+        });
         g.bench_function("raw: HMAC + H(A2) + response", |b| {
             b.iter(|| raw.run(&nonce, "00000001", false))
         });

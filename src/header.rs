@@ -306,13 +306,6 @@ impl<'a> AuthParams<'a> {
             .map(|(_, v)| v)
     }
 
-    /// Removes parameter `name` (case-insensitive) and returns its value, so that it can
-    /// outlive the list (values borrow from the parsed input, not from the list).
-    pub fn remove(&mut self, name: &str) -> Option<ParamValue<'a>> {
-        let i = self.params.iter().position(|(k, _)| k.eq_ignore_ascii_case(name))?;
-        Some(self.params.swap_remove(i).1)
-    }
-
     /// The parameters in the order they were sent.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &ParamValue<'a>)> {
         self.params.iter().map(|(k, v)| (*k, v))

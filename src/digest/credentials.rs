@@ -101,20 +101,76 @@ impl fmt::Debug for DigestCredentials<'_> {
     }
 }
 
-/// Takes parameter `name` out of `params`, refusing values longer than [`MAX_PARAM_LEN`].
-fn take<'a>(params: &mut AuthParams<'a>, name: &'static str) -> Result<Option<ParamValue<'a>>, DigestParseError> {
-    match params.remove(name) {
-        Some(v) if v.as_str().len() > MAX_PARAM_LEN => Err(DigestParseError::TooLong(name)),
-        v => Ok(v),
+/// The parameters Digest reads, taken out of the list in one pass.
+#[derive(Default)]
+struct Slots<'a> {
+    username: Option<ParamValue<'a>>,
+    username_star: Option<ParamValue<'a>>,
+    userhash: Option<ParamValue<'a>>,
+    realm: Option<ParamValue<'a>>,
+    nonce: Option<ParamValue<'a>>,
+    uri: Option<ParamValue<'a>>,
+    response: Option<ParamValue<'a>>,
+    algorithm: Option<ParamValue<'a>>,
+    qop: Option<ParamValue<'a>>,
+    nc: Option<ParamValue<'a>>,
+    cnonce: Option<ParamValue<'a>>,
+    opaque: Option<ParamValue<'a>>,
+}
+
+impl<'a> Slots<'a> {
+    fn fill(params: &AuthParams<'a>) -> Result<Self, DigestParseError> {
+        const NAMES: [&str; 12] = [
+            "username",
+            "username*",
+            "userhash",
+            "realm",
+            "nonce",
+            "uri",
+            "response",
+            "algorithm",
+            "qop",
+            "nc",
+            "cnonce",
+            "opaque",
+        ];
+        let mut s = Slots::default();
+        for (name, value) in params.iter() {
+            // Unknown parameters are ignored (RFC 7616 §3.4); duplicates were refused by
+            // the parser.
+            let Some(i) = NAMES.iter().position(|n| n.eq_ignore_ascii_case(name)) else {
+                continue;
+            };
+            if value.as_str().len() > MAX_PARAM_LEN {
+                return Err(DigestParseError::TooLong(NAMES[i]));
+            }
+            let slot = match i {
+                0 => &mut s.username,
+                1 => &mut s.username_star,
+                2 => &mut s.userhash,
+                3 => &mut s.realm,
+                4 => &mut s.nonce,
+                5 => &mut s.uri,
+                6 => &mut s.response,
+                7 => &mut s.algorithm,
+                8 => &mut s.qop,
+                9 => &mut s.nc,
+                10 => &mut s.cnonce,
+                _ => &mut s.opaque,
+            };
+            // Cloning a borrowed value copies a pointer; only values with quoted-pairs own.
+            *slot = Some(value.clone());
+        }
+        Ok(s)
     }
 }
 
-fn value<'a>(params: &mut AuthParams<'a>, name: &'static str) -> Result<Option<Cow<'a, str>>, DigestParseError> {
-    Ok(take(params, name)?.map(ParamValue::into_value))
+fn value(v: Option<ParamValue<'_>>) -> Option<Cow<'_, str>> {
+    v.map(ParamValue::into_value)
 }
 
-fn required<'a>(params: &mut AuthParams<'a>, name: &'static str) -> Result<Cow<'a, str>, DigestParseError> {
-    value(params, name)?.ok_or(DigestParseError::Missing(name))
+fn required<'a>(v: Option<ParamValue<'a>>, name: &'static str) -> Result<Cow<'a, str>, DigestParseError> {
+    value(v).ok_or(DigestParseError::Missing(name))
 }
 
 /// Decodes an RFC 5987 / RFC 8187 ext-value in UTF-8: `UTF-8 "'" [language] "'" pct-encoded`.
@@ -166,16 +222,16 @@ impl<'a> DigestCredentials<'a> {
 
     /// Parses the auth-param list that follows `Digest `.
     pub fn parse_params(input: &'a [u8]) -> Result<Self, DigestParseError> {
-        let mut params = AuthParams::parse(input).map_err(DigestParseError::Params)?;
-        let p = &mut params;
+        let params = AuthParams::parse(input).map_err(DigestParseError::Params)?;
+        let p = Slots::fill(&params)?;
 
-        let userhash = match value(p, "userhash")?.as_deref() {
+        let userhash = match value(p.userhash).as_deref() {
             None => false,
             Some(v) if v.eq_ignore_ascii_case("true") => true,
             Some(v) if v.eq_ignore_ascii_case("false") => false,
             Some(_) => return Err(DigestParseError::BadUserhash),
         };
-        let (username, username_star) = match (take(p, "username")?, take(p, "username*")?) {
+        let (username, username_star) = match (p.username, p.username_star) {
             (Some(_), Some(_)) => return Err(DigestParseError::UsernameAndUsernameStar),
             (Some(u), None) => (u.into_value(), false),
             (None, Some(ext)) => {
@@ -187,23 +243,23 @@ impl<'a> DigestCredentials<'a> {
             }
             (None, None) => return Err(DigestParseError::Missing("username")),
         };
-        let realm = required(p, "realm")?;
-        let nonce = required(p, "nonce")?;
-        let uri = required(p, "uri")?;
-        let response = required(p, "response")?;
-        let (algorithm, algorithm_sent) = match value(p, "algorithm")? {
+        let realm = required(p.realm, "realm")?;
+        let nonce = required(p.nonce, "nonce")?;
+        let uri = required(p.uri, "uri")?;
+        let response = required(p.response, "response")?;
+        let (algorithm, algorithm_sent) = match value(p.algorithm) {
             None => (Algorithm::Md5, false),
             Some(a) => (a.parse().map_err(|_| DigestParseError::UnknownAlgorithm)?, true),
         };
-        let qop = match value(p, "qop")? {
+        let qop = match value(p.qop) {
             None => None,
             Some(q) => Some(Qop::parse(&q).ok_or(DigestParseError::UnknownQop)?),
         };
-        let opaque = value(p, "opaque")?;
+        let opaque = value(p.opaque);
         let (nc, cnonce) = if qop.is_some() {
-            let nc = value(p, "nc")?.ok_or(DigestParseError::Missing("nc"))?;
+            let nc = value(p.nc).ok_or(DigestParseError::Missing("nc"))?;
             let nc = parse_nc(&nc).ok_or(DigestParseError::BadNonceCount)?;
-            (Some(nc), Some(required(p, "cnonce")?))
+            (Some(nc), Some(required(p.cnonce, "cnonce")?))
         } else {
             // RFC 2069 form: nc and cnonce mean nothing without qop.
             (None, None)
