@@ -176,7 +176,7 @@ pub struct ParamValue<'a> {
     quoted: bool,
 }
 
-impl ParamValue<'_> {
+impl<'a> ParamValue<'a> {
     /// The value with quotes and quoted-pair backslashes removed (`unq()` in RFC 7616).
     pub fn as_str(&self) -> &str {
         &self.value
@@ -185,6 +185,11 @@ impl ParamValue<'_> {
     /// Whether the value was sent as a quoted-string.
     pub fn was_quoted(&self) -> bool {
         self.quoted
+    }
+
+    /// The unquoted value, borrowed from the input when it held no quoted-pair.
+    pub fn into_value(self) -> Cow<'a, str> {
+        self.value
     }
 }
 

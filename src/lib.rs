@@ -43,6 +43,12 @@
 //! `500`, logged through `tracing`, never a `401` and never a pass. See [`FailureKind`] and
 //! [`AuthLayer::on_failure`] to build your own responses.
 //!
+//! # HTTP Digest
+//!
+//! [`Digest`] implements RFC 7616 (SHA-256, SHA-512-256, MD5, `-sess`, `auth-int`) with
+//! signed stateless nonces and replay protection; see the [`digest`] module for its
+//! client matrix and why H(A1) must be guarded like a password.
+//!
 //! # Feature flags
 //!
 //! | feature | what it adds |
@@ -67,6 +73,7 @@
 
 pub mod basic;
 mod compare;
+pub mod digest;
 pub mod failure;
 pub mod header;
 mod layer;
@@ -82,6 +89,10 @@ mod user;
 
 pub use basic::{Basic, BasicCredentials, BasicVerifier, Passwords, StaticCredentials};
 pub use compare::constant_time_eq;
+pub use digest::{
+    Algorithm, Digest, DigestBodyLayer, DigestCredentialStore, DigestCredentials, DigestLookup, DigestUser,
+    DigestUsers, MemoryNonceStore, NonceStore, Qop,
+};
 pub use failure::{AuthFailure, DefaultFailure, FailureHandler, FailureKind};
 pub use layer::{AuthLayer, AuthService, ResponseFuture};
 pub use roles::{NoRoles, Requirement, RolesHook, SyncRoles};

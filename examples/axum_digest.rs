@@ -1,0 +1,84 @@
+//! HTTP Digest (RFC 7616) with axum.
+//!
+//! ```sh
+//! cargo run --example axum_digest --features axum        # PORT=8080 to change the port
+//! curl --digest -u 'Mufasa:Circle of Life' http://127.0.0.1:3002/protected
+//! ```
+//!
+//! Users are stored as H(A1) per algorithm, never as passwords. H(A1) is still a
+//! password-equivalent for this realm: protect it like one.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::get;
+use tower_httpauth::digest::{Algorithm, Digest, DigestLookup, DigestUser};
+use tower_httpauth::{AuthLayer, AuthUser};
+
+const REALM: &str = "http-auth@example.org";
+
+/// (username, base algorithm) → H(A1), as a user database would hold them.
+type Ha1Table = HashMap<(String, Algorithm), String>;
+
+fn ha1_table() -> Ha1Table {
+    let mut table = HashMap::new();
+    for (user, password) in [("Mufasa", "Circle of Life"), ("john", "hello")] {
+        for alg in [Algorithm::Sha256, Algorithm::Md5, Algorithm::Sha512_256] {
+            // Computed once here; a real application stores only these hashes.
+            let ha1 = alg.ha1(user, REALM, password);
+            table.insert((user.to_owned(), alg), ha1.as_str().to_owned());
+        }
+    }
+    table
+}
+
+async fn protected(AuthUser(user): AuthUser<String>) -> String {
+    format!("Hello, {user}! You are authenticated with HTTP Digest.\n")
+}
+
+#[tokio::main]
+async fn main() {
+    let table = Arc::new(ha1_table());
+    let digest = Digest::new(move |lookup: DigestLookup| {
+        let table = table.clone();
+        async move {
+            let key = (lookup.username().to_owned(), lookup.algorithm().base());
+            table
+                .get(&key)
+                .map(|ha1| DigestUser::with_ha1(lookup.username().to_owned(), ha1.clone()))
+        }
+    })
+    .realm(REALM); // default offer: SHA-256, then MD5, qop="auth"
+
+    let app = Router::new()
+        .route("/protected", get(protected))
+        .layer(AuthLayer::new(digest))
+        .route("/", get(|| async { "public; try /protected\n" }));
+
+    let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3002);
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap_or_else(|e| panic!("cannot bind 127.0.0.1:{port}: {e}"));
+    let url = format!("http://127.0.0.1:{port}/protected");
+    println!("Digest example listening on {url}");
+    println!("  curl --digest -u 'Mufasa:Circle of Life' {url}");
+    println!("  curl --digest -u 'john:hello' {url}");
+    println!(
+        "  python3 -c \"import requests; from requests.auth import HTTPDigestAuth as D; \
+         r = requests.get('{url}', auth=D('Mufasa', 'Circle of Life')); print(r.status_code, r.text)\""
+    );
+    println!(
+        "  python3 -c \"import httpx; r = httpx.get('{url}', auth=httpx.DigestAuth('john', 'hello')); \
+         print(r.status_code, r.text)\""
+    );
+    println!("Press Ctrl-C to stop.");
+
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+            println!("\nshutting down");
+        })
+        .await
+        .expect("server error");
+}

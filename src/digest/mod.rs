@@ -1,0 +1,736 @@
+//! HTTP Digest authentication (RFC 7616), server side: SHA-256, SHA-512-256 and MD5, their
+//! `-sess` variants, `qop=auth` and `auth-int`, signed stateless nonces and replay
+//! protection.
+//!
+//! ```
+//! use std::convert::Infallible;
+//! use http::{Request, Response, StatusCode};
+//! use tower::{ServiceBuilder, ServiceExt};
+//! use tower_httpauth::{AuthLayer, AuthUser};
+//! use tower_httpauth::digest::{Digest, DigestUsers};
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! let realm = "http-auth@example.org";
+//! // H(A1) per user and algorithm; the passwords themselves are not kept.
+//! let users = DigestUsers::new(realm).with_password("Mufasa", "Circle of Life");
+//! let digest = Digest::new(users).realm(realm); // offers SHA-256, then MD5
+//!
+//! let svc = ServiceBuilder::new().layer(AuthLayer::new(digest)).service_fn(|req: Request<String>| async move {
+//!     let user = AuthUser::<String>::from_request(&req).cloned().unwrap_or_default();
+//!     Ok::<_, Infallible>(Response::new(format!("hello {user}")))
+//! });
+//!
+//! let res = svc.oneshot(Request::new(String::new())).await.unwrap();
+//! assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+//! let challenges: Vec<_> = res.headers().get_all("www-authenticate").iter().collect();
+//! assert_eq!(challenges.len(), 2); // one field per algorithm, SHA-256 first
+//! assert!(challenges[0].to_str().unwrap().contains("algorithm=SHA-256"));
+//! # }
+//! ```
+//!
+//! # How a request is checked
+//!
+//! 1. `Authorization: Digest …` is parsed by [`DigestCredentials::parse`] (through the
+//!    crate's one auth-param parser). Malformed, missing or duplicated parameters,
+//!    `username` with `username*`, an `nc` that is not 8 hex digits, or a `uri` that is
+//!    not the request-target → `400`.
+//! 2. The realm must be ours, the algorithm (absent = `MD5`) and `opaque` must be ones we
+//!    offered, and the `qop` one we offered → otherwise `401` with fresh challenges.
+//! 3. The nonce's signature (HMAC-SHA256 under the server secret) is checked. A forged or
+//!    tampered nonce → `401`.
+//! 4. Your [`DigestCredentialStore`] returns the user's H(A1) (or password). Unknown users
+//!    go through the same hashing and comparison as known ones.
+//! 5. The response is recomputed and compared in constant time. Wrong → `401` (no
+//!    `stale`, so the client asks the user again).
+//! 6. Right, but the nonce expired, or this (nonce, nc) was seen before, or the
+//!    [`NonceStore`] cannot vouch for it → `401` with `stale=true`: curl, requests, httpx
+//!    and Chromium retry with the new nonce without asking the user.
+//! 7. Success: the user goes to the handler, and the response carries
+//!    `Authentication-Info` with `rspauth`, `qop`, `nc`, `cnonce` and, when the nonce nears
+//!    its end, `nextnonce`.
+//!
+//! A store failure is answered `500` and logged, never `401` and never a pass.
+//!
+//! # HA1 is a password-equivalent
+//!
+//! Digest never sends the password, but the server must know `H(A1) =
+//! H(username ":" realm ":" password)`, and **H(A1) is all a client needs to answer any
+//! challenge of that realm**. Whoever reads your H(A1) table can log in as every user in
+//! it, without cracking anything. Storing H(A1) rather than the password only keeps the
+//! password itself (reused elsewhere) from leaking, and scopes the damage to one realm
+//! (RFC 7616 §5.2). Salted slow password hashes (Argon2, bcrypt) are impossible with
+//! Digest; as the `http-auth` crate's documentation puts it, a server offering Digest
+//! advertises that it stores password-equivalents. Protect the H(A1) store like
+//! plaintext passwords, put the host name in the realm, and prefer Basic over TLS with
+//! hashed passwords when you control the clients.
+//!
+//! # Which offer works with which client
+//!
+//! Observed with curl 7.88.1, requests 2.34.2, httpx 0.28.1, wget 1.21.3 and Chromium:
+//!
+//! | offer | curl | requests | httpx | wget | Chromium |
+//! |---|---|---|---|---|---|
+//! | `SHA-256` then `MD5` (the default) | SHA-256 | MD5 (last line wins) | SHA-256 | MD5 | SHA-256 |
+//! | `MD5` only | ✔ | ✔ | ✔ | ✔ | ✔ |
+//! | `SHA-256` only | ✔ | ✔ | ✔ | ✘ (MD5 without `algorithm`: refused) | ✔ |
+//! | `MD5-sess` | ✔ | ✔ | ✔ | ✔ | ✔ |
+//! | `SHA-256-sess` | ✔ | ✘ | ✔ | ✘ | ✔ |
+//! | `SHA-512-256` | ✘ (curl 7.x hashes with SHA-256) | ✘ | ✘ | ✘ | ✘ (skips it) |
+//! | `qop="auth, auth-int"` | auth | auth | auth | RFC 2069 form | auth |
+//! | `qop="auth-int"` only | ✘ on POST | ✘ | ✘ | RFC 2069 form | RFC 2069 form |
+//! | `userhash=true` | ✔ | ignored (plain name, accepted) | ignored | ignored | ✔ |
+//! | reuses the nonce with `nc=00000002` | no | yes | yes | no | yes |
+//! | retries after `stale=true` | ✔ | ✔ | ✔ | ✘ | ✔ |
+//!
+//! So the default offer (SHA-256, then MD5, on separate lines, `qop="auth"`) serves every
+//! client above, each with the best algorithm it can do. Offer `SHA-512-256` only as an
+//! extra, never alone. Keep `qop="auth"`: offering `auth-int` too sends wget to the RFC
+//! 2069 form, and offering only `auth-int` breaks most clients. The curl, requests, httpx
+//! and wget rows are exercised by this crate's interop tests.
+//!
+//! # RFC 2069 responses
+//!
+//! Responses without `qop` (RFC 2069's `KD(H(A1), nonce ":" H(A2))`) carry no client
+//! nonce and no count, so they are weaker against chosen-plaintext attacks; RFC 7616
+//! deprecates them. They are **refused** (`401`) unless [`Digest::allow_rfc2069`] is set,
+//! which wget (and Chromium facing an auth-int-only challenge) may need. An accepted
+//! RFC 2069 nonce is good for one request. `-sess` algorithms never accept them.
+//!
+//! # auth-int
+//!
+//! The auth layer never reads bodies. To offer `auth-int`, add it with [`Digest::qops`]
+//! and put a [`DigestBodyLayer`] around the auth layer: it buffers the body of
+//! `qop=auth-int` requests (up to a limit, `413` beyond) and hands the same bytes on. If
+//! auth-int is used but that layer is missing, the scheme answers `500` and logs why.
+//!
+//! # Fleets
+//!
+//! Nonces are stateless: any instance with the same [`secret`](Digest::secret) and realm
+//! accepts them. Replay protection needs shared state across instances: implement
+//! [`NonceStore`] over a shared store. The default [`MemoryNonceStore`] covers one
+//! process.
+//!
+//! # Futures
+//!
+//! The scheme's future ([`DigestFuture`]) is boxed on the path that reaches the credential
+//! store: Digest hashes three to four times per request anyway, and the box keeps the
+//! composition of the store's and the nonce store's futures readable. Early refusals are
+//! not boxed.
+
+mod algorithm;
+mod body;
+mod credentials;
+mod nonce;
+mod replay;
+mod store;
+
+pub use algorithm::{Algorithm, Hex, MAX_HEX_LEN, Qop, UnknownAlgorithm, client_response};
+pub use body::{DigestBody, DigestBodyFuture, DigestBodyLayer, DigestBodyService};
+pub use credentials::{DigestCredentials, DigestParseError, MAX_PARAM_LEN};
+pub use nonce::MIN_SECRET_LEN;
+pub use replay::{MemoryNonceStore, NonceCheck, NonceStore, NonceUse};
+pub use store::{DigestCredentialStore, DigestLookup, DigestSecret, DigestUser, DigestUsers};
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use http::header::{AUTHORIZATION, HOST, WWW_AUTHENTICATE};
+use http::request::Parts;
+use http::{HeaderMap, HeaderName, HeaderValue};
+
+use crate::basic::{DEFAULT_MAX_HEADER_LEN, authorization};
+use crate::compare::constant_time_eq;
+use crate::failure::{AuthFailure, FailureKind};
+use crate::header::{Challenge, split_scheme, write_quoted};
+use crate::scheme::{Authenticated, Scheme};
+use nonce::{NonceSigner, now_ms, random_bytes};
+
+/// The `Authentication-Info` response header (RFC 9110 §11.6.3).
+pub const AUTHENTICATION_INFO: HeaderName = HeaderName::from_static("authentication-info");
+
+/// The default nonce lifetime: 5 minutes.
+pub const DEFAULT_NONCE_LIFETIME: Duration = Duration::from_secs(300);
+
+const SCHEME: &str = "Digest";
+
+#[derive(Clone)]
+struct Config {
+    realm: Arc<str>,
+    algorithms: Vec<Algorithm>,
+    qops: Vec<Qop>,
+    qop_value: String,
+    userhash: bool,
+    allow_rfc2069: bool,
+    max_header_len: usize,
+    nextnonce_within: Option<Duration>,
+    authentication_info: bool,
+    secret: Arc<[u8]>,
+    lifetime: Duration,
+    signer: NonceSigner,
+    opaque: String,
+    /// Stand-in H(A1) bytes for unknown users (same work as a known one).
+    dummy: [u8; 32],
+}
+
+impl Config {
+    fn rebuild(&mut self) {
+        self.signer = NonceSigner::new(&self.secret, &self.realm, self.lifetime);
+        self.opaque = self.signer.opaque();
+        self.qop_value = self.qops.iter().map(|q| q.name()).collect::<Vec<_>>().join(", ");
+    }
+}
+
+/// The Digest scheme (RFC 7616), generic over the credential store `C` and the replay
+/// store `N`. See the [module docs](self).
+pub struct Digest<C, N = MemoryNonceStore> {
+    store: Arc<C>,
+    nonces: Arc<N>,
+    cfg: Arc<Config>,
+}
+
+impl<C, N> fmt::Debug for Digest<C, N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Digest")
+            .field("realm", &self.cfg.realm)
+            .field("algorithms", &self.cfg.algorithms)
+            .field("qops", &self.cfg.qops)
+            .field("userhash", &self.cfg.userhash)
+            .field("allow_rfc2069", &self.cfg.allow_rfc2069)
+            .field("nonce_lifetime", &self.cfg.lifetime)
+            .field("secret", &"<redacted>")
+            .finish_non_exhaustive()
+    }
+}
+
+impl<C: DigestCredentialStore> Digest<C, MemoryNonceStore> {
+    /// Digest with `store`, realm `"Restricted"`, offering SHA-256 then MD5 with
+    /// `qop="auth"`, a random secret, 5-minute nonces and an in-memory replay store.
+    pub fn new(store: C) -> Self {
+        let mut secret = [0u8; 32];
+        random_bytes(&mut secret);
+        let mut dummy = [0u8; 32];
+        random_bytes(&mut dummy);
+        let realm: Arc<str> = Arc::from("Restricted");
+        let mut cfg = Config {
+            signer: NonceSigner::new(&secret, &realm, DEFAULT_NONCE_LIFETIME),
+            realm,
+            algorithms: vec![Algorithm::Sha256, Algorithm::Md5],
+            qops: vec![Qop::Auth],
+            qop_value: String::new(),
+            userhash: false,
+            allow_rfc2069: false,
+            max_header_len: DEFAULT_MAX_HEADER_LEN,
+            nextnonce_within: None,
+            authentication_info: true,
+            secret: Arc::from(&secret[..]),
+            lifetime: DEFAULT_NONCE_LIFETIME,
+            opaque: String::new(),
+            dummy,
+        };
+        cfg.rebuild();
+        Digest {
+            store: Arc::new(store),
+            nonces: Arc::new(MemoryNonceStore::new()),
+            cfg: Arc::new(cfg),
+        }
+    }
+}
+
+impl<C, N> Digest<C, N> {
+    fn edit(mut self, f: impl FnOnce(&mut Config)) -> Self {
+        let cfg = Arc::make_mut(&mut self.cfg);
+        f(cfg);
+        cfg.rebuild();
+        self
+    }
+
+    /// Sets the realm (RFC 7616 §3.3; it SHOULD name the host, §5.2). Nonces are bound to it.
+    ///
+    /// # Panics
+    ///
+    /// If `realm` contains a control character other than HTAB.
+    pub fn realm(self, realm: impl Into<String>) -> Self {
+        let realm = realm.into();
+        assert!(
+            !realm.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7F),
+            "Digest realm must not contain control characters"
+        );
+        self.edit(|c| c.realm = Arc::from(realm))
+    }
+
+    /// The algorithms offered, most preferred first, one `WWW-Authenticate` field each
+    /// (default: SHA-256, MD5). Responses with any other algorithm are refused.
+    ///
+    /// # Panics
+    ///
+    /// If the list is empty.
+    pub fn algorithms(self, algorithms: impl IntoIterator<Item = Algorithm>) -> Self {
+        let mut list: Vec<Algorithm> = Vec::new();
+        for a in algorithms {
+            if !list.contains(&a) {
+                list.push(a);
+            }
+        }
+        assert!(!list.is_empty(), "Digest needs at least one algorithm");
+        self.edit(|c| c.algorithms = list)
+    }
+
+    /// The qop values offered (default: `auth`). Offering `auth-int` needs a
+    /// [`DigestBodyLayer`] around the auth layer.
+    ///
+    /// # Panics
+    ///
+    /// If the list is empty: RFC 7616 requires a qop in every challenge, and `-sess`
+    /// algorithms cannot work without one.
+    pub fn qops(self, qops: impl IntoIterator<Item = Qop>) -> Self {
+        let mut list: Vec<Qop> = Vec::new();
+        for q in qops {
+            if !list.contains(&q) {
+                list.push(q);
+            }
+        }
+        assert!(!list.is_empty(), "Digest needs at least one qop");
+        self.edit(|c| c.qops = list)
+    }
+
+    /// Sends `userhash=true` in challenges (RFC 7616 §3.4.4), so that clients that support
+    /// it (curl, Chromium) send `H(username ":" realm)` instead of the name. Plain names
+    /// are still accepted (requests, httpx and wget ignore userhash). The credential store
+    /// must then find users by [`Algorithm::userhash`] when [`DigestLookup::userhash`] is set.
+    pub fn userhash(self, enabled: bool) -> Self {
+        self.edit(|c| c.userhash = enabled)
+    }
+
+    /// Accepts RFC 2069-style responses (no `qop`, no `nc`, no `cnonce`) for legacy
+    /// clients such as wget. Off by default; see the [module docs](self#rfc-2069-responses).
+    pub fn allow_rfc2069(self, allow: bool) -> Self {
+        self.edit(|c| c.allow_rfc2069 = allow)
+    }
+
+    /// How long a nonce is valid (default 5 minutes). A correct response on an expired
+    /// nonce gets `401` with `stale=true`.
+    pub fn nonce_lifetime(self, lifetime: Duration) -> Self {
+        self.edit(|c| c.lifetime = lifetime)
+    }
+
+    /// Sends `nextnonce` in `Authentication-Info` when the nonce has less than `within`
+    /// left (default: a fifth of the lifetime). No tested client uses it yet.
+    pub fn nextnonce_within(self, within: Duration) -> Self {
+        self.edit(|c| c.nextnonce_within = Some(within))
+    }
+
+    /// Whether successful responses carry `Authentication-Info` (`rspauth`, `qop`, `nc`,
+    /// `cnonce`, `nextnonce`; RFC 7616 §3.5). On by default; turning it off saves two of
+    /// the four hashes per request, and no tested client checks `rspauth`.
+    pub fn authentication_info(self, enabled: bool) -> Self {
+        self.edit(|c| c.authentication_info = enabled)
+    }
+
+    /// Sets the secret that signs nonces (random by default). Give every instance of a
+    /// fleet the same secret so that any of them accepts the others' nonces.
+    ///
+    /// # Panics
+    ///
+    /// If `secret` is shorter than [`MIN_SECRET_LEN`] (16) bytes.
+    pub fn secret(self, secret: impl AsRef<[u8]>) -> Self {
+        let secret = secret.as_ref();
+        assert!(
+            secret.len() >= MIN_SECRET_LEN,
+            "the Digest nonce secret must be at least {MIN_SECRET_LEN} bytes"
+        );
+        let secret: Arc<[u8]> = Arc::from(secret);
+        self.edit(|c| c.secret = secret)
+    }
+
+    /// Sets the longest `Authorization` field accepted, in bytes (default 4096); longer
+    /// fields are answered `431`.
+    pub fn max_header_len(self, len: usize) -> Self {
+        self.edit(|c| c.max_header_len = len)
+    }
+
+    /// Replaces the replay store (default: a [`MemoryNonceStore`]).
+    pub fn nonce_store<N2: NonceStore>(self, store: N2) -> Digest<C, N2> {
+        Digest {
+            store: self.store,
+            nonces: Arc::new(store),
+            cfg: self.cfg,
+        }
+    }
+
+    /// The realm.
+    pub fn realm_name(&self) -> &str {
+        &self.cfg.realm
+    }
+
+    /// The credential store.
+    pub fn store(&self) -> &C {
+        &self.store
+    }
+
+    /// The replay store.
+    pub fn nonces(&self) -> &N {
+        &self.nonces
+    }
+
+    /// The `opaque` value sent in challenges (derived from the secret and realm).
+    pub fn opaque(&self) -> &str {
+        &self.cfg.opaque
+    }
+
+    /// A fresh nonce, as a challenge would carry.
+    pub fn issue_nonce(&self) -> String {
+        self.cfg.signer.issue()
+    }
+
+    /// The challenge for `algorithm` with `nonce`, as one `WWW-Authenticate` value.
+    fn challenge_value(&self, algorithm: Algorithm, nonce: &str, stale: bool) -> Option<HeaderValue> {
+        let cfg = &self.cfg;
+        let mut c = Challenge::new(SCHEME)
+            .quoted("realm", &cfg.realm)
+            .quoted("qop", &cfg.qop_value)
+            .token("algorithm", algorithm.name())
+            .quoted("nonce", nonce)
+            .quoted("opaque", &cfg.opaque)
+            .token("charset", "UTF-8");
+        if cfg.userhash {
+            c = c.token("userhash", "true");
+        }
+        if stale {
+            c = c.token("stale", "true");
+        }
+        c.to_header_value().ok()
+    }
+}
+
+fn malformed(description: impl Into<std::borrow::Cow<'static, str>>) -> AuthFailure {
+    AuthFailure::malformed(description).with_scheme(SCHEME)
+}
+
+fn invalid(description: &'static str) -> AuthFailure {
+    AuthFailure::invalid().with_scheme(SCHEME).with_description(description)
+}
+
+/// Whether the Digest `uri` parameter names the request-target (RFC 7616 §3.4.6).
+fn uri_matches(uri: &str, parts: &Parts) -> bool {
+    let target = &parts.uri;
+    let pq = target.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    if target.scheme().is_none() {
+        // origin-form (or `*`): the exact path and query, or an absolute URI for this host.
+        if uri == pq {
+            return true;
+        }
+        let Ok(u) = uri.parse::<http::Uri>() else {
+            return false;
+        };
+        let (Some(_), Some(auth)) = (u.scheme(), u.authority()) else {
+            return false;
+        };
+        let host = parts.headers.get(HOST).and_then(|h| h.to_str().ok());
+        u.path_and_query().map(|p| p.as_str()).unwrap_or("/") == pq
+            && host.is_some_and(|h| h.eq_ignore_ascii_case(auth.as_str()))
+    } else {
+        // absolute-form: the same absolute URI (scheme and host compare case-insensitively).
+        let Ok(u) = uri.parse::<http::Uri>() else {
+            return false;
+        };
+        u.scheme() == target.scheme()
+            && u.authority().map(|a| a.as_str().to_ascii_lowercase())
+                == target.authority().map(|a| a.as_str().to_ascii_lowercase())
+            && u.path_and_query().map(|p| p.as_str()).unwrap_or("/") == pq
+    }
+}
+
+/// Everything the asynchronous part of a verification needs, owned.
+struct Pending {
+    alg: Algorithm,
+    qop: Option<Qop>,
+    username: String,
+    userhash: bool,
+    nonce: String,
+    cnonce: String,
+    nc: Option<(u32, [u8; 8])>,
+    /// The client's response, or `None` when it is not a hex digest of the right length.
+    response: Option<Hex>,
+    /// H(A2) of the request and of the `rspauth`.
+    ha2: Hex,
+    ha2_rspauth: Hex,
+    issued_ms: u64,
+    expires_ms: u64,
+}
+
+impl Pending {
+    fn nc_str(&self) -> &str {
+        self.nc
+            .as_ref()
+            .and_then(|(_, s)| std::str::from_utf8(s).ok())
+            .unwrap_or("")
+    }
+}
+
+impl<C: DigestCredentialStore, N: NonceStore> Digest<C, N> {
+    /// Reads and checks everything that needs no user: `Ok(None)` when the request has
+    /// no Digest credentials.
+    fn prepare(&self, parts: &Parts) -> Result<Option<Pending>, AuthFailure> {
+        let cfg = &*self.cfg;
+        let Some(value) = authorization(&parts.headers, cfg.max_header_len).map_err(|f| f.with_scheme(SCHEME))? else {
+            return Ok(None);
+        };
+        let Some((scheme, rest)) = split_scheme(value.as_bytes()) else {
+            return Err(malformed("unparseable Authorization header"));
+        };
+        if !scheme.eq_ignore_ascii_case(SCHEME) {
+            return Ok(None);
+        }
+        let creds = match DigestCredentials::parse_params(rest) {
+            Ok(c) => c,
+            Err(DigestParseError::UnknownAlgorithm) => return Err(invalid("algorithm not offered")),
+            Err(DigestParseError::UnknownQop) => return Err(invalid("qop not offered")),
+            Err(e) => return Err(malformed(e.to_string())),
+        };
+        if creds.realm() != &*cfg.realm {
+            return Err(invalid("realm mismatch"));
+        }
+        let alg = creds.algorithm();
+        if !cfg.algorithms.contains(&alg) {
+            return Err(invalid("algorithm not offered"));
+        }
+        if !creds
+            .opaque()
+            .is_some_and(|o| constant_time_eq(o.as_bytes(), cfg.opaque.as_bytes()))
+        {
+            return Err(invalid("opaque mismatch"));
+        }
+        match creds.qop() {
+            Some(q) if cfg.qops.contains(&q) => {}
+            Some(_) => return Err(invalid("qop not offered")),
+            None if alg.is_session() => return Err(malformed("-sess algorithms need qop, nc and cnonce")),
+            None if !cfg.allow_rfc2069 => return Err(invalid("RFC 2069 responses (no qop) are not accepted")),
+            None => {}
+        }
+        if !uri_matches(creds.uri(), parts) {
+            return Err(malformed("uri does not match the request-target"));
+        }
+        let Some(info) = cfg.signer.verify(creds.nonce()) else {
+            return Err(invalid("unknown or tampered nonce"));
+        };
+        let body_hash = if creds.qop() == Some(Qop::AuthInt) {
+            match parts.extensions.get::<DigestBody>() {
+                Some(body) => Some(alg.hash(&[&body.0])),
+                None => {
+                    return Err(AuthFailure::internal(
+                        "Digest qop=auth-int needs DigestBodyLayer around the auth layer (it is missing)",
+                    )
+                    .with_scheme(SCHEME)
+                    .with_description("auth-int body unavailable"));
+                }
+            }
+        } else {
+            None
+        };
+        let uri = creds.uri();
+        Ok(Some(Pending {
+            alg,
+            qop: creds.qop(),
+            username: creds.username().to_owned(),
+            userhash: creds.userhash(),
+            nonce: creds.nonce().to_owned(),
+            cnonce: creds.cnonce().unwrap_or("").to_owned(),
+            nc: creds
+                .nc()
+                .zip(creds.nc_str().and_then(|s| s.as_bytes().try_into().ok())),
+            response: Hex::parse(creds.response(), alg.hex_len()),
+            ha2: algorithm::ha2(alg, parts.method.as_str(), uri, body_hash.as_ref()),
+            ha2_rspauth: algorithm::ha2(alg, "", uri, body_hash.as_ref()),
+            issued_ms: info.issued_ms,
+            expires_ms: info.expires_ms,
+        }))
+    }
+}
+
+/// The future of [`Digest`]'s verification (see the [module docs](self#futures)).
+pub struct DigestFuture<U> {
+    inner: DigestFutureInner<U>,
+}
+
+type Output<U> = Result<Authenticated<U>, AuthFailure>;
+
+enum DigestFutureInner<U> {
+    Ready(Option<Output<U>>),
+    Boxed(Pin<Box<dyn Future<Output = Output<U>> + Send>>),
+}
+
+impl<U> fmt::Debug for DigestFuture<U> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DigestFuture")
+    }
+}
+
+// Nothing in it is structurally pinned: the boxed future is pinned on the heap.
+impl<U> Unpin for DigestFuture<U> {}
+
+impl<U> Future for DigestFuture<U> {
+    type Output = Output<U>;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match &mut self.get_mut().inner {
+            DigestFutureInner::Ready(out) => Poll::Ready(out.take().expect("DigestFuture polled after completion")),
+            DigestFutureInner::Boxed(fut) => fut.as_mut().poll(cx),
+        }
+    }
+}
+
+impl<C: DigestCredentialStore, N: NonceStore> Scheme for Digest<C, N> {
+    type User = C::User;
+    type Future = DigestFuture<C::User>;
+
+    fn detect(&self, parts: &Parts) -> bool {
+        parts
+            .headers
+            .get_all(AUTHORIZATION)
+            .iter()
+            .any(|v| split_scheme(v.as_bytes()).is_some_and(|(s, _)| s.eq_ignore_ascii_case(SCHEME)))
+    }
+
+    fn authenticate(&self, parts: &Parts) -> Self::Future {
+        let pending = match self.prepare(parts) {
+            Ok(Some(p)) => p,
+            Ok(None) => {
+                return DigestFuture {
+                    inner: DigestFutureInner::Ready(Some(Err(AuthFailure::missing().with_scheme(SCHEME)))),
+                };
+            }
+            Err(f) => {
+                return DigestFuture {
+                    inner: DigestFutureInner::Ready(Some(Err(f))),
+                };
+            }
+        };
+        let lookup = self.store.lookup(DigestLookup {
+            username: pending.username.clone(),
+            realm: self.cfg.realm.clone(),
+            algorithm: pending.alg,
+            userhash: pending.userhash,
+        });
+        let cfg = self.cfg.clone();
+        let nonces = self.nonces.clone();
+        DigestFuture {
+            inner: DigestFutureInner::Boxed(Box::pin(async move {
+                let found = match lookup.await {
+                    Ok(found) => found,
+                    Err(e) => return Err(AuthFailure::internal(e).with_scheme(SCHEME)),
+                };
+                verify(&cfg, &*nonces, pending, found).await
+            })),
+        }
+    }
+
+    fn challenge(&self, failure: &AuthFailure, headers: &mut HeaderMap) {
+        let stale = failure.kind() == FailureKind::StaleNonce;
+        let nonce = self.cfg.signer.issue();
+        for &alg in &self.cfg.algorithms {
+            if let Some(v) = self.challenge_value(alg, &nonce, stale) {
+                headers.append(WWW_AUTHENTICATE, v);
+            }
+        }
+    }
+}
+
+/// The second half of a verification, once the store has answered.
+async fn verify<U, N: NonceStore>(
+    cfg: &Config,
+    nonces: &N,
+    p: Pending,
+    found: Option<DigestUser<U>>,
+) -> Result<Authenticated<U>, AuthFailure> {
+    let alg = p.alg;
+    let hex_len = alg.hex_len();
+    let (user, ha1) = match found {
+        Some(DigestUser { user, secret, username }) => {
+            let ha1 = match &secret {
+                DigestSecret::Ha1(h) => Hex::parse(h, hex_len).ok_or_else(|| {
+                    AuthFailure::internal(format!(
+                        "the credential store returned an H(A1) that is not {hex_len} hex digits for {alg}"
+                    ))
+                    .with_scheme(SCHEME)
+                })?,
+                DigestSecret::Password(pw) => {
+                    let name = username.as_deref().unwrap_or(&p.username);
+                    alg.ha1(name, &cfg.realm, pw)
+                }
+            };
+            (Some(user), ha1)
+        }
+        // Unknown user: a stand-in H(A1), then the same hashing and comparison.
+        None => (None, Hex::encode(&cfg.dummy[..hex_len / 2])),
+    };
+    let nc = p.nc_str();
+    let ha1 = algorithm::session_ha1(alg, &ha1, &p.nonce, &p.cnonce);
+    let expected = algorithm::kd(alg, &ha1, &p.nonce, nc, &p.cnonce, p.qop, &p.ha2);
+    let presented = p.response.as_ref();
+    let matches = constant_time_eq(
+        presented.map_or(expected.as_bytes(), |h| h.as_bytes()),
+        expected.as_bytes(),
+    ) & presented.is_some();
+    let user = match user {
+        Some(u) if matches => u,
+        _ => return Err(invalid("wrong credentials")),
+    };
+    let now = now_ms();
+    if now >= p.expires_ms {
+        return Err(AuthFailure::new(FailureKind::StaleNonce)
+            .with_scheme(SCHEME)
+            .with_description("nonce expired"));
+    }
+    let check = nonces
+        .check_and_record(&NonceUse {
+            nonce: &p.nonce,
+            nc: p.nc.map_or(0, |(n, _)| n),
+            issued_ms: p.issued_ms,
+            expires_ms: p.expires_ms,
+            now_ms: now,
+        })
+        .await
+        .map_err(|e| {
+            AuthFailure::internal(e)
+                .with_scheme(SCHEME)
+                .with_description("nonce store failed")
+        })?;
+    if check != NonceCheck::Fresh {
+        return Err(AuthFailure::new(FailureKind::StaleNonce)
+            .with_scheme(SCHEME)
+            .with_description("nonce count replayed or not increasing"));
+    }
+
+    if !cfg.authentication_info {
+        return Ok(Authenticated::new(user));
+    }
+    // Authentication-Info (RFC 7616 §3.5).
+    let rspauth = algorithm::kd(alg, &ha1, &p.nonce, nc, &p.cnonce, p.qop, &p.ha2_rspauth);
+    let mut info = String::with_capacity(160);
+    info.push_str("rspauth=\"");
+    info.push_str(rspauth.as_str());
+    info.push('"');
+    if let Some(q) = p.qop {
+        info.push_str(", qop=");
+        info.push_str(q.name());
+        info.push_str(", nc=");
+        info.push_str(nc);
+        info.push_str(", cnonce=");
+        // The cnonce came from a quoted-string, so it has no control characters.
+        let _ = write_quoted(&mut info, &p.cnonce);
+    }
+    let within = cfg.nextnonce_within.unwrap_or(cfg.signer.lifetime() / 5);
+    let within_ms = u64::try_from(within.as_millis()).unwrap_or(u64::MAX);
+    if p.expires_ms.saturating_sub(now) <= within_ms {
+        info.push_str(", nextnonce=");
+        let _ = write_quoted(&mut info, &cfg.signer.issue_at(now));
+    }
+    let mut auth = Authenticated::new(user);
+    if let Ok(v) = HeaderValue::try_from(info) {
+        auth.response_headers.insert(AUTHENTICATION_INFO, v);
+    }
+    Ok(auth)
+}

@@ -1,0 +1,167 @@
+//! Stateless signed nonces: timestamp + randomness + HMAC-SHA256 under a server secret.
+
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+
+const TS_LEN: usize = 8;
+const RAND_LEN: usize = 16;
+const MAC_LEN: usize = 32;
+const RAW_LEN: usize = TS_LEN + RAND_LEN + MAC_LEN;
+/// The length of a nonce on the wire: base64url (no padding) of 56 bytes.
+pub(crate) const NONCE_LEN: usize = (RAW_LEN * 4).div_ceil(3);
+
+/// The shortest server secret accepted, in bytes.
+pub const MIN_SECRET_LEN: usize = 16;
+
+/// Fills `buf` from the operating system's CSPRNG.
+///
+/// # Panics
+///
+/// If the operating system has no randomness to give, which leaves no safe way to run.
+pub(crate) fn random_bytes(buf: &mut [u8]) {
+    getrandom::fill(buf).expect("the operating system's random number generator failed");
+}
+
+/// Milliseconds since the Unix epoch.
+pub(crate) fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// What an authentic nonce says about itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct NonceInfo {
+    /// When it was issued (ms since the epoch).
+    pub(crate) issued_ms: u64,
+    /// When it stops being valid (ms since the epoch).
+    pub(crate) expires_ms: u64,
+}
+
+/// Issues and checks signed nonces.
+#[derive(Clone)]
+pub(crate) struct NonceSigner {
+    mac: Hmac<Sha256>,
+    lifetime: Duration,
+}
+
+impl fmt::Debug for NonceSigner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NonceSigner")
+            .field("secret", &"<redacted>")
+            .field("lifetime", &self.lifetime)
+            .finish()
+    }
+}
+
+impl NonceSigner {
+    /// A signer keyed with `secret`; `context` (the realm) is bound into every signature,
+    /// so a nonce issued for one realm is refused by another that shares the secret.
+    pub(crate) fn new(secret: &[u8], context: &str, lifetime: Duration) -> Self {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret).expect("HMAC accepts keys of any length");
+        mac.update(b"tower-httpauth digest nonce v1\0");
+        mac.update(&(context.len() as u64).to_be_bytes());
+        mac.update(context.as_bytes());
+        NonceSigner { mac, lifetime }
+    }
+
+    pub(crate) fn lifetime(&self) -> Duration {
+        self.lifetime
+    }
+
+    fn sign(&self, ts_and_rand: &[u8]) -> [u8; MAC_LEN] {
+        let mut mac = self.mac.clone();
+        mac.update(ts_and_rand);
+        mac.finalize().into_bytes().into()
+    }
+
+    /// A fresh nonce issued now.
+    pub(crate) fn issue(&self) -> String {
+        self.issue_at(now_ms())
+    }
+
+    pub(crate) fn issue_at(&self, now_ms: u64) -> String {
+        let mut raw = [0u8; RAW_LEN];
+        raw[..TS_LEN].copy_from_slice(&now_ms.to_be_bytes());
+        random_bytes(&mut raw[TS_LEN..TS_LEN + RAND_LEN]);
+        let tag = self.sign(&raw[..TS_LEN + RAND_LEN]);
+        raw[TS_LEN + RAND_LEN..].copy_from_slice(&tag);
+        URL_SAFE_NO_PAD.encode(raw)
+    }
+
+    /// Checks the signature of `nonce`; `None` for a forged, tampered or foreign nonce.
+    /// Expiry is not checked here (see [`NonceInfo::expires_ms`]).
+    pub(crate) fn verify(&self, nonce: &str) -> Option<NonceInfo> {
+        if nonce.len() != NONCE_LEN {
+            return None;
+        }
+        let mut raw = [0u8; RAW_LEN];
+        let n = URL_SAFE_NO_PAD.decode_slice(nonce.as_bytes(), &mut raw).ok()?;
+        if n != RAW_LEN {
+            return None;
+        }
+        let mut mac = self.mac.clone();
+        mac.update(&raw[..TS_LEN + RAND_LEN]);
+        mac.verify_slice(&raw[TS_LEN + RAND_LEN..]).ok()?;
+        let issued_ms = u64::from_be_bytes(raw[..TS_LEN].try_into().ok()?);
+        let lifetime = u64::try_from(self.lifetime.as_millis()).unwrap_or(u64::MAX);
+        Some(NonceInfo {
+            issued_ms,
+            expires_ms: issued_ms.saturating_add(lifetime),
+        })
+    }
+
+    /// An opaque value derived from the secret, the same on every instance sharing it.
+    pub(crate) fn opaque(&self) -> String {
+        let mut mac = self.mac.clone();
+        mac.update(b"\0opaque");
+        let tag = mac.finalize().into_bytes();
+        URL_SAFE_NO_PAD.encode(&tag[..18])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_tamper() {
+        let s = NonceSigner::new(b"0123456789abcdef0123456789abcdef", "realm", Duration::from_secs(60));
+        let n = s.issue_at(1_000);
+        assert_eq!(n.len(), NONCE_LEN);
+        assert!(!n.contains('"'));
+        let info = s.verify(&n).unwrap();
+        assert_eq!(
+            info,
+            NonceInfo {
+                issued_ms: 1_000,
+                expires_ms: 61_000
+            }
+        );
+        // Every single-character change is refused.
+        for i in 0..n.len() {
+            let mut b = n.clone().into_bytes();
+            b[i] = if b[i] == b'A' { b'B' } else { b'A' };
+            let t = String::from_utf8(b).unwrap();
+            if t != n {
+                assert!(s.verify(&t).is_none(), "tampered at {i}");
+            }
+        }
+        assert!(s.verify("").is_none());
+        assert!(s.verify(&"A".repeat(NONCE_LEN)).is_none());
+        // Another secret or realm does not accept it.
+        let other = NonceSigner::new(b"0123456789abcdef0123456789abcdeX", "realm", Duration::from_secs(60));
+        assert!(other.verify(&n).is_none());
+        let other = NonceSigner::new(b"0123456789abcdef0123456789abcdef", "realm2", Duration::from_secs(60));
+        assert!(other.verify(&n).is_none());
+        // Two nonces differ.
+        assert_ne!(s.issue(), s.issue());
+        assert_eq!(s.opaque(), s.clone().opaque());
+    }
+}

@@ -1,0 +1,250 @@
+//! Where Digest gets each user's H(A1) or password.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::future::{Future, Ready, ready};
+use std::sync::Arc;
+
+use crate::BoxError;
+use crate::digest::algorithm::Algorithm;
+use crate::scheme::{Verdict, VerdictFuture};
+
+/// What the scheme asks a [`DigestCredentialStore`] for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DigestLookup {
+    pub(crate) username: String,
+    pub(crate) realm: Arc<str>,
+    pub(crate) algorithm: Algorithm,
+    pub(crate) userhash: bool,
+}
+
+impl DigestLookup {
+    /// A lookup, for tests and adapters.
+    pub fn new(username: impl Into<String>, realm: &str, algorithm: Algorithm, userhash: bool) -> Self {
+        DigestLookup {
+            username: username.into(),
+            realm: realm.into(),
+            algorithm,
+            userhash,
+        }
+    }
+
+    /// The username the client sent. With [`userhash`](Self::userhash) it is
+    /// `H(username ":" realm)` in hex ([`Algorithm::userhash`]), so look the user up by that.
+    pub fn username(&self) -> &str {
+        &self.username
+    }
+
+    /// The realm (always the scheme's own: a credential for another realm never gets here).
+    pub fn realm(&self) -> &str {
+        &self.realm
+    }
+
+    /// The algorithm the client used. A stored H(A1) must be computed with
+    /// [`algorithm().base()`](Algorithm::base) (the `-sess` variants derive theirs from it).
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    /// Whether [`username`](Self::username) is a userhash.
+    pub fn userhash(&self) -> bool {
+        self.userhash
+    }
+}
+
+/// A user's secret as the store keeps it.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DigestSecret {
+    /// `H(username ":" realm ":" password)` in hex, for the lookup's base algorithm
+    /// (see [`Algorithm::ha1`]). Recommended over the password, but **password-equivalent**:
+    /// whoever reads it can answer every challenge of the realm (see the
+    /// [module docs](crate::digest#ha1-is-a-password-equivalent)).
+    Ha1(String),
+    /// The plaintext password; the scheme computes H(A1) from it.
+    Password(String),
+}
+
+impl fmt::Debug for DigestSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DigestSecret::Ha1(_) => f.write_str("Ha1(<redacted>)"),
+            DigestSecret::Password(_) => f.write_str("Password(<redacted>)"),
+        }
+    }
+}
+
+/// A user found by a [`DigestCredentialStore`]: the user handed to your handlers, and the
+/// secret to verify the response with.
+#[derive(Clone, Debug)]
+pub struct DigestUser<U> {
+    pub(crate) user: U,
+    pub(crate) secret: DigestSecret,
+    pub(crate) username: Option<String>,
+}
+
+impl<U> DigestUser<U> {
+    /// A user whose H(A1) for the lookup's base algorithm is `ha1` (hex, any case).
+    pub fn with_ha1(user: U, ha1: impl Into<String>) -> Self {
+        DigestUser {
+            user,
+            secret: DigestSecret::Ha1(ha1.into()),
+            username: None,
+        }
+    }
+
+    /// A user whose plaintext password is `password`.
+    pub fn with_password(user: U, password: impl Into<String>) -> Self {
+        DigestUser {
+            user,
+            secret: DigestSecret::Password(password.into()),
+            username: None,
+        }
+    }
+
+    /// The plain username, needed with a password when the lookup was by userhash
+    /// (A1 is computed from the plain name, not from its hash).
+    pub fn username(mut self, name: impl Into<String>) -> Self {
+        self.username = Some(name.into());
+        self
+    }
+
+    /// The user.
+    pub fn user(&self) -> &U {
+        &self.user
+    }
+
+    /// The secret.
+    pub fn secret(&self) -> &DigestSecret {
+        &self.secret
+    }
+}
+
+/// Finds a Digest user's H(A1) or password.
+///
+/// Given a [`DigestLookup`] (username, realm, algorithm), answer `Ok(Some(user))`,
+/// `Ok(None)` for an unknown user (answered `401`, after the same work as for a known
+/// one), or `Err` when the store itself failed (answered `500`, logged).
+///
+/// Implemented for async closures `Fn(DigestLookup) -> impl Future<Output = V>` where `V`
+/// is `Option<DigestUser<U>>` or `Result<Option<DigestUser<U>>, E>`:
+///
+/// ```
+/// use tower_httpauth::digest::{Algorithm, Digest, DigestLookup, DigestUser};
+///
+/// let digest = Digest::new(|l: DigestLookup| async move {
+///     // Your database: H(A1) per user and base algorithm.
+///     (l.username() == "john").then(|| {
+///         DigestUser::with_ha1("john".to_string(), Algorithm::ha1(l.algorithm().base(), "john", l.realm(), "hello").as_str())
+///     })
+/// })
+/// .realm("api@example.org");
+/// # let _ = digest;
+/// ```
+pub trait DigestCredentialStore: Send + Sync + 'static {
+    /// The authenticated user.
+    type User: Clone + Send + Sync + 'static;
+    /// The error of a failed lookup (answered `500`).
+    type Error: Into<BoxError>;
+    /// The lookup future.
+    type Future: Future<Output = Result<Option<DigestUser<Self::User>>, Self::Error>> + Send + 'static;
+
+    /// Looks the user up.
+    fn lookup(&self, lookup: DigestLookup) -> Self::Future;
+}
+
+impl<F, Fut, U> DigestCredentialStore for F
+where
+    F: Fn(DigestLookup) -> Fut + Send + Sync + 'static,
+    Fut: Future + Send + 'static,
+    Fut::Output: Verdict<User = DigestUser<U>>,
+    U: Clone + Send + Sync + 'static,
+{
+    type User = U;
+    type Error = <Fut::Output as Verdict>::Error;
+    type Future = VerdictFuture<Fut>;
+
+    fn lookup(&self, lookup: DigestLookup) -> Self::Future {
+        VerdictFuture::new(self(lookup))
+    }
+}
+
+/// An in-memory [`DigestCredentialStore`] that keeps H(A1) per user and algorithm (never
+/// the password), with a userhash index. The user handed to handlers is the username.
+///
+/// ```
+/// use tower_httpauth::digest::{Digest, DigestUsers};
+/// let users = DigestUsers::new("http-auth@example.org")
+///     .with_password("Mufasa", "Circle of Life")
+///     .with_password("john", "hello");
+/// let digest = Digest::new(users).realm("http-auth@example.org");
+/// # let _ = digest;
+/// ```
+#[derive(Clone, Default)]
+pub struct DigestUsers {
+    realm: String,
+    /// (base algorithm, username) → H(A1)
+    ha1: HashMap<(Algorithm, String), String>,
+    /// (base algorithm, userhash) → username
+    by_hash: HashMap<(Algorithm, String), String>,
+}
+
+impl fmt::Debug for DigestUsers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DigestUsers")
+            .field("realm", &self.realm)
+            .field("entries", &self.ha1.len())
+            .finish_non_exhaustive()
+    }
+}
+
+const BASES: [Algorithm; 3] = [Algorithm::Md5, Algorithm::Sha256, Algorithm::Sha512_256];
+
+impl DigestUsers {
+    /// An empty store for `realm` (it must equal the scheme's realm).
+    pub fn new(realm: impl Into<String>) -> Self {
+        DigestUsers {
+            realm: realm.into(),
+            ..Default::default()
+        }
+    }
+
+    /// Adds a user, storing H(A1) for MD5, SHA-256 and SHA-512-256 (the password itself
+    /// is not kept).
+    pub fn with_password(mut self, username: &str, password: &str) -> Self {
+        for alg in BASES {
+            let ha1 = alg.ha1(username, &self.realm, password);
+            self = self.with_ha1(username, alg, ha1.as_str());
+        }
+        self
+    }
+
+    /// Adds a user's H(A1) for one base algorithm (e.g. an `htdigest` line for MD5).
+    pub fn with_ha1(mut self, username: &str, algorithm: Algorithm, ha1: &str) -> Self {
+        let alg = algorithm.base();
+        let hash = alg.userhash(username, &self.realm);
+        self.by_hash
+            .insert((alg, hash.as_str().to_owned()), username.to_owned());
+        self.ha1.insert((alg, username.to_owned()), ha1.to_ascii_lowercase());
+        self
+    }
+}
+
+impl DigestCredentialStore for DigestUsers {
+    type User = String;
+    type Error = std::convert::Infallible;
+    type Future = Ready<Result<Option<DigestUser<String>>, Self::Error>>;
+
+    fn lookup(&self, lookup: DigestLookup) -> Self::Future {
+        let alg = lookup.algorithm.base();
+        let name = if lookup.userhash {
+            match self.by_hash.get(&(alg, lookup.username.to_ascii_lowercase())) {
+                Some(n) => n.clone(),
+                None => return ready(Ok(None)),
+            }
+        } else {
+            lookup.username
+        };
+        let ha1 = self.ha1.get(&(alg, name.clone())).cloned();
+        ready(Ok(ha1.map(|ha1| DigestUser::with_ha1(name.clone(), ha1).username(name))))
+    }
+}

@@ -1,0 +1,298 @@
+//! Digest interop against real clients on 127.0.0.1: curl `--digest`, python `requests`
+//! (HTTPDigestAuth), `httpx` (DigestAuth) and wget. Each test skips (or, under CI=true,
+//! fails) when its client is missing.
+
+mod common;
+
+use axum::Router;
+use axum::extract::Extension;
+use axum::routing::any;
+use http::HeaderMap;
+use tower_httpauth::AuthLayer;
+use tower_httpauth::AuthUser;
+use tower_httpauth::digest::{Algorithm, Digest, DigestBodyLayer, DigestUsers, Qop};
+use tower_httpauth::header::{AuthParams, split_scheme};
+
+const REALM: &str = "http-auth@example.org";
+
+/// The handler names the user and echoes what the client sent, so tests can see which
+/// algorithm, qop and nc the client used.
+async fn who(Extension(AuthUser(user)): Extension<AuthUser<String>>, headers: HeaderMap) -> String {
+    let auth = headers
+        .get("authorization")
+        .map(|v| v.as_bytes().to_vec())
+        .unwrap_or_default();
+    let (_, rest) = split_scheme(&auth).unwrap_or(("", b""));
+    let p = AuthParams::parse(rest).unwrap_or_default();
+    format!(
+        "user={user} algorithm={} qop={} nc={} userhash={}",
+        p.get("algorithm").unwrap_or("-"),
+        p.get("qop").unwrap_or("-"),
+        p.get("nc").unwrap_or("-"),
+        p.get("userhash").unwrap_or("-"),
+    )
+}
+
+async fn server(digest: Digest<DigestUsers>) -> String {
+    let app = Router::new()
+        .route("/{*rest}", any(who))
+        .layer(AuthLayer::new(digest))
+        .layer(DigestBodyLayer::new(1 << 16));
+    let addr = common::serve(app).await;
+    format!("http://{addr}")
+}
+
+fn digest() -> Digest<DigestUsers> {
+    let users = DigestUsers::new(REALM)
+        .with_password("Mufasa", "Circle of Life")
+        .with_password("john", "hello");
+    Digest::new(users).realm(REALM)
+}
+
+/// curl: status line and body.
+async fn curl(args: &[&str], url: &str) -> (String, String) {
+    let mut a: Vec<String> = vec!["-s".into(), "-w".into(), "\n%{http_code}".into()];
+    a.extend(args.iter().map(|s| s.to_string()));
+    a.push(url.into());
+    let out = common::run("curl", a).await;
+    let s = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (body, code) = s.rsplit_once('\n').unwrap_or(("", &s));
+    (code.to_owned(), body.to_owned())
+}
+
+#[tokio::test]
+async fn curl_every_supported_algorithm() {
+    if !common::have_program("curl") {
+        return;
+    }
+    let cases = [
+        (vec![Algorithm::Md5], "MD5"),
+        (vec![Algorithm::Sha256, Algorithm::Md5], "SHA-256"), // the default offer: curl takes the first
+        (vec![Algorithm::Md5Sess], "MD5-sess"),
+        (vec![Algorithm::Sha256Sess], "SHA-256-sess"),
+    ];
+    for (offer, want) in cases {
+        let url = server(digest().algorithms(offer)).await;
+        let (code, body) = curl(
+            &["--digest", "-u", "Mufasa:Circle of Life"],
+            &format!("{url}/p?a=1&b=%20c"),
+        )
+        .await;
+        assert_eq!(code, "200", "{want}: {body}");
+        assert_eq!(
+            body,
+            format!("user=Mufasa algorithm={want} qop=auth nc=00000001 userhash=-")
+        );
+        // Wrong password: 401.
+        let (code, _) = curl(&["--digest", "-u", "Mufasa:circle of life"], &format!("{url}/x")).await;
+        assert_eq!(code, "401");
+    }
+}
+
+#[tokio::test]
+async fn curl_userhash() {
+    if !common::have_program("curl") {
+        return;
+    }
+    for (alg, name) in [(Algorithm::Md5, "MD5"), (Algorithm::Sha256, "SHA-256")] {
+        let url = server(digest().algorithms([alg]).userhash(true)).await;
+        let (code, body) = curl(&["--digest", "-u", "Mufasa:Circle of Life"], &format!("{url}/x")).await;
+        assert_eq!(code, "200", "{name}");
+        assert_eq!(
+            body,
+            format!("user=Mufasa algorithm={name} qop=auth nc=00000001 userhash=true")
+        );
+    }
+}
+
+#[tokio::test]
+async fn curl_sha512_256_is_refused_because_curl_7_88_hashes_with_sha256() {
+    if !common::have_program("curl") {
+        return;
+    }
+    // STANDARDS Part 2: curl 7.88.1 answers SHA-512-256 with a SHA-256 digest. A correct
+    // server refuses it; newer curls (2024+) implement real SHA-512/256.
+    let url = server(digest().algorithms([Algorithm::Sha512_256])).await;
+    let out = common::run("curl", vec!["--version".into()]).await;
+    let version = String::from_utf8_lossy(&out.stdout).to_string();
+    let (code, _) = curl(&["--digest", "-u", "Mufasa:Circle of Life"], &format!("{url}/x")).await;
+    if version.starts_with("curl 7.") {
+        assert_eq!(code, "401");
+    } else {
+        assert!(code == "200" || code == "401", "{code}");
+    }
+}
+
+/// Runs `code` with `URL` bound to `url`; returns the lines it printed.
+async fn py(code: &str, url: &str) -> Vec<String> {
+    let script = format!("URL = {url:?}\n{code}");
+    common::python(&script).await.lines().map(str::to_owned).collect()
+}
+
+#[tokio::test]
+async fn python_requests_reuses_nonce_and_replay_fails() {
+    if !common::have_python_module("requests") {
+        return;
+    }
+    let url = server(digest()).await;
+    let out = py(
+        r#"
+import requests
+from requests.auth import HTTPDigestAuth
+s = requests.Session()
+s.auth = HTTPDigestAuth('Mufasa', 'Circle of Life')
+r1 = s.get(URL + '/p?a=1&b=%20c')
+r2 = s.get(URL + '/p?a=1&b=%20c')
+first = r1.request.headers['Authorization']
+r3 = requests.get(URL + '/p?a=1&b=%20c', headers={'Authorization': first})
+bad = requests.get(URL + '/x', auth=HTTPDigestAuth('Mufasa', 'wrong'))
+for v in [r1.status_code, r1.text, r2.status_code, r2.text, r3.status_code,
+          r3.headers.get('WWW-Authenticate', ''), bad.status_code, r1.headers.get('Authentication-Info', '')]:
+    print(v)
+"#,
+        &url,
+    )
+    .await;
+    let v = out;
+    assert_eq!(v[0], "200", "{v:?}");
+    // requests merges the challenge lines; the last (MD5) wins, with quoted algorithm/qop.
+    assert_eq!(v[1], "user=Mufasa algorithm=MD5 qop=auth nc=00000001 userhash=-");
+    assert_eq!(v[2], "200", "second request on the reused nonce");
+    assert_eq!(v[3], "user=Mufasa algorithm=MD5 qop=auth nc=00000002 userhash=-");
+    assert_eq!(v[4], "401", "replayed request");
+    assert!(v[5].contains("stale=true"), "{v:?}");
+    assert_eq!(v[6], "401");
+    assert!(v[7].contains("rspauth="), "{v:?}");
+}
+
+#[tokio::test]
+async fn python_requests_recovers_from_stale() {
+    if !common::have_python_module("requests") {
+        return;
+    }
+    // Nonces live 2 s; the session reuses its nonce after 3 s with a correct response:
+    // the server answers stale=true and requests retries with the new nonce, unprompted.
+    let url = server(digest().nonce_lifetime(std::time::Duration::from_secs(2))).await;
+    let v = py(
+        r#"
+import time, requests
+from requests.auth import HTTPDigestAuth
+s = requests.Session()
+s.auth = HTTPDigestAuth('Mufasa', 'Circle of Life')
+r1 = s.get(URL + '/x')
+time.sleep(3)
+r2 = s.get(URL + '/x')
+stale = any('stale=true' in h.headers.get('WWW-Authenticate', '') for h in r2.history)
+for v in [r1.status_code, r2.status_code, r2.text, stale]:
+    print(v)
+"#,
+        &url,
+    )
+    .await;
+    assert_eq!(v[0], "200", "{v:?}");
+    assert_eq!(v[1], "200", "{v:?}");
+    // A fresh nonce, so the count restarts.
+    assert_eq!(v[2], "user=Mufasa algorithm=MD5 qop=auth nc=00000001 userhash=-");
+    assert_eq!(v[3], "True", "the retry followed a stale=true challenge");
+}
+
+#[tokio::test]
+async fn httpx_reuses_nonce_and_replay_fails() {
+    if !common::have_python_module("httpx") {
+        return;
+    }
+    let url = server(digest()).await;
+    let out = py(
+        r#"
+import httpx
+with httpx.Client(auth=httpx.DigestAuth('Mufasa', 'Circle of Life')) as c:
+    r1 = c.get(URL + '/p?a=1&b=%20c')
+    r2 = c.get(URL + '/p?a=1&b=%20c')
+first = r1.request.headers['authorization']
+r3 = httpx.get(URL + '/p?a=1&b=%20c', headers={'Authorization': first})
+bad = httpx.get(URL + '/x', auth=httpx.DigestAuth('Mufasa', 'wrong'))
+for v in [r1.status_code, r1.text, r2.status_code, r2.text, r3.status_code,
+          r3.headers.get('www-authenticate', ''), bad.status_code]:
+    print(v)
+"#,
+        &url,
+    )
+    .await;
+    let v = out;
+    assert_eq!(v[0], "200", "{v:?}");
+    // httpx takes the first challenge: SHA-256.
+    assert_eq!(v[1], "user=Mufasa algorithm=SHA-256 qop=auth nc=00000001 userhash=-");
+    assert_eq!(v[2], "200", "second request on the reused nonce");
+    assert_eq!(v[3], "user=Mufasa algorithm=SHA-256 qop=auth nc=00000002 userhash=-");
+    assert_eq!(v[4], "401", "replayed request");
+    assert!(v[5].contains("stale=true"), "{v:?}");
+    assert_eq!(v[6], "401");
+}
+
+async fn wget(url: &str) -> (bool, String) {
+    let out = common::run(
+        "wget",
+        vec![
+            "-q".into(),
+            "-O".into(),
+            "-".into(),
+            "--user=Mufasa".into(),
+            "--password=Circle of Life".into(),
+            url.into(),
+        ],
+    )
+    .await;
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[tokio::test]
+async fn wget_md5() {
+    if !common::have_program("wget") {
+        return;
+    }
+    // MD5-only offer: wget answers with qop=auth.
+    let url = server(digest().algorithms([Algorithm::Md5])).await;
+    let (ok, body) = wget(&format!("{url}/x")).await;
+    assert!(ok, "{body}");
+    assert_eq!(body, "user=Mufasa algorithm=MD5 qop=auth nc=00000001 userhash=-");
+
+    // auth and auth-int offered: wget only knows the exact "auth" and falls back to the
+    // RFC 2069 form, accepted only with allow_rfc2069.
+    let strict = server(digest().algorithms([Algorithm::Md5]).qops([Qop::Auth, Qop::AuthInt])).await;
+    let (ok, _) = wget(&format!("{strict}/x")).await;
+    assert!(!ok, "RFC 2069 responses are refused by default");
+    let legacy = server(
+        digest()
+            .algorithms([Algorithm::Md5])
+            .qops([Qop::Auth, Qop::AuthInt])
+            .allow_rfc2069(true),
+    )
+    .await;
+    let (ok, body) = wget(&format!("{legacy}/x")).await;
+    assert!(ok, "{body}");
+    assert_eq!(body, "user=Mufasa algorithm=MD5 qop=- nc=- userhash=-");
+}
+
+#[tokio::test]
+async fn wget_cannot_do_sha256_only() {
+    if !common::have_program("wget") {
+        return;
+    }
+    // STANDARDS item 30: wget answers a SHA-256 challenge with MD5 and no algorithm,
+    // which means MD5, which was not offered: refused.
+    let url = server(digest().algorithms([Algorithm::Sha256])).await;
+    let (ok, _) = wget(&format!("{url}/x")).await;
+    assert!(!ok);
+}
+
+#[tokio::test]
+async fn wget_against_the_default_offer() {
+    if !common::have_program("wget") {
+        return;
+    }
+    // SHA-256 then MD5 on separate lines: wget answers the MD5 challenge, with qop=auth.
+    let url = server(digest()).await;
+    let (ok, body) = wget(&format!("{url}/x")).await;
+    assert!(ok, "{body}");
+    assert_eq!(body, "user=Mufasa algorithm=MD5 qop=auth nc=00000001 userhash=-");
+}
