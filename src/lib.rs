@@ -48,6 +48,7 @@
 //! | feature | what it adds |
 //! |---|---|
 //! | `axum` | [`AuthUser`] as an axum extractor, `Option<AuthUser<U>>` on optional routes |
+//! | `jwt` | JSON Web Tokens ([`token::jwt`]): HS256, RS256, ES256, EdDSA verification and issuing |
 //!
 //! # Security notes
 //!
@@ -62,20 +63,26 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod basic;
+pub mod bearer;
 mod compare;
 pub mod failure;
 pub mod header;
 mod layer;
+pub mod multi;
 pub mod roles;
 pub mod scheme;
+pub mod token;
 mod user;
 
 pub use basic::{Basic, BasicCredentials, BasicVerifier, Passwords, StaticCredentials};
+pub use bearer::{Bearer, SameSite, StaticTokens, Token, TokenCookie, TokenRejection, TokenSource, TokenVerifier};
 pub use compare::constant_time_eq;
 pub use failure::{AuthFailure, DefaultFailure, FailureHandler, FailureKind};
 pub use layer::{AuthLayer, AuthService, ResponseFuture};
+pub use multi::{Multi, Or};
 pub use roles::{NoRoles, Requirement, RolesHook, SyncRoles};
 pub use scheme::{Authenticated, Scheme, Verdict};
+pub use token::{Claims, SignedTokens};
 pub use user::AuthUser;
 #[cfg(feature = "axum")]
 pub use user::MissingAuthUser;
