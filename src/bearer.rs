@@ -65,6 +65,9 @@
 //! put them in URLs you do not have to (RFC 6750 §5.3). [`Token`]'s `Debug` hides the
 //! value, and failures never contain it.
 
+// `AuthFailure` is the crate's failure type on every path; its size is the core's choice.
+#![allow(clippy::result_large_err)]
+
 use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
@@ -643,21 +646,21 @@ impl<V> Bearer<V> {
             found = Some(t);
             Ok(())
         };
-        if let Some(t) = self.from_authorization(parts)? {
+        if let Some(t) = self.read_authorization(parts)? {
             put(t, self.label)?;
         }
         for name in &self.headers {
-            if let Some(t) = self.from_header(parts, name)? {
+            if let Some(t) = self.read_header(parts, name)? {
                 put(t, self.label)?;
             }
         }
         if let Some(name) = &self.query
-            && let Some(t) = self.from_query(parts, name)?
+            && let Some(t) = self.read_query(parts, name)?
         {
             put(t, self.label)?;
         }
         if let Some(cookie) = &self.cookie
-            && let Some(t) = self.from_cookie(parts, cookie.name())?
+            && let Some(t) = self.read_cookie(parts, cookie.name())?
         {
             put(t, self.label)?;
         }
@@ -674,7 +677,7 @@ impl<V> Bearer<V> {
             .with_scheme(self.label)
     }
 
-    fn from_authorization(&self, parts: &Parts) -> Result<Option<Token>, AuthFailure> {
+    fn read_authorization(&self, parts: &Parts) -> Result<Option<Token>, AuthFailure> {
         let Some(name) = &self.scheme_name else {
             return Ok(None);
         };
@@ -699,7 +702,7 @@ impl<V> Bearer<V> {
         Ok(Some(Token::new(token, TokenSource::Authorization)))
     }
 
-    fn from_header(&self, parts: &Parts, name: &HeaderName) -> Result<Option<Token>, AuthFailure> {
+    fn read_header(&self, parts: &Parts, name: &HeaderName) -> Result<Option<Token>, AuthFailure> {
         let mut values = parts.headers.get_all(name).iter();
         let Some(value) = values.next() else {
             return Ok(None);
@@ -714,7 +717,7 @@ impl<V> Bearer<V> {
         self.visible(token, TokenSource::Header).map(Some)
     }
 
-    fn from_query(&self, parts: &Parts, name: &str) -> Result<Option<Token>, AuthFailure> {
+    fn read_query(&self, parts: &Parts, name: &str) -> Result<Option<Token>, AuthFailure> {
         let Some(query) = parts.uri.query() else {
             return Ok(None);
         };
@@ -738,7 +741,7 @@ impl<V> Bearer<V> {
         self.visible(&decoded, TokenSource::Query).map(Some)
     }
 
-    fn from_cookie(&self, parts: &Parts, name: &str) -> Result<Option<Token>, AuthFailure> {
+    fn read_cookie(&self, parts: &Parts, name: &str) -> Result<Option<Token>, AuthFailure> {
         for header in parts.headers.get_all(COOKIE) {
             if header.len() > self.max_header_len {
                 return Err(self.too_large());
