@@ -108,6 +108,11 @@ impl fmt::Display for FailureKind {
 /// Built by schemes and by the layer; read by a [`FailureHandler`]. It never holds the
 /// credentials themselves, so it is safe to log.
 pub struct AuthFailure {
+    // Boxed: failures are rare, and a small `Result<_, AuthFailure>` keeps the success path lean.
+    inner: Box<Inner>,
+}
+
+struct Inner {
     kind: FailureKind,
     description: Option<Cow<'static, str>>,
     scheme: Option<&'static str>,
@@ -121,13 +126,15 @@ impl AuthFailure {
     /// A failure of the given kind.
     pub fn new(kind: FailureKind) -> Self {
         AuthFailure {
-            kind,
-            description: None,
-            scheme: None,
-            source: None,
-            retry_after: None,
-            scope: None,
-            challenges: HeaderMap::new(),
+            inner: Box::new(Inner {
+                kind,
+                description: None,
+                scheme: None,
+                source: None,
+                retry_after: None,
+                scope: None,
+                challenges: HeaderMap::new(),
+            }),
         }
     }
 
@@ -155,106 +162,106 @@ impl AuthFailure {
     /// A verifier, hook or store failed.
     pub fn internal(source: impl Into<BoxError>) -> Self {
         let mut f = Self::new(FailureKind::Internal);
-        f.source = Some(source.into());
+        f.inner.source = Some(source.into());
         f
     }
 
     /// Adds a human-readable description that is safe to show to the client.
     pub fn with_description(mut self, description: impl Into<Cow<'static, str>>) -> Self {
-        self.description = Some(description.into());
+        self.inner.description = Some(description.into());
         self
     }
 
     /// Records which scheme produced the failure (`"Basic"`, `"Digest"`, …).
     pub fn with_scheme(mut self, scheme: &'static str) -> Self {
-        self.scheme = Some(scheme);
+        self.inner.scheme = Some(scheme);
         self
     }
 
     /// Records the error behind the failure (logged, never sent to the client).
     pub fn with_source(mut self, source: impl Into<BoxError>) -> Self {
-        self.source = Some(source.into());
+        self.inner.source = Some(source.into());
         self
     }
 
     /// How long the client should wait (sent as `Retry-After` with `429`).
     pub fn with_retry_after(mut self, after: Duration) -> Self {
-        self.retry_after = Some(after);
+        self.inner.retry_after = Some(after);
         self
     }
 
     /// The scope (space-separated roles) that would have been enough, for `403` answers.
     pub fn with_scope(mut self, scope: impl Into<Cow<'static, str>>) -> Self {
-        self.scope = Some(scope.into());
+        self.inner.scope = Some(scope.into());
         self
     }
 
     /// The kind of failure.
     pub fn kind(&self) -> FailureKind {
-        self.kind
+        self.inner.kind
     }
 
     /// The status the default handler answers with.
     pub fn status(&self) -> StatusCode {
-        self.kind.status()
+        self.inner.kind.status()
     }
 
     /// A description that is safe to show the client, if any.
     pub fn description(&self) -> Option<&str> {
-        self.description.as_deref()
+        self.inner.description.as_deref()
     }
 
     /// The scheme that produced the failure, if known.
     pub fn scheme(&self) -> Option<&'static str> {
-        self.scheme
+        self.inner.scheme
     }
 
     /// The underlying error, for [`FailureKind::Internal`] and the like.
     pub fn source(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
-        self.source.as_deref()
+        self.inner.source.as_deref()
     }
 
     /// How long to wait before retrying, for [`FailureKind::TooManyRequests`].
     pub fn retry_after(&self) -> Option<Duration> {
-        self.retry_after
+        self.inner.retry_after
     }
 
     /// The required scope, for [`FailureKind::Forbidden`].
     pub fn scope(&self) -> Option<&str> {
-        self.scope.as_deref()
+        self.inner.scope.as_deref()
     }
 
     /// The challenges the layer computed for this failure: one `WWW-Authenticate` value
     /// per scheme (and per Digest algorithm), in preference order.
     pub fn challenges(&self) -> &HeaderMap {
-        &self.challenges
+        &self.inner.challenges
     }
 
     pub(crate) fn challenges_mut(&mut self) -> &mut HeaderMap {
-        &mut self.challenges
+        &mut self.inner.challenges
     }
 }
 
 impl fmt::Debug for AuthFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuthFailure")
-            .field("kind", &self.kind)
-            .field("description", &self.description)
-            .field("scheme", &self.scheme)
-            .field("source", &self.source)
-            .field("retry_after", &self.retry_after)
-            .field("scope", &self.scope)
+            .field("kind", &self.inner.kind)
+            .field("description", &self.inner.description)
+            .field("scheme", &self.inner.scheme)
+            .field("source", &self.inner.source)
+            .field("retry_after", &self.inner.retry_after)
+            .field("scope", &self.inner.scope)
             .finish_non_exhaustive()
     }
 }
 
 impl fmt::Display for AuthFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.kind.code())?;
-        if let Some(d) = &self.description {
+        f.write_str(self.inner.kind.code())?;
+        if let Some(d) = &self.inner.description {
             write!(f, ": {d}")?;
         }
-        if let Some(s) = &self.source {
+        if let Some(s) = &self.inner.source {
             write!(f, " ({s})")?;
         }
         Ok(())
@@ -263,7 +270,10 @@ impl fmt::Display for AuthFailure {
 
 impl std::error::Error for AuthFailure {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
+        self.inner
+            .source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
     }
 }
 
@@ -306,11 +316,11 @@ impl<B: Default> FailureHandler<B> for DefaultFailure {
 /// only want to change the body.
 pub fn default_headers(failure: &AuthFailure, headers: &mut HeaderMap) {
     if matches!(failure.status().as_u16(), 400 | 401 | 403) {
-        for v in failure.challenges.get_all(WWW_AUTHENTICATE) {
+        for v in failure.inner.challenges.get_all(WWW_AUTHENTICATE) {
             headers.append(WWW_AUTHENTICATE, v.clone());
         }
     }
-    if let Some(after) = failure.retry_after {
+    if let Some(after) = failure.inner.retry_after {
         let secs = after.as_secs() + u64::from(after.subsec_nanos() > 0);
         headers.insert(RETRY_AFTER, HeaderValue::from(secs.max(1)));
     }

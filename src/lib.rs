@@ -89,3 +89,7 @@ pub use user::MissingAuthUser;
 
 /// A boxed error, as returned by verifiers and hooks.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

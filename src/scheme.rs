@@ -5,7 +5,7 @@
 //! [`AuthLayer`](crate::AuthLayer) does the rest: exempt methods, optional mode, roles,
 //! failure responses, and putting the user into the request extensions.
 //!
-//! Schemes know nothing of each other; [`Multi`](crate::Multi)-style composition goes
+//! Schemes know nothing of each other; multi-scheme composition goes
 //! through this trait alone.
 
 use std::future::Future;

@@ -40,7 +40,9 @@ fn require(found: bool, what: &str) -> bool {
 
 /// Serves an axum router on an ephemeral 127.0.0.1 port until the test ends.
 pub async fn serve(app: axum::Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0");
     let addr = listener.local_addr().expect("local addr");
     tokio::spawn(async move {
         axum::serve(listener, app).await.expect("serve");
@@ -66,6 +68,10 @@ pub async fn run(program: &str, args: Vec<String>) -> Output {
 /// Runs a python3 snippet (with a 30-second bound) and returns its trimmed stdout.
 pub async fn python(code: &str) -> String {
     let out = run("python3", vec!["-c".into(), code.into()]).await;
-    assert!(out.status.success(), "python failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "python failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }

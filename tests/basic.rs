@@ -1,0 +1,563 @@
+//! Behaviour of the layer with the Basic scheme, driven through a real tower stack.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
+use http::{HeaderValue, Method, Request, Response, StatusCode};
+use tower::{Service, ServiceBuilder, ServiceExt};
+use tower_httpauth::{
+    AuthFailure, AuthLayer, AuthUser, Basic, BasicCredentials, FailureKind, Passwords, Requirement, StaticCredentials,
+};
+
+#[derive(Clone, Debug, PartialEq)]
+struct User {
+    name: String,
+    roles: Vec<&'static str>,
+}
+
+const CHALLENGE: &str = r#"Basic realm="test", charset="UTF-8""#;
+
+fn lookup(name: &str, password: &str) -> Option<User> {
+    let (pw, roles): (&str, &[&'static str]) = match name {
+        "john" => ("hello", &["user"]),
+        "susan" => ("bye", &["user", "admin"]),
+        "ed" => ("x", &["editor", "reviewer"]),
+        "Aladdin" => ("open sesame", &[]),
+        "test" => ("123£", &[]),
+        "u" => ("p:a:b", &[]),
+        "Jäsøn Doe" => ("Secret, or not?", &[]),
+        _ => return None,
+    };
+    (password == pw).then(|| User {
+        name: name.to_owned(),
+        roles: roles.to_vec(),
+    })
+}
+
+fn basic() -> Basic<impl tower_httpauth::BasicVerifier<User = User>> {
+    Basic::new(|c: BasicCredentials| async move { lookup(c.username(), c.password()) }).realm("test")
+}
+
+/// The inner service: answers with the name of the user it saw (or "anonymous"), and
+/// counts its calls.
+fn echo(
+    calls: Arc<AtomicUsize>,
+) -> impl Service<Request<String>, Response = Response<String>, Error = Infallible, Future: Send> + Clone {
+    tower::service_fn(move |req: Request<String>| {
+        calls.fetch_add(1, Ordering::SeqCst);
+        let user = AuthUser::<User>::from_request(&req).map(|u| u.name.clone());
+        async move { Ok::<_, Infallible>(Response::new(user.unwrap_or_else(|| "anonymous".into()))) }
+    })
+}
+
+async fn send<L>(layer: L, req: Request<String>) -> (Response<String>, usize)
+where
+    L: tower::Layer<tower::util::BoxCloneService<Request<String>, Response<String>, Infallible>>,
+    L::Service: Service<Request<String>, Response = Response<String>, Error = Infallible>,
+{
+    let calls = Arc::new(AtomicUsize::new(0));
+    let inner = tower::util::BoxCloneService::new(echo(calls.clone()));
+    let res = layer.layer(inner).oneshot(req).await.unwrap();
+    (res, calls.load(Ordering::SeqCst))
+}
+
+fn req_with(auth: &str) -> Request<String> {
+    Request::builder()
+        .uri("/r")
+        .header(AUTHORIZATION, auth)
+        .body(String::new())
+        .unwrap()
+}
+
+fn creds(user: &str, pass: &str) -> Request<String> {
+    Request::builder()
+        .uri("/r")
+        .header(AUTHORIZATION, BasicCredentials::new(user, pass).to_header_value())
+        .body(String::new())
+        .unwrap()
+}
+
+fn assert_challenge(res: &Response<String>) {
+    let all: Vec<_> = res.headers().get_all(WWW_AUTHENTICATE).iter().collect();
+    assert_eq!(all, vec![CHALLENGE], "challenge on {}", res.status());
+}
+
+#[tokio::test]
+async fn missing_credentials_get_401_with_challenge_and_inner_not_called() {
+    let (res, calls) = send(AuthLayer::new(basic()), Request::new(String::new())).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_challenge(&res);
+    assert_eq!(res.into_body(), "");
+    assert_eq!(calls, 0);
+}
+
+#[tokio::test]
+async fn right_credentials_reach_the_handler_with_the_user() {
+    let (res, calls) = send(AuthLayer::new(basic()), creds("john", "hello")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers().get(WWW_AUTHENTICATE).is_none());
+    assert_eq!(res.into_body(), "john");
+    assert_eq!(calls, 1);
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_user_get_401_with_challenge() {
+    for (u, p) in [("john", "nope"), ("nobody", "hello"), ("john", ""), ("", "")] {
+        let (res, calls) = send(AuthLayer::new(basic()), creds(u, p)).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{u}:{p}");
+        assert_challenge(&res);
+        assert_eq!(calls, 0);
+    }
+}
+
+#[tokio::test]
+async fn rfc7617_test_vectors() {
+    let (res, _) = send(AuthLayer::new(basic()), req_with("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==")).await;
+    assert_eq!((res.status(), res.into_body().as_str()), (StatusCode::OK, "Aladdin"));
+    let (res, _) = send(AuthLayer::new(basic()), req_with("Basic dGVzdDoxMjPCow==")).await;
+    assert_eq!((res.status(), res.into_body().as_str()), (StatusCode::OK, "test"));
+}
+
+#[tokio::test]
+async fn scheme_name_is_case_insensitive_and_spaces_may_repeat() {
+    for prefix in ["basic ", "BASIC ", "bAsIc ", "Basic    "] {
+        let (res, _) = send(
+            AuthLayer::new(basic()),
+            req_with(&format!("{prefix}QWxhZGRpbjpvcGVuIHNlc2FtZQ==")),
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::OK, "{prefix:?}");
+    }
+}
+
+#[tokio::test]
+async fn password_is_split_at_the_first_colon() {
+    let (res, _) = send(AuthLayer::new(basic()), req_with("Basic dTpwOmE6Yg==")).await;
+    assert_eq!((res.status(), res.into_body().as_str()), (StatusCode::OK, "u"));
+}
+
+#[tokio::test]
+async fn latin1_credentials_fall_back_from_utf8() {
+    // What python requests sends for "Jäsøn Doe:Secret, or not?"; and the UTF-8 form curl sends.
+    for token in [
+        "SuRz+G4gRG9lOlNlY3JldCwgb3Igbm90Pw==",
+        "SsOkc8O4biBEb2U6U2VjcmV0LCBvciBub3Q/",
+    ] {
+        let (res, _) = send(AuthLayer::new(basic()), req_with(&format!("Basic {token}"))).await;
+        assert_eq!(
+            (res.status(), res.into_body().as_str()),
+            (StatusCode::OK, "Jäsøn Doe"),
+            "{token}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn malformed_credentials_get_400_never_reach_the_verifier() {
+    let verified = Arc::new(AtomicUsize::new(0));
+    let v = verified.clone();
+    let counting = Basic::new(move |c: BasicCredentials| {
+        v.fetch_add(1, Ordering::SeqCst);
+        async move { lookup(c.username(), c.password()) }
+    })
+    .realm("test");
+    let layer = AuthLayer::new(counting);
+    for bad in [
+        "Basic !!!!",                          // not token68
+        "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ",    // unpadded
+        "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==x", // not token68 (data after padding)
+        "Basic dXNlcg==",                      // "user": no colon
+        "Basic dTpwAA==",                      // "u:p\0": control character
+        "Basic dQk6cA==",                      // "u\t:p": control character
+        "Basic _-8=",                          // base64url
+        "Basic",                               // no token at all
+        "Basic a b",                           // two tokens
+        "Basic\tQWxhZGRpbjpvcGVuIHNlc2FtZQ==", // tab is not a space
+        "Basic =",
+    ] {
+        let (res, calls) = send(layer.clone(), req_with(bad)).await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{bad:?}");
+        assert_eq!(calls, 0);
+    }
+    assert_eq!(verified.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn non_utf8_header_bytes_get_400() {
+    let mut req = Request::new(String::new());
+    req.headers_mut()
+        .insert(AUTHORIZATION, HeaderValue::from_bytes(b"Basic \xff\xfe==").unwrap());
+    let (res, _) = send(AuthLayer::new(basic()), req).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn two_authorization_headers_get_400() {
+    let mut req = creds("john", "hello");
+    req.headers_mut()
+        .append(AUTHORIZATION, BasicCredentials::new("john", "hello").to_header_value());
+    let (res, calls) = send(AuthLayer::new(basic()), req).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(calls, 0);
+}
+
+#[tokio::test]
+async fn oversized_header_gets_431_and_the_bound_is_configurable() {
+    let long = format!("Basic {}", "QUFB".repeat(2000));
+    let (res, _) = send(AuthLayer::new(basic()), req_with(&long)).await;
+    assert_eq!(res.status(), StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+    let (res, _) = send(AuthLayer::new(basic().max_header_len(16)), creds("john", "hello")).await;
+    assert_eq!(res.status(), StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+    let (res, _) = send(AuthLayer::new(basic().max_header_len(64 * 1024)), req_with(&long)).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST); // decodes, has no colon
+}
+
+#[tokio::test]
+async fn another_scheme_counts_as_missing_credentials() {
+    for value in ["Bearer mF_9.B5f-4.1JqM", "Negotiate", "Digest username=\"x\""] {
+        let (res, _) = send(AuthLayer::new(basic()), req_with(value)).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{value}");
+        assert_challenge(&res);
+    }
+}
+
+#[tokio::test]
+async fn realm_is_escaped_as_a_quoted_string() {
+    let b = Basic::new(|_: BasicCredentials| async { None::<()> }).realm(r#"my "quoted" \ realm"#);
+    let (res, _) = send(AuthLayer::new(b), Request::new(String::new())).await;
+    assert_eq!(
+        res.headers()[WWW_AUTHENTICATE],
+        r#"Basic realm="my \"quoted\" \\ realm", charset="UTF-8""#
+    );
+}
+
+#[tokio::test]
+async fn custom_scheme_name_avoids_the_browser_dialog() {
+    let layer = AuthLayer::new(basic().scheme_name("xBasic"));
+    let (res, _) = send(layer.clone(), Request::new(String::new())).await;
+    assert_eq!(
+        res.headers()[WWW_AUTHENTICATE],
+        r#"xBasic realm="test", charset="UTF-8""#
+    );
+    let (res, _) = send(layer.clone(), req_with("xbasic QWxhZGRpbjpvcGVuIHNlc2FtZQ==")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let (res, _) = send(layer, req_with("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==")).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
+
+fn with_roles()
+-> AuthLayer<Basic<impl tower_httpauth::BasicVerifier<User = User>>, impl tower_httpauth::RolesHook<User>> {
+    AuthLayer::new(basic()).roles(|u: &User| {
+        let roles = u.roles.clone();
+        async move { Ok::<_, Infallible>(roles) }
+    })
+}
+
+#[tokio::test]
+async fn role_requirement_gives_403_with_challenge_to_users_without_it() {
+    let admin = with_roles().require_role("admin");
+    let (res, _) = send(admin.clone(), creds("susan", "bye")).await;
+    assert_eq!((res.status(), res.into_body().as_str()), (StatusCode::OK, "susan"));
+    let (res, calls) = send(admin.clone(), creds("john", "hello")).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_challenge(&res);
+    assert_eq!(calls, 0);
+    // Wrong credentials stay 401, not 403; none stay 401.
+    let (res, _) = send(admin.clone(), creds("susan", "nope")).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let (res, _) = send(admin, Request::new(String::new())).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn any_of_all_of_and_nested_requirements() {
+    let cases: Vec<(Requirement, &str, &str, StatusCode)> = vec![
+        (Requirement::any_of(["admin", "editor"]), "ed", "x", StatusCode::OK),
+        (
+            Requirement::any_of(["admin", "editor"]),
+            "john",
+            "hello",
+            StatusCode::FORBIDDEN,
+        ),
+        (Requirement::all_of(["editor", "reviewer"]), "ed", "x", StatusCode::OK),
+        (
+            Requirement::all_of(["user", "admin"]),
+            "john",
+            "hello",
+            StatusCode::FORBIDDEN,
+        ),
+        (Requirement::all_of(["user", "admin"]), "susan", "bye", StatusCode::OK),
+        (
+            Requirement::role("admin") | (Requirement::role("editor") & Requirement::role("reviewer")),
+            "ed",
+            "x",
+            StatusCode::OK,
+        ),
+        (
+            Requirement::role("admin") | (Requirement::role("editor") & Requirement::role("user")),
+            "ed",
+            "x",
+            StatusCode::FORBIDDEN,
+        ),
+    ];
+    for (req, u, p, status) in cases {
+        let label = req.to_string();
+        let (res, _) = send(with_roles().require(req), creds(u, p)).await;
+        assert_eq!(res.status(), status, "{label} for {u}");
+    }
+    let (res, _) = send(with_roles().require_any_role(["admin", "editor"]), creds("ed", "x")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let (res, _) = send(with_roles().require_all_roles(["admin", "editor"]), creds("ed", "x")).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn sync_roles_and_roles_only_asked_on_routes_with_a_requirement() {
+    let asked = Arc::new(AtomicUsize::new(0));
+    let a = asked.clone();
+    let layer = AuthLayer::new(basic()).roles_from(move |u: &User| {
+        a.fetch_add(1, Ordering::SeqCst);
+        u.roles.clone()
+    });
+    let (res, _) = send(layer.clone(), creds("john", "hello")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(asked.load(Ordering::SeqCst), 0);
+    let (res, _) = send(layer.require_role("user"), creds("john", "hello")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(asked.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn verifier_error_is_500_never_401_never_a_pass() {
+    let failing = Basic::new(|_: BasicCredentials| async { Err::<Option<User>, _>(std::io::Error::other("db down")) });
+    let (res, calls) = send(AuthLayer::new(failing), creds("john", "hello")).await;
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(res.headers().get(WWW_AUTHENTICATE).is_none());
+    assert_eq!(calls, 0);
+}
+
+#[tokio::test]
+async fn roles_hook_error_is_500() {
+    let layer = AuthLayer::new(basic())
+        .roles(|_: &User| async { Err::<Vec<String>, _>(std::io::Error::other("roles db down")) })
+        .require_role("user");
+    let (res, calls) = send(layer, creds("john", "hello")).await;
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(calls, 0);
+}
+
+#[tokio::test]
+async fn optional_mode_lets_anonymous_through_but_not_wrong_credentials() {
+    let layer = AuthLayer::new(basic()).optional();
+    let (res, calls) = send(layer.clone(), Request::new(String::new())).await;
+    assert_eq!(
+        (res.status(), res.into_body().as_str(), calls),
+        (StatusCode::OK, "anonymous", 1)
+    );
+    let (res, _) = send(layer.clone(), creds("john", "hello")).await;
+    assert_eq!(res.into_body(), "john");
+    let (res, calls) = send(layer.clone(), creds("john", "wrong")).await;
+    assert_eq!((res.status(), calls), (StatusCode::UNAUTHORIZED, 0));
+    assert_challenge(&res);
+    let (res, _) = send(layer, req_with("Basic !!")).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn optional_mode_never_skips_a_role_requirement() {
+    let layer = with_roles().optional().require_role("admin");
+    let (res, calls) = send(layer.clone(), Request::new(String::new())).await;
+    assert_eq!((res.status(), calls), (StatusCode::UNAUTHORIZED, 0));
+    assert_challenge(&res);
+    let (res, _) = send(layer.clone(), creds("john", "hello")).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let (res, _) = send(layer, creds("susan", "bye")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn options_is_exempt_by_default_and_exemptions_are_configurable() {
+    let options = Request::builder()
+        .method(Method::OPTIONS)
+        .uri("/r")
+        .body(String::new())
+        .unwrap();
+    let (res, calls) = send(AuthLayer::new(basic()), options).await;
+    assert_eq!((res.status(), calls), (StatusCode::OK, 1));
+
+    let public_reads = AuthLayer::new(basic()).exempt_methods([Method::GET, Method::HEAD]);
+    let get = Request::builder().method(Method::GET).body(String::new()).unwrap();
+    let (res, _) = send(public_reads.clone(), get).await;
+    assert_eq!((res.status(), res.into_body().as_str()), (StatusCode::OK, "anonymous"));
+    let post = Request::builder().method(Method::POST).body(String::new()).unwrap();
+    let (res, _) = send(public_reads.clone(), post).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    // OPTIONS is no longer exempt once the set is replaced.
+    let options = Request::builder().method(Method::OPTIONS).body(String::new()).unwrap();
+    let (res, _) = send(public_reads, options).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+
+    let health = AuthLayer::new(basic()).exempt_if(|p| p.uri.path() == "/healthz");
+    let (res, _) = send(
+        health.clone(),
+        Request::builder().uri("/healthz").body(String::new()).unwrap(),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let (res, _) = send(health, Request::builder().uri("/other").body(String::new()).unwrap()).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn custom_failure_responses_keep_the_challenge_on_401() {
+    let layer = with_roles()
+        .require_role("admin")
+        .on_failure(|f: &AuthFailure, parts: &http::request::Parts| {
+            Response::builder()
+                .status(f.status())
+                .header(CONTENT_TYPE, "application/json")
+                .body(format!(
+                    r#"{{"error":"{}","path":"{}"}}"#,
+                    f.kind().code(),
+                    parts.uri.path()
+                ))
+                .unwrap()
+        });
+    let (res, _) = send(layer.clone(), Request::builder().uri("/x").body(String::new()).unwrap()).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_challenge(&res);
+    assert_eq!(res.headers()[CONTENT_TYPE], "application/json");
+    assert_eq!(res.into_body(), r#"{"error":"missing_credentials","path":"/x"}"#);
+    let (res, _) = send(layer, creds("john", "hello")).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(res.into_body(), r#"{"error":"forbidden","path":"/r"}"#);
+}
+
+#[tokio::test]
+async fn custom_failure_may_set_its_own_challenge_and_status() {
+    let layer = AuthLayer::new(basic()).on_failure(|f: &AuthFailure, _: &http::request::Parts| {
+        let mut res = Response::new(String::from("custom"));
+        if f.kind() == FailureKind::MissingCredentials {
+            *res.status_mut() = StatusCode::UNAUTHORIZED;
+            res.headers_mut()
+                .insert(WWW_AUTHENTICATE, HeaderValue::from_static(r#"Basic realm="other""#));
+        } else {
+            *res.status_mut() = StatusCode::NOT_FOUND; // hide the resource
+        }
+        res
+    });
+    let (res, _) = send(layer.clone(), Request::new(String::new())).await;
+    let all: Vec<_> = res.headers().get_all(WWW_AUTHENTICATE).iter().collect();
+    assert_eq!(all, vec![r#"Basic realm="other""#]);
+    let (res, _) = send(layer, creds("john", "wrong")).await;
+    assert_eq!(
+        (res.status(), res.into_body().as_str()),
+        (StatusCode::NOT_FOUND, "custom")
+    );
+}
+
+#[tokio::test]
+async fn failures_seen_by_the_hook_never_hold_the_password() {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let s = seen.clone();
+    let layer = AuthLayer::new(basic()).on_failure(move |f: &AuthFailure, _: &http::request::Parts| {
+        s.lock().unwrap().push(format!("{f} {f:?}"));
+        Response::new(String::new())
+    });
+    for req in [creds("john", "hunter2-secret"), req_with("Basic aHVudGVyMi1zZWNyZXQ=")] {
+        let _ = send(layer.clone(), req).await;
+    }
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 2);
+    assert!(seen.iter().all(|s| !s.contains("hunter2")), "{seen:?}");
+}
+
+#[tokio::test]
+async fn clones_share_one_verifier() {
+    let verified = Arc::new(AtomicUsize::new(0));
+    let v = verified.clone();
+    let layer = AuthLayer::new(Basic::new(move |c: BasicCredentials| {
+        v.fetch_add(1, Ordering::SeqCst);
+        async move { lookup(c.username(), c.password()) }
+    }));
+    let a = layer.clone().require_role("nobody-has-this");
+    let b = layer.clone().optional();
+    let _ = send(layer, creds("john", "hello")).await;
+    let _ = send(a, creds("john", "hello")).await;
+    let _ = send(b, creds("john", "hello")).await;
+    assert_eq!(verified.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn inner_errors_pass_through_untouched() {
+    #[derive(Debug, PartialEq)]
+    struct Boom;
+    let svc = ServiceBuilder::new()
+        .layer(AuthLayer::new(basic()))
+        .service_fn(|_: Request<String>| async { Err::<Response<String>, _>(Boom) });
+    assert_eq!(svc.clone().oneshot(creds("john", "hello")).await.unwrap_err(), Boom);
+    // A refusal is Ok(response), not the inner error.
+    assert_eq!(
+        svc.oneshot(creds("john", "x")).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn poll_ready_is_forwarded() {
+    let mut svc = ServiceBuilder::new()
+        .layer(AuthLayer::new(basic()))
+        .layer(tower::limit::ConcurrencyLimitLayer::new(1))
+        .service(echo(Arc::new(AtomicUsize::new(0))));
+    // Take the only permit, then a second clone is not ready until the first call finishes.
+    let fut = svc.ready().await.unwrap().call(creds("john", "hello"));
+    let mut other = svc.clone();
+    let pending = futures_poll_once(&mut other);
+    assert!(pending, "second clone must not be ready while the permit is held");
+    let res = fut.await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(!futures_poll_once(&mut other));
+}
+
+/// Polls `poll_ready` once; returns true if it was pending.
+fn futures_poll_once<S: Service<Request<String>>>(svc: &mut S) -> bool {
+    let waker = std::task::Waker::noop();
+    let mut cx = std::task::Context::from_waker(waker);
+    svc.poll_ready(&mut cx).is_pending()
+}
+
+#[tokio::test]
+async fn static_credentials_and_password_lookup() {
+    let layer = AuthLayer::new(Basic::new(StaticCredentials::new("admin", "s3cret")));
+    let (res, _) = send(layer.clone(), creds("admin", "s3cret")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    for (u, p) in [("admin", "s3cre"), ("admin", "s3cret!"), ("Admin", "s3cret")] {
+        let (res, _) = send(layer.clone(), creds(u, p)).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    }
+
+    let looked_up = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let l = looked_up.clone();
+    let store = Passwords::new(move |name: String| {
+        l.lock().unwrap().push(name.clone());
+        async move { (name == "john").then(|| (User { name, roles: vec![] }, "HELLO".to_string())) }
+    })
+    .hash_with(|p: &str| p.to_uppercase());
+    let layer = AuthLayer::new(Basic::new(store));
+    let (res, _) = send(layer.clone(), creds("john", "hello")).await;
+    assert_eq!((res.status(), res.into_body().as_str()), (StatusCode::OK, "john"));
+    let (res, _) = send(layer.clone(), creds("john", "bye")).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let (res, _) = send(layer, creds("ghost", "hello")).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(*looked_up.lock().unwrap(), vec!["john", "john", "ghost"]);
+}
+
+#[tokio::test]
+async fn passwords_lookup_error_is_500() {
+    let store = Passwords::new(|_: String| async { Err::<Option<(User, String)>, _>(std::io::Error::other("down")) });
+    let (res, _) = send(AuthLayer::new(Basic::new(store)), creds("john", "hello")).await;
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+}
