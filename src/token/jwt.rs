@@ -1,7 +1,7 @@
 //! JSON Web Tokens (feature `jwt`): verification for [`Bearer`](crate::Bearer), issuing
 //! for login routes, roles from a claim.
 //!
-//! Built on [`jsonwebtoken`] 10 with its pure-Rust (RustCrypto) backend: the most used JWT
+//! Built on [`jsonwebtoken`] 11 with its pure-Rust (RustCrypto) backend: the most used JWT
 //! crate, maintained, and it needs no C toolchain. HS256, RS256, ES256 and EdDSA (Ed25519)
 //! are supported; `alg: none` is always refused.
 //!
