@@ -57,8 +57,13 @@ fn inner() -> Inner {
     service_fn(|_req: Request<Body>| ready(Ok(Response::new(Body::empty()))))
 }
 
-fn bench_case<S>(c: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>, name: &str, svc: S, auth: Option<&'static str>, expect: StatusCode)
-where
+fn bench_case<S>(
+    c: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    svc: S,
+    auth: Option<&'static str>,
+    expect: StatusCode,
+) where
     S: Service<Request<Body>, Response = Response<Body>> + Clone,
     S::Error: std::fmt::Debug,
 {
@@ -87,6 +92,7 @@ impl AsyncAuthorizeRequest<Body> for Unboxed {
     }
 }
 
+#[allow(clippy::result_large_err)] // tower-http's shape
 fn check(request: Request<Body>) -> Result<Request<Body>, Response<Body>> {
     let ok = request
         .headers()
@@ -154,7 +160,13 @@ fn bearer_benches(c: &mut Criterion) {
         StatusCode::OK,
     );
     // Refusals: ours answers with an RFC 6750 challenge.
-    bench_case(&mut g, "ours_missing_401", AuthLayer::new(Bearer::new(static_tokens())).layer(inner()), None, StatusCode::UNAUTHORIZED);
+    bench_case(
+        &mut g,
+        "ours_missing_401",
+        AuthLayer::new(Bearer::new(static_tokens())).layer(inner()),
+        None,
+        StatusCode::UNAUTHORIZED,
+    );
     bench_case(
         &mut g,
         "tower_http_validate_missing_401",
@@ -190,7 +202,13 @@ fn multi_benches(c: &mut Criterion) {
             .or(Bearer::api_key("x-api-key", static_tokens()))
             .or(same_user(name_of))
     };
-    bench_case(&mut g, "multi3_bearer_last", AuthLayer::new(multi()).layer(inner()), Some(HEADER), StatusCode::OK);
+    bench_case(
+        &mut g,
+        "multi3_bearer_last",
+        AuthLayer::new(multi()).layer(inner()),
+        Some(HEADER),
+        StatusCode::OK,
+    );
     bench_case(
         &mut g,
         "bearer_alone_missing_401",
@@ -198,7 +216,13 @@ fn multi_benches(c: &mut Criterion) {
         None,
         StatusCode::UNAUTHORIZED,
     );
-    bench_case(&mut g, "multi3_missing_401", AuthLayer::new(multi()).layer(inner()), None, StatusCode::UNAUTHORIZED);
+    bench_case(
+        &mut g,
+        "multi3_missing_401",
+        AuthLayer::new(multi()).layer(inner()),
+        None,
+        StatusCode::UNAUTHORIZED,
+    );
     g.finish();
 }
 

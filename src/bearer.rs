@@ -57,16 +57,13 @@
 //! `invalid_token`), a [`TokenRejection`] (`401` `invalid_token` with its
 //! `error_description`), or any other error (`500`, logged). See [`TokenVerifier`].
 //! [`SignedTokens`](crate::token::SignedTokens) (HMAC-signed expiring tokens) and, with the
-//! `jwt` feature, [`Jwt`](crate::token::jwt::Jwt) provide ready verifiers.
+//! `jwt` feature, `token::jwt::Jwt` provide ready verifiers.
 //!
 //! # Security
 //!
 //! Tokens are bearer secrets: serve them over TLS only, keep them short-lived, and never
 //! put them in URLs you do not have to (RFC 6750 §5.3). [`Token`]'s `Debug` hides the
 //! value, and failures never contain it.
-
-// `AuthFailure` is the crate's failure type on every path; its size is the core's choice.
-#![allow(clippy::result_large_err)]
 
 use std::borrow::Cow;
 use std::fmt;

@@ -48,7 +48,7 @@
 //! | feature | what it adds |
 //! |---|---|
 //! | `axum` | [`AuthUser`] as an axum extractor, `Option<AuthUser<U>>` on optional routes |
-//! | `jwt` | JSON Web Tokens ([`token::jwt`]): HS256, RS256, ES256, EdDSA verification and issuing |
+//! | `jwt` | JSON Web Tokens (`token::jwt`): HS256, RS256, ES256, EdDSA verification and issuing |
 //!
 //! # Security notes
 //!

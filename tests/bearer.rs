@@ -16,16 +16,14 @@ const TOKEN: &str = "mF_9.B5f-4.1JqM";
 
 /// Accepts `mF_9.B5f-4.1JqM` (john) and `abc==` (padded, eve); `expired.*` is refused with
 /// a description, `quote.*` with one holding forbidden characters, `fail` fails the store.
-fn verifier(t: Token) -> impl Future<Output = Result<Option<String>, BoxError>> + Send {
-    async move {
-        match t.as_str() {
-            TOKEN => Ok(Some("john".to_owned())),
-            "abc==" => Ok(Some("eve".to_owned())),
-            "fail" => Err("token store is down".into()),
-            s if s.starts_with("expired.") => Err(TokenRejection::new("The access token expired").into()),
-            s if s.starts_with("quote.") => Err(TokenRejection::new("bad \"token\"\\ é").into()),
-            _ => Ok(None),
-        }
+async fn verifier(t: Token) -> Result<Option<String>, BoxError> {
+    match t.as_str() {
+        TOKEN => Ok(Some("john".to_owned())),
+        "abc==" => Ok(Some("eve".to_owned())),
+        "fail" => Err("token store is down".into()),
+        s if s.starts_with("expired.") => Err(TokenRejection::new("The access token expired").into()),
+        s if s.starts_with("quote.") => Err(TokenRejection::new("bad \"token\"\\ é").into()),
+        _ => Ok(None),
     }
 }
 

@@ -41,7 +41,11 @@ fn tokens() -> SignedTokens {
 
 async fn curl(args: &[&str]) -> String {
     let out = common::run("curl", args.iter().map(|s| s.to_string()).collect()).await;
-    assert!(out.status.success(), "curl failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "curl failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -58,7 +62,15 @@ async fn curl_oauth2_bearer() {
     assert_eq!(body, "john 200");
     let body = curl(&["-s", "-w", " %{http_code}", "--oauth2-bearer", PADDED, &url]).await;
     assert_eq!(body, "eve 200");
-    let body = curl(&["-s", "-w", " %{http_code}", "--oauth2-bearer", &signed, &format!("http://{addr}/signed")]).await;
+    let body = curl(&[
+        "-s",
+        "-w",
+        " %{http_code}",
+        "--oauth2-bearer",
+        &signed,
+        &format!("http://{addr}/signed"),
+    ])
+    .await;
     assert_eq!(body, "susan 200");
     let body = curl(&["-s", "-w", " %{http_code}", "-H", "X-API-Key: demo-key-123", &url]).await;
     assert_eq!(body, "robot 200");
@@ -70,13 +82,25 @@ async fn curl_oauth2_bearer() {
         "{head}"
     );
     let head = curl(&["-s", "-i", &url]).await;
-    assert!(head.contains("www-authenticate: Bearer realm=\"interop\"\r\n"), "{head}");
+    assert!(
+        head.contains("www-authenticate: Bearer realm=\"interop\"\r\n"),
+        "{head}"
+    );
     assert!(
         head.contains("www-authenticate: ApiKey realm=\"interop\", header=\"x-api-key\"\r\n"),
         "{head}"
     );
     // Two token methods at once: 400 invalid_request.
-    let head = curl(&["-s", "-i", "--oauth2-bearer", TOKEN, "-H", "X-API-Key: demo-key-123", &url]).await;
+    let head = curl(&[
+        "-s",
+        "-i",
+        "--oauth2-bearer",
+        TOKEN,
+        "-H",
+        "X-API-Key: demo-key-123",
+        &url,
+    ])
+    .await;
     assert!(head.starts_with("HTTP/1.1 400"), "{head}");
 }
 
@@ -106,7 +130,13 @@ print(r.status_code, r.headers.get("WWW-Authenticate"))
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines[0], "200 john");
     assert_eq!(lines[1], "200 susan");
-    assert_eq!(lines[2], r#"401 Bearer realm="interop", error="invalid_token", ApiKey realm="interop", header="x-api-key""#);
+    assert_eq!(
+        lines[2],
+        r#"401 Bearer realm="interop", error="invalid_token", ApiKey realm="interop", header="x-api-key""#
+    );
     // requests joins repeated fields with ", ".
-    assert_eq!(lines[3], r#"401 Bearer realm="interop", ApiKey realm="interop", header="x-api-key""#);
+    assert_eq!(
+        lines[3],
+        r#"401 Bearer realm="interop", ApiKey realm="interop", header="x-api-key""#
+    );
 }

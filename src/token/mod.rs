@@ -3,7 +3,7 @@
 //!
 //! A client logs in once with a password, receives a token signed by the server, and sends
 //! it with every later request (`Authorization: Bearer <token>`). [`SignedTokens`] issues and
-//! verifies such tokens, and is itself a [`TokenVerifier`](crate::TokenVerifier) that plugs
+//! verifies such tokens, and is itself a [`TokenVerifier`] that plugs
 //! into [`Bearer`](crate::Bearer):
 //!
 //! ```
