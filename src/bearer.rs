@@ -101,29 +101,65 @@ pub enum TokenSource {
 
 /// A token presented by a client. `Debug` shows where it came from and its length, never
 /// its value.
-#[derive(Clone, PartialEq, Eq)]
+///
+/// A token read from a header shares that header's bytes (no copy, no allocation); one read
+/// from the query string is decoded into its own buffer.
+#[derive(Clone)]
 pub struct Token {
-    value: String,
+    repr: Repr,
     source: TokenSource,
+}
+
+#[derive(Clone)]
+enum Repr {
+    /// `value[start..end]`, checked to be ASCII when the token was read.
+    Header {
+        value: HeaderValue,
+        start: usize,
+        end: usize,
+    },
+    Owned(String),
 }
 
 impl Token {
     /// A token with the given value and source (for tests and custom verifiers).
     pub fn new(value: impl Into<String>, source: TokenSource) -> Self {
         Token {
-            value: value.into(),
+            repr: Repr::Owned(value.into()),
+            source,
+        }
+    }
+
+    /// `value[start..end]`, which the caller has checked to be ASCII.
+    fn in_header(value: &HeaderValue, sub: &[u8], source: TokenSource) -> Self {
+        let start = (sub.as_ptr() as usize).saturating_sub(value.as_bytes().as_ptr() as usize);
+        let end = start + sub.len();
+        debug_assert_eq!(value.as_bytes().get(start..end), Some(sub));
+        Token {
+            repr: Repr::Header {
+                value: value.clone(),
+                start,
+                end,
+            },
             source,
         }
     }
 
     /// The token.
     pub fn as_str(&self) -> &str {
-        &self.value
+        match &self.repr {
+            Repr::Header { value, start, end } => value
+                .as_bytes()
+                .get(*start..*end)
+                .and_then(|b| std::str::from_utf8(b).ok())
+                .unwrap_or_default(),
+            Repr::Owned(s) => s,
+        }
     }
 
     /// The token's bytes (for [`constant_time_eq`](crate::constant_time_eq)).
     pub fn as_bytes(&self) -> &[u8] {
-        self.value.as_bytes()
+        self.as_str().as_bytes()
     }
 
     /// Where the token was found.
@@ -133,15 +169,26 @@ impl Token {
 
     /// The token as an owned string.
     pub fn into_string(self) -> String {
-        self.value
+        match self.repr {
+            Repr::Owned(s) => s,
+            Repr::Header { .. } => self.as_str().to_owned(),
+        }
     }
 }
+
+impl PartialEq for Token {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source && crate::constant_time_eq(self.as_bytes(), other.as_bytes())
+    }
+}
+
+impl Eq for Token {}
 
 impl fmt::Debug for Token {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Token")
             .field("source", &self.source)
-            .field("len", &self.value.len())
+            .field("len", &self.as_str().len())
             .field("value", &"<redacted>")
             .finish()
     }
@@ -695,8 +742,7 @@ impl<V> Bearer<V> {
             return Err(self.malformed("the access token is not a b64token"));
         }
         // token68 is ASCII.
-        let token = std::str::from_utf8(token).map_err(|_| self.malformed("the access token is not a b64token"))?;
-        Ok(Some(Token::new(token, TokenSource::Authorization)))
+        Ok(Some(Token::in_header(value, token, TokenSource::Authorization)))
     }
 
     fn read_header(&self, parts: &Parts, name: &HeaderName) -> Result<Option<Token>, AuthFailure> {
@@ -711,7 +757,8 @@ impl<V> Bearer<V> {
             return Err(self.too_large());
         }
         let token = trim(value.as_bytes());
-        self.visible(token, TokenSource::Header).map(Some)
+        self.visible(token)?;
+        Ok(Some(Token::in_header(value, token, TokenSource::Header)))
     }
 
     fn read_query(&self, parts: &Parts, name: &str) -> Result<Option<Token>, AuthFailure> {
@@ -735,7 +782,8 @@ impl<V> Bearer<V> {
             return Err(self.too_large());
         }
         let decoded = percent_decode(raw.as_bytes()).ok_or_else(|| self.malformed("bad percent-encoding"))?;
-        self.visible(&decoded, TokenSource::Query).map(Some)
+        let token = self.visible(&decoded)?;
+        Ok(Some(Token::new(token, TokenSource::Query)))
     }
 
     fn read_cookie(&self, parts: &Parts, name: &str) -> Result<Option<Token>, AuthFailure> {
@@ -756,22 +804,22 @@ impl<V> Bearer<V> {
                     value = inner;
                 }
                 // Browsers list the most specific cookie first; use it.
-                return self.visible(value, TokenSource::Cookie).map(Some);
+                self.visible(value)?;
+                return Ok(Some(Token::in_header(header, value, TokenSource::Cookie)));
             }
         }
         Ok(None)
     }
 
     /// A token from a place other than `Authorization`: non-empty visible ASCII.
-    fn visible(&self, token: &[u8], source: TokenSource) -> Result<Token, AuthFailure> {
+    fn visible<'t>(&self, token: &'t [u8]) -> Result<&'t str, AuthFailure> {
         if token.is_empty() {
             return Err(self.malformed("the access token is empty"));
         }
         if !token.iter().all(|&b| (0x21..0x7F).contains(&b)) {
             return Err(self.malformed("the access token holds characters a token cannot hold"));
         }
-        let s = std::str::from_utf8(token).map_err(|_| self.malformed("the access token is not ASCII"))?;
-        Ok(Token::new(s, source))
+        std::str::from_utf8(token).map_err(|_| self.malformed("the access token is not ASCII"))
     }
 
     /// Whether `failure` came from this scheme (or from the layer, for roles), so that the

@@ -138,7 +138,13 @@ pub fn all_cases(v: &mut impl Visit) {
     let no = StatusCode::UNAUTHORIZED;
     let g = "bearer";
     v.case(g, "floor", inner(), Some(HEADER), ok);
-    v.case(g, "ours", AuthLayer::new(Bearer::new(static_tokens())).layer(inner()), Some(HEADER), ok);
+    v.case(
+        g,
+        "ours",
+        AuthLayer::new(Bearer::new(static_tokens())).layer(inner()),
+        Some(HEADER),
+        ok,
+    );
     v.case(
         g,
         "tower_http_validate_bearer",
@@ -160,8 +166,20 @@ pub fn all_cases(v: &mut impl Visit) {
         Some(HEADER),
         ok,
     );
-    v.case(g, "axum_from_fn", middleware::from_fn(from_fn_check).layer(inner()), Some(HEADER), ok);
-    v.case(g, "ours_missing_401", AuthLayer::new(Bearer::new(static_tokens())).layer(inner()), None, no);
+    v.case(
+        g,
+        "axum_from_fn",
+        middleware::from_fn(from_fn_check).layer(inner()),
+        Some(HEADER),
+        ok,
+    );
+    v.case(
+        g,
+        "ours_missing_401",
+        AuthLayer::new(Bearer::new(static_tokens())).layer(inner()),
+        None,
+        no,
+    );
     v.case(
         g,
         "tower_http_validate_missing_401",
@@ -177,8 +195,32 @@ pub fn all_cases(v: &mut impl Visit) {
             .or(same_user(name_of))
     };
     v.case(g, "floor", inner(), Some(HEADER), ok);
-    v.case(g, "bearer_alone", AuthLayer::new(same_user(name_of)).layer(inner()), Some(HEADER), ok);
-    v.case(g, "multi3_bearer_last", AuthLayer::new(multi()).layer(inner()), Some(HEADER), ok);
-    v.case(g, "bearer_alone_missing_401", AuthLayer::new(same_user(name_of)).layer(inner()), None, no);
-    v.case(g, "multi3_missing_401", AuthLayer::new(multi()).layer(inner()), None, no);
+    v.case(
+        g,
+        "bearer_alone",
+        AuthLayer::new(same_user(name_of)).layer(inner()),
+        Some(HEADER),
+        ok,
+    );
+    v.case(
+        g,
+        "multi3_bearer_last",
+        AuthLayer::new(multi()).layer(inner()),
+        Some(HEADER),
+        ok,
+    );
+    v.case(
+        g,
+        "bearer_alone_missing_401",
+        AuthLayer::new(same_user(name_of)).layer(inner()),
+        None,
+        no,
+    );
+    v.case(
+        g,
+        "multi3_missing_401",
+        AuthLayer::new(multi()).layer(inner()),
+        None,
+        no,
+    );
 }
