@@ -36,12 +36,9 @@ fn check_password(c: &BasicCredentials) -> Option<String> {
     found
 }
 
-#[tokio::main]
-async fn main() {
-    // The signing key comes from the environment in real deployments; this demo falls back
-    // to a fixed key, so tokens survive a restart of the example.
-    let secret = std::env::var("TOKEN_SECRET").unwrap_or_else(|_| "demo signing key: change me, 32+ bytes!".into());
-    let tokens = SignedTokens::new("demo-1", secret.into_bytes()).ttl(Duration::from_secs(3600));
+/// The demo's routes, signing with `secret` (at least 32 bytes).
+pub fn app(secret: Vec<u8>) -> Router {
+    let tokens = SignedTokens::new("demo-1", secret).ttl(Duration::from_secs(3600));
 
     let basic = || Basic::new(|c: BasicCredentials| async move { check_password(&c) }).realm("tokens demo");
 
@@ -95,11 +92,19 @@ async fn main() {
     let either = get(|AuthUser(name): AuthUser<String>| async move { format!("Hello, {name} (Basic or Bearer)!\n") })
         .route_layer(AuthLayer::new(Multi::new(basic()).or(bearer_name)));
 
-    let app = Router::new()
+    Router::new()
         .route("/login", login)
         .route("/protected", protected)
         .route("/api-key", api_key)
-        .route("/either", either);
+        .route("/either", either)
+}
+
+#[tokio::main]
+async fn main() {
+    // The signing key comes from the environment in real deployments; this demo falls back
+    // to a fixed key, so tokens survive a restart of the example.
+    let secret = std::env::var("TOKEN_SECRET").unwrap_or_else(|_| "demo signing key: change me, 32+ bytes!".into());
+    let app = app(secret.into_bytes());
 
     let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3003);
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
