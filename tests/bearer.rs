@@ -392,3 +392,66 @@ fn token_debug_never_shows_the_value() {
     let d = format!("{t:?}");
     assert!(!d.contains(TOKEN), "{d}");
 }
+
+#[tokio::test]
+async fn form_body_tokens_are_not_read() {
+    // RFC 6750 §2.2 is optional and not supported: the body is never read, so a token there
+    // is no credential at all.
+    let layer = AuthLayer::new(all_sources());
+    let req = http::Request::builder()
+        .method("POST")
+        .uri("/")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("access_token={TOKEN}"))
+        .unwrap();
+    let a = send(&layer, echo(), req).await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(a.challenge(), r#"Bearer realm="example""#);
+}
+
+#[tokio::test]
+async fn every_challenge_has_unique_params_in_the_rfc_charsets() {
+    // RFC 6750 §3: realm, scope, error, error_description at most once each; error and
+    // error_description in %x20-21 / %x23-5B / %x5D-7E; scope tokens in %x21 / %x23-5B / %x5D-7E.
+    let layer = AuthLayer::new(all_sources())
+        .roles_from(|_: &String| Vec::<String>::new())
+        .require_all_roles(["read:all", "write"]);
+    let cases: [(&str, &[(&str, &str)]); 7] = [
+        ("/", &[]),
+        ("/", &[("authorization", "Bearer wrong")]),
+        ("/", &[("authorization", "Bearer expired.x")]),
+        ("/", &[("authorization", "Bearer quote.x")]),
+        ("/", &[("authorization", "Bearer a b")]),
+        ("/?access_token=x", &[("x-api-key", "y")]),
+        ("/", &[("authorization", "Bearer mF_9.B5f-4.1JqM")]),
+    ];
+    for (uri, headers) in cases {
+        let a = send(&layer, echo(), get(uri, headers)).await;
+        let c = a.challenge();
+        let (scheme, params) = parse_challenge(&c);
+        assert_eq!(scheme, "Bearer");
+        assert!(!params.is_empty(), "at least one auth-param: {c}");
+        let mut names: Vec<&str> = params.iter().map(|(k, _)| k.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), params.len(), "{c}");
+        for (k, v) in &params {
+            match k.as_str() {
+                "error" => assert!(["invalid_request", "invalid_token", "insufficient_scope"].contains(&v.as_str())),
+                "error_description" => {
+                    assert!(
+                        v.bytes().all(|b| matches!(b, 0x20..=0x21 | 0x23..=0x5B | 0x5D..=0x7E)),
+                        "{c}"
+                    )
+                }
+                "scope" => assert!(
+                    v.split(' ')
+                        .all(|t| !t.is_empty() && t.bytes().all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))),
+                    "{c}"
+                ),
+                "realm" => assert_eq!(v, "example"),
+                other => panic!("unexpected parameter {other} in {c}"),
+            }
+        }
+    }
+}
