@@ -1103,4 +1103,43 @@ mod tests {
         let f = rejection_failure("db down".into(), "Bearer");
         assert_eq!(f.kind(), FailureKind::Internal);
     }
+
+    /// Deterministic pseudo-random inputs (xorshift): every source, any bytes, no panic.
+    #[test]
+    fn arbitrary_input_never_panics() {
+        let b = bearer().header("x-api-key").query("t").cookie(TokenCookie::new("s"));
+        let alphabet = b" =;,\"%+&?abcXYZ019-._~/\t\x00\x7f\xc3\xa4Bearer";
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..3000 {
+            let len = (next() % 40) as usize;
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
+            let text: String = bytes
+                .iter()
+                .map(|&c| if c.is_ascii_graphic() { c as char } else { 'a' })
+                .collect();
+            let Ok(value) = HeaderValue::from_bytes(&bytes) else {
+                continue;
+            };
+            for name in ["authorization", "x-api-key", "cookie"] {
+                let p = parts(|r| r.header(name, value.clone()));
+                let _ = b.detect(&p);
+                if let Ok(Some(t)) = b.token(&p) {
+                    assert!(!t.as_str().is_empty());
+                }
+            }
+            if let Ok(uri) = format!("/p?t={text}").parse::<http::Uri>() {
+                let p = parts(|r| r.uri(uri));
+                let _ = b.detect(&p);
+                let _ = b.token(&p);
+            }
+        }
+    }
 }
