@@ -30,6 +30,14 @@
 //!     .route("/", get(|| async { "public" }));
 //! ```
 //!
+//! # Tokens and several schemes
+//!
+//! [`Bearer`] reads RFC 6750 Bearer tokens (and API-key headers, and opt-in query or cookie
+//! tokens) and answers with RFC 6750's `invalid_request` / `invalid_token` /
+//! `insufficient_scope`; [`SignedTokens`] issues and verifies signed, expiring tokens for
+//! the log-in-once pattern; [`Multi`] puts several schemes on one route and challenges with
+//! all of them. JSON Web Tokens are behind the `jwt` feature (`token::jwt`).
+//!
 //! # What happens to a request
 //!
 //! 1. Exempt requests (`OPTIONS` by default) pass untouched.
