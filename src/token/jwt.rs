@@ -53,6 +53,14 @@
 //! [`refresh_tokens`](Jwt::refresh_tokens). Reasons are told apart in [`JwtError`];
 //! unknown `kid` and bad signature read the same to the client.
 //!
+//! # Cost
+//!
+//! Verification runs on the request's task. On the development machine (`benches/token.rs`)
+//! an HS256 JWT took about 5 times as long as a [`SignedTokens`](crate::SignedTokens) token
+//! (a few microseconds); EdDSA about 20 times HS256; RS256 and ES256 with the pure-Rust
+//! backend 80 to 120 times HS256 (a few hundred microseconds of CPU each). At high request
+//! rates prefer HS256 or EdDSA, or cache verified tokens.
+//!
 //! If another crate in your build enables jsonwebtoken's `aws_lc_rs` feature too, install
 //! a provider with `jsonwebtoken::crypto::CryptoProvider::install_default` at start-up.
 
