@@ -662,8 +662,8 @@ impl<V> Bearer<V> {
         self
     }
 
-    /// Sets the longest header (or query, or cookie) accepted, in bytes (default 4096);
-    /// longer ones are answered `431`.
+    /// Sets the longest `Authorization` or token header, query value or cookie value
+    /// accepted, in bytes (default 4096); longer ones are answered `431`.
     pub fn max_header_len(mut self, len: usize) -> Self {
         self.max_header_len = len;
         self
@@ -787,10 +787,9 @@ impl<V> Bearer<V> {
     }
 
     fn read_cookie(&self, parts: &Parts, name: &str) -> Result<Option<Token>, AuthFailure> {
+        // The Cookie field itself may be long (a site's other cookies); it is scanned in
+        // place, and only our cookie's value is bounded.
         for header in parts.headers.get_all(COOKIE) {
-            if header.len() > self.max_header_len {
-                return Err(self.too_large());
-            }
             for pair in header.as_bytes().split(|&b| b == b';') {
                 let pair = trim(pair);
                 let Some(eq) = pair.iter().position(|&b| b == b'=') else {
@@ -802,6 +801,9 @@ impl<V> Bearer<V> {
                 let mut value = &pair[eq + 1..];
                 if let [b'"', inner @ .., b'"'] = value {
                     value = inner;
+                }
+                if value.len() > self.max_header_len {
+                    return Err(self.too_large());
                 }
                 // Browsers list the most specific cookie first; use it.
                 self.visible(value)?;

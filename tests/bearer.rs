@@ -201,6 +201,14 @@ async fn oversized_header_is_431() {
     let layer = AuthLayer::new(Bearer::api_key("x-api-key", StaticTokens::new()).max_header_len(8));
     let a = send(&layer, echo(), get("/", &[("x-api-key", "0123456789")])).await;
     assert_eq!(a.status, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+    // A long Cookie field is fine (other cookies of the site); only our cookie's value is bounded.
+    let layer = AuthLayer::new(bearer().cookie(TokenCookie::new("session")).max_header_len(64));
+    let other = format!("big={}; session=mF_9.B5f-4.1JqM", "x".repeat(5000));
+    let a = send(&layer, echo(), get("/", &[("cookie", &other)])).await;
+    assert_eq!((a.status, a.body.as_str()), (StatusCode::OK, "john"));
+    let long = format!("session={}", "x".repeat(65));
+    let a = send(&layer, echo(), get("/", &[("cookie", &long)])).await;
+    assert_eq!(a.status, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
 }
 
 fn api_key() -> Bearer<StaticTokens> {
