@@ -399,3 +399,34 @@ fn verifying_only_keys_cannot_issue() {
         Err(JwtError::Key(_))
     ));
 }
+
+#[test]
+fn garbage_never_panics() {
+    let jwt = Jwt::<User>::new()
+        .key(JwtKey::hs256(SECRET).unwrap())
+        .key(JwtKey::rs256_public_pem(&pem("rsa_public.pem")).unwrap());
+    let good = JwtIssuer::new(JwtKey::hs256(SECRET).unwrap())
+        .access_token(&john())
+        .unwrap();
+    let mut x: u64 = 0x1234_5678_9ABC_DEF1;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for _ in 0..2000 {
+        let mut b = good.clone().into_bytes();
+        let i = (next() as usize) % b.len();
+        match next() % 3 {
+            0 => b[i] = b"A_-.=e0{\"}"[(next() % 10) as usize],
+            1 => b.truncate(i),
+            _ => b.extend_from_slice(b".e30"),
+        }
+        let s = String::from_utf8(b).unwrap();
+        if s != good {
+            assert!(jwt.verify(&s).is_err(), "{s}");
+        }
+    }
+    assert!(jwt.verify(&"a".repeat(100_000)).is_err());
+}
