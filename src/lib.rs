@@ -30,6 +30,14 @@
 //!     .route("/", get(|| async { "public" }));
 //! ```
 //!
+//! # Tokens and several schemes
+//!
+//! [`Bearer`] reads RFC 6750 Bearer tokens (and API-key headers, and opt-in query or cookie
+//! tokens) and answers with RFC 6750's `invalid_request` / `invalid_token` /
+//! `insufficient_scope`; [`SignedTokens`] issues and verifies signed, expiring tokens for
+//! the log-in-once pattern; [`Multi`] puts several schemes on one route and challenges with
+//! all of them. JSON Web Tokens are behind the `jwt` feature (`token::jwt`).
+//!
 //! # What happens to a request
 //!
 //! 1. Exempt requests (`OPTIONS` by default) pass untouched.
@@ -58,6 +66,7 @@
 //! | `htpasswd` | `store::Htpasswd`: Apache htpasswd files (every format `htpasswd` writes), reloaded on change |
 //! | `htdigest` | `store::Htdigest`: Apache htdigest files (MD5 HA1) for Digest |
 //! | `tokio` | slow password hashes run on tokio's blocking pool under a concurrency limit |
+//! | `jwt` | JSON Web Tokens (`token::jwt`): HS256, RS256, ES256, EdDSA verification and issuing |
 //!
 //! # Security notes
 //!
@@ -72,11 +81,13 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod basic;
+pub mod bearer;
 mod compare;
 pub mod digest;
 pub mod failure;
 pub mod header;
 mod layer;
+pub mod multi;
 pub mod roles;
 pub mod scheme;
 #[cfg(any(feature = "password-hash", feature = "htpasswd", feature = "htdigest"))]
@@ -85,9 +96,11 @@ pub mod scheme;
     doc(cfg(any(feature = "password-hash", feature = "htpasswd", feature = "htdigest")))
 )]
 pub mod store;
+pub mod token;
 mod user;
 
 pub use basic::{Basic, BasicCredentials, BasicVerifier, Passwords, StaticCredentials};
+pub use bearer::{Bearer, SameSite, StaticTokens, Token, TokenCookie, TokenRejection, TokenSource, TokenVerifier};
 pub use compare::constant_time_eq;
 pub use digest::{
     Algorithm, Digest, DigestBodyLayer, DigestCredentialStore, DigestCredentials, DigestLookup, DigestUser,
@@ -95,6 +108,7 @@ pub use digest::{
 };
 pub use failure::{AuthFailure, DefaultFailure, FailureHandler, FailureKind};
 pub use layer::{AuthLayer, AuthService, ResponseFuture};
+pub use multi::{Multi, Or};
 pub use roles::{NoRoles, Requirement, RolesHook, SyncRoles};
 pub use scheme::{Authenticated, Scheme, Verdict};
 #[cfg(feature = "htdigest")]
@@ -106,6 +120,7 @@ pub use store::Htpasswd;
 #[cfg(feature = "password-hash")]
 #[cfg_attr(docsrs, doc(cfg(feature = "password-hash")))]
 pub use store::{HashPolicy, HashedPasswords};
+pub use token::{Claims, SignedTokens};
 pub use user::AuthUser;
 #[cfg(feature = "axum")]
 pub use user::MissingAuthUser;

@@ -1,0 +1,465 @@
+//! Bearer (RFC 6750) behaviour: STANDARDS.md section D, items 49–56.
+
+mod support_tokens;
+
+use std::time::Duration;
+
+use http::StatusCode;
+use http::header::{CACHE_CONTROL, WWW_AUTHENTICATE};
+use support_tokens::*;
+use tower_httpauth::{
+    AuthFailure, AuthLayer, Bearer, BoxError, FailureKind, StaticTokens, Token, TokenCookie, TokenRejection,
+    TokenSource,
+};
+
+const TOKEN: &str = "mF_9.B5f-4.1JqM";
+
+/// Accepts `mF_9.B5f-4.1JqM` (john) and `abc==` (padded, eve); `expired.*` is refused with
+/// a description, `quote.*` with one holding forbidden characters, `fail` fails the store.
+async fn verifier(t: Token) -> Result<Option<String>, BoxError> {
+    match t.as_str() {
+        TOKEN => Ok(Some("john".to_owned())),
+        "abc==" => Ok(Some("eve".to_owned())),
+        "fail" => Err("token store is down".into()),
+        s if s.starts_with("expired.") => Err(TokenRejection::new("The access token expired").into()),
+        s if s.starts_with("quote.") => Err(TokenRejection::new("bad \"token\"\\ é").into()),
+        _ => Ok(None),
+    }
+}
+
+fn bearer() -> Bearer<impl tower_httpauth::TokenVerifier<User = String>> {
+    Bearer::new(verifier).realm("example")
+}
+
+fn echo() -> Echo {
+    Echo(string_user)
+}
+
+#[tokio::test]
+async fn no_credentials_is_401_without_error() {
+    let layer = AuthLayer::new(bearer());
+    let a = send(&layer, echo(), get("/", &[])).await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(a.challenge(), r#"Bearer realm="example""#);
+}
+
+#[tokio::test]
+async fn other_scheme_is_treated_as_no_credentials() {
+    // RFC 6750 §3.1: an unsupported scheme is "no authentication information": no `error`.
+    let layer = AuthLayer::new(bearer());
+    let a = send(&layer, echo(), get("/", &[("authorization", "Basic dTpw")])).await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(a.challenge(), r#"Bearer realm="example""#);
+}
+
+#[tokio::test]
+async fn valid_token_reaches_the_handler() {
+    let layer = AuthLayer::new(bearer());
+    for header in [
+        "Bearer mF_9.B5f-4.1JqM",
+        "bearer mF_9.B5f-4.1JqM",
+        "BEARER mF_9.B5f-4.1JqM",
+        "bEaReR    mF_9.B5f-4.1JqM",
+    ] {
+        let a = send(&layer, echo(), get("/", &[("authorization", header)])).await;
+        assert_eq!(a.status, StatusCode::OK, "{header}");
+        assert_eq!(a.body, "john");
+        assert!(a.headers.get(WWW_AUTHENTICATE).is_none());
+        assert!(
+            a.headers.get(CACHE_CONTROL).is_none(),
+            "only query tokens make the answer private"
+        );
+    }
+}
+
+#[tokio::test]
+async fn token_ending_in_equals_signs() {
+    let layer = AuthLayer::new(bearer());
+    let a = send(&layer, echo(), get("/", &[("authorization", "Bearer abc==")])).await;
+    assert_eq!((a.status, a.body.as_str()), (StatusCode::OK, "eve"));
+}
+
+#[tokio::test]
+async fn rejected_token_is_401_invalid_token() {
+    let layer = AuthLayer::new(bearer());
+    let a = send(&layer, echo(), get("/", &[("authorization", "Bearer wrong")])).await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(a.challenge(), r#"Bearer realm="example", error="invalid_token""#);
+}
+
+#[tokio::test]
+async fn rejection_carries_error_description() {
+    let layer = AuthLayer::new(bearer());
+    let a = send(&layer, echo(), get("/", &[("authorization", "Bearer expired.1")])).await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        a.challenge(),
+        r#"Bearer realm="example", error="invalid_token", error_description="The access token expired""#
+    );
+}
+
+#[tokio::test]
+async fn error_description_is_restricted_to_the_rfc_charset() {
+    let layer = AuthLayer::new(bearer());
+    let a = send(&layer, echo(), get("/", &[("authorization", "Bearer quote.1")])).await;
+    let c = a.challenge();
+    let d = param(&c, "error_description").unwrap();
+    assert_eq!(d, "bad ?token?? ?");
+    assert!(d.bytes().all(|b| matches!(b, 0x20..=0x21 | 0x23..=0x5B | 0x5D..=0x7E)));
+}
+
+#[tokio::test]
+async fn malformed_requests_are_400_invalid_request() {
+    let layer = AuthLayer::new(bearer());
+    for header in [
+        "Bearer",
+        "Bearer a b",
+        "Bearer a=b",
+        "Bearer \"quoted\"",
+        "Bearer ä",
+        "Bearer\ttab",
+    ] {
+        let a = send(&layer, echo(), get("/", &[("authorization", header)])).await;
+        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{header}");
+        let c = a.challenge();
+        assert_eq!(param(&c, "error").as_deref(), Some("invalid_request"), "{header}");
+        assert_eq!(param(&c, "realm").as_deref(), Some("example"));
+        assert!(param(&c, "error_description").is_some());
+    }
+}
+
+#[tokio::test]
+async fn two_authorization_fields_are_400() {
+    let layer = AuthLayer::new(bearer());
+    let a = send(
+        &layer,
+        echo(),
+        get(
+            "/",
+            &[
+                ("authorization", "Bearer mF_9.B5f-4.1JqM"),
+                ("authorization", "Bearer x"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    assert_eq!(param(&a.challenge(), "error").as_deref(), Some("invalid_request"));
+}
+
+#[tokio::test]
+async fn lacking_role_is_403_insufficient_scope() {
+    let layer = AuthLayer::new(bearer())
+        .roles_from(|u: &String| if u == "john" { vec!["read"] } else { vec![] })
+        .require_any_role(["write", "admin"]);
+    let a = send(&layer, echo(), get("/", &[("authorization", "Bearer mF_9.B5f-4.1JqM")])).await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        a.challenge(),
+        r#"Bearer realm="example", error="insufficient_scope", scope="write admin""#
+    );
+    let layer = AuthLayer::new(bearer())
+        .roles_from(|_: &String| vec!["admin"])
+        .require_role("admin");
+    let a = send(&layer, echo(), get("/", &[("authorization", "Bearer mF_9.B5f-4.1JqM")])).await;
+    assert_eq!((a.status, a.body.as_str()), (StatusCode::OK, "john"));
+}
+
+#[tokio::test]
+async fn scope_omits_roles_outside_the_rfc_charset() {
+    let layer = AuthLayer::new(bearer()).require_all_roles(["ok", "not\"ok"]);
+    let a = send(&layer, echo(), get("/", &[("authorization", "Bearer mF_9.B5f-4.1JqM")])).await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    assert_eq!(param(&a.challenge(), "scope").as_deref(), Some("ok"));
+}
+
+#[tokio::test]
+async fn verifier_failure_is_500_never_401_never_a_pass() {
+    let layer = AuthLayer::new(bearer());
+    let a = send(&layer, echo(), get("/", &[("authorization", "Bearer fail")])).await;
+    assert_eq!(a.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(a.body, "");
+    assert!(a.headers.get(WWW_AUTHENTICATE).is_none());
+}
+
+#[tokio::test]
+async fn custom_scheme_name() {
+    let layer = AuthLayer::new(bearer().scheme_name("Token"));
+    let a = send(&layer, echo(), get("/", &[("authorization", "token mF_9.B5f-4.1JqM")])).await;
+    assert_eq!((a.status, a.body.as_str()), (StatusCode::OK, "john"));
+    let a = send(&layer, echo(), get("/", &[("authorization", "Bearer mF_9.B5f-4.1JqM")])).await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(a.challenge(), r#"Token realm="example""#);
+}
+
+#[tokio::test]
+async fn oversized_header_is_431() {
+    let layer = AuthLayer::new(bearer().max_header_len(64));
+    let long = format!("Bearer {}", "a".repeat(100));
+    let a = send(&layer, echo(), get("/", &[("authorization", &long)])).await;
+    assert_eq!(a.status, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+    let layer = AuthLayer::new(Bearer::api_key("x-api-key", StaticTokens::new()).max_header_len(8));
+    let a = send(&layer, echo(), get("/", &[("x-api-key", "0123456789")])).await;
+    assert_eq!(a.status, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+    // A long Cookie field is fine (other cookies of the site); only our cookie's value is bounded.
+    let layer = AuthLayer::new(bearer().cookie(TokenCookie::new("session")).max_header_len(64));
+    let other = format!("big={}; session=mF_9.B5f-4.1JqM", "x".repeat(5000));
+    let a = send(&layer, echo(), get("/", &[("cookie", &other)])).await;
+    assert_eq!((a.status, a.body.as_str()), (StatusCode::OK, "john"));
+    let long = format!("session={}", "x".repeat(65));
+    let a = send(&layer, echo(), get("/", &[("cookie", &long)])).await;
+    assert_eq!(a.status, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+}
+
+fn api_key() -> Bearer<StaticTokens> {
+    Bearer::api_key("X-API-Key", StaticTokens::new().with("demo-key-123", "demo")).realm("api")
+}
+
+#[tokio::test]
+async fn api_key_header() {
+    let layer = AuthLayer::new(api_key());
+    let a = send(&layer, echo(), get("/", &[("x-api-key", "demo-key-123")])).await;
+    assert_eq!((a.status, a.body.as_str()), (StatusCode::OK, "demo"));
+    let a = send(&layer, echo(), get("/", &[])).await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(a.challenge(), r#"ApiKey realm="api", header="x-api-key""#);
+    let a = send(&layer, echo(), get("/", &[("x-api-key", "demo-key-124")])).await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(param(&a.challenge(), "error").as_deref(), Some("invalid_token"));
+    // An API-key scheme does not read Authorization.
+    let a = send(&layer, echo(), get("/", &[("authorization", "Bearer demo-key-123")])).await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(param(&a.challenge(), "error"), None);
+    // Empty or repeated headers are malformed.
+    let a = send(&layer, echo(), get("/", &[("x-api-key", "")])).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    let a = send(
+        &layer,
+        echo(),
+        get("/", &[("x-api-key", "demo-key-123"), ("x-api-key", "demo-key-123")]),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+}
+
+fn all_sources() -> Bearer<impl tower_httpauth::TokenVerifier<User = String>> {
+    bearer()
+        .header("x-api-key")
+        .query("access_token")
+        .cookie(TokenCookie::new("session"))
+}
+
+#[tokio::test]
+async fn every_source_alone_works() {
+    let layer = AuthLayer::new(all_sources());
+    let cases: [(&str, &[(&str, &str)]); 4] = [
+        ("/", &[("authorization", "Bearer mF_9.B5f-4.1JqM")]),
+        ("/", &[("x-api-key", TOKEN)]),
+        ("/?access_token=mF_9.B5f-4.1JqM", &[]),
+        ("/", &[("cookie", "theme=dark; session=mF_9.B5f-4.1JqM")]),
+    ];
+    for (uri, headers) in cases {
+        let a = send(&layer, echo(), get(uri, headers)).await;
+        assert_eq!(
+            (a.status, a.body.as_str()),
+            (StatusCode::OK, "john"),
+            "{uri} {headers:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn query_token_responses_are_private() {
+    let layer = AuthLayer::new(all_sources());
+    let a = send(&layer, echo(), get("/p?x=1&access_token=mF_9.B5f-4.1JqM", &[])).await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert_eq!(a.headers[CACHE_CONTROL], "private");
+    // Percent-encoded `=`: the padded token arrives intact.
+    let a = send(&layer, echo(), get("/p?access_token=abc%3D%3D", &[])).await;
+    assert_eq!((a.status, a.body.as_str()), (StatusCode::OK, "eve"));
+}
+
+#[tokio::test]
+async fn query_and_cookie_are_opt_in() {
+    let layer = AuthLayer::new(bearer());
+    let a = send(&layer, echo(), get("/?access_token=mF_9.B5f-4.1JqM", &[])).await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(param(&a.challenge(), "error"), None);
+    let a = send(&layer, echo(), get("/", &[("cookie", "session=mF_9.B5f-4.1JqM")])).await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    // A disabled source does not count as a second method either.
+    let a = send(
+        &layer,
+        echo(),
+        get("/?access_token=x", &[("authorization", "Bearer mF_9.B5f-4.1JqM")]),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn two_sources_in_one_request_are_400() {
+    let layer = AuthLayer::new(all_sources());
+    let cases: [(&str, &[(&str, &str)]); 4] = [
+        (
+            "/",
+            &[("authorization", "Bearer mF_9.B5f-4.1JqM"), ("x-api-key", TOKEN)],
+        ),
+        (
+            "/?access_token=mF_9.B5f-4.1JqM",
+            &[("authorization", "Bearer mF_9.B5f-4.1JqM")],
+        ),
+        (
+            "/",
+            &[("authorization", "Bearer mF_9.B5f-4.1JqM"), ("cookie", "session=x")],
+        ),
+        ("/?access_token=x", &[("cookie", "session=y")]),
+    ];
+    for (uri, headers) in cases {
+        let a = send(&layer, echo(), get(uri, headers)).await;
+        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{uri} {headers:?}");
+        let c = a.challenge();
+        assert_eq!(param(&c, "error").as_deref(), Some("invalid_request"));
+        assert_eq!(
+            param(&c, "error_description").as_deref(),
+            Some("more than one access token in the request")
+        );
+    }
+}
+
+#[tokio::test]
+async fn another_scheme_in_authorization_does_not_conflict() {
+    // Authorization carries Basic (for something else); the API key is the only token.
+    let layer = AuthLayer::new(all_sources());
+    let a = send(
+        &layer,
+        echo(),
+        get("/", &[("authorization", "Basic dTpw"), ("x-api-key", TOKEN)]),
+    )
+    .await;
+    assert_eq!((a.status, a.body.as_str()), (StatusCode::OK, "john"));
+}
+
+#[tokio::test]
+async fn cookie_helpers_for_login_and_logout() {
+    let cookie = TokenCookie::new("session").secure(false);
+    let set = cookie.set(TOKEN, Duration::from_secs(600)).unwrap();
+    assert_eq!(
+        set,
+        "session=mF_9.B5f-4.1JqM; Path=/; Max-Age=600; HttpOnly; SameSite=Lax"
+    );
+    assert_eq!(cookie.clear(), "session=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
+    assert!(cookie.set("has space", Duration::from_secs(1)).is_none());
+    assert!(cookie.set("semi;colon", Duration::from_secs(1)).is_none());
+    // What the browser sends back after login authenticates.
+    let layer = AuthLayer::new(bearer().without_authorization().cookie(cookie.clone()));
+    let sent = set.to_str().unwrap().split(';').next().unwrap().to_owned();
+    let a = send(&layer, echo(), get("/", &[("cookie", &sent)])).await;
+    assert_eq!((a.status, a.body.as_str()), (StatusCode::OK, "john"));
+    // After logout the browser sends an empty value: malformed, not a user.
+    let a = send(&layer, echo(), get("/", &[("cookie", "session=")])).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    let a = send(&layer, echo(), get("/", &[("cookie", "session=wrong")])).await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn optional_mode_and_exempt_methods() {
+    let layer = AuthLayer::new(bearer()).optional();
+    let a = send(&layer, echo(), get("/", &[])).await;
+    assert_eq!((a.status, a.body.as_str()), (StatusCode::OK, "anonymous"));
+    let a = send(&layer, echo(), get("/", &[("authorization", "Bearer wrong")])).await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    let layer = AuthLayer::new(bearer());
+    let req = http::Request::builder()
+        .method("OPTIONS")
+        .uri("/")
+        .body(String::new())
+        .unwrap();
+    let a = send(&layer, echo(), req).await;
+    assert_eq!((a.status, a.body.as_str()), (StatusCode::OK, "anonymous"));
+}
+
+#[tokio::test]
+async fn failure_hook_sees_the_kind_and_the_layer_keeps_the_challenge() {
+    let layer = AuthLayer::new(bearer()).on_failure(|f: &AuthFailure, _: &http::request::Parts| {
+        let mut res = http::Response::new(format!("{}|{}", f.kind().code(), f.description().unwrap_or("")));
+        *res.status_mut() = f.status();
+        res
+    });
+    let a = send(&layer, echo(), get("/", &[("authorization", "Bearer expired.1")])).await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(a.body, "invalid_credentials|The access token expired");
+    assert_eq!(param(&a.challenge(), "error").as_deref(), Some("invalid_token"));
+    assert_eq!(FailureKind::InvalidCredentials.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[test]
+fn token_debug_never_shows_the_value() {
+    let t = Token::new(TOKEN, TokenSource::Authorization);
+    let d = format!("{t:?}");
+    assert!(!d.contains(TOKEN), "{d}");
+}
+
+#[tokio::test]
+async fn form_body_tokens_are_not_read() {
+    // RFC 6750 §2.2 is optional and not supported: the body is never read, so a token there
+    // is no credential at all.
+    let layer = AuthLayer::new(all_sources());
+    let req = http::Request::builder()
+        .method("POST")
+        .uri("/")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("access_token={TOKEN}"))
+        .unwrap();
+    let a = send(&layer, echo(), req).await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(a.challenge(), r#"Bearer realm="example""#);
+}
+
+#[tokio::test]
+async fn every_challenge_has_unique_params_in_the_rfc_charsets() {
+    // RFC 6750 §3: realm, scope, error, error_description at most once each; error and
+    // error_description in %x20-21 / %x23-5B / %x5D-7E; scope tokens in %x21 / %x23-5B / %x5D-7E.
+    let layer = AuthLayer::new(all_sources())
+        .roles_from(|_: &String| Vec::<String>::new())
+        .require_all_roles(["read:all", "write"]);
+    let cases: [(&str, &[(&str, &str)]); 7] = [
+        ("/", &[]),
+        ("/", &[("authorization", "Bearer wrong")]),
+        ("/", &[("authorization", "Bearer expired.x")]),
+        ("/", &[("authorization", "Bearer quote.x")]),
+        ("/", &[("authorization", "Bearer a b")]),
+        ("/?access_token=x", &[("x-api-key", "y")]),
+        ("/", &[("authorization", "Bearer mF_9.B5f-4.1JqM")]),
+    ];
+    for (uri, headers) in cases {
+        let a = send(&layer, echo(), get(uri, headers)).await;
+        let c = a.challenge();
+        let (scheme, params) = parse_challenge(&c);
+        assert_eq!(scheme, "Bearer");
+        assert!(!params.is_empty(), "at least one auth-param: {c}");
+        let mut names: Vec<&str> = params.iter().map(|(k, _)| k.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), params.len(), "{c}");
+        for (k, v) in &params {
+            match k.as_str() {
+                "error" => assert!(["invalid_request", "invalid_token", "insufficient_scope"].contains(&v.as_str())),
+                "error_description" => {
+                    assert!(
+                        v.bytes().all(|b| matches!(b, 0x20..=0x21 | 0x23..=0x5B | 0x5D..=0x7E)),
+                        "{c}"
+                    )
+                }
+                "scope" => assert!(
+                    v.split(' ')
+                        .all(|t| !t.is_empty() && t.bytes().all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))),
+                    "{c}"
+                ),
+                "realm" => assert_eq!(v, "example"),
+                other => panic!("unexpected parameter {other} in {c}"),
+            }
+        }
+    }
+}
