@@ -103,8 +103,8 @@ pub use basic::{Basic, BasicCredentials, BasicVerifier, Passwords, StaticCredent
 pub use bearer::{Bearer, SameSite, StaticTokens, Token, TokenCookie, TokenRejection, TokenSource, TokenVerifier};
 pub use compare::constant_time_eq;
 pub use digest::{
-    Algorithm, Digest, DigestBodyLayer, DigestCredentialStore, DigestCredentials, DigestLookup, DigestUser,
-    DigestUsers, MemoryNonceStore, NonceStore, Qop,
+    Digest, DigestBodyLayer, DigestCredentialStore, DigestCredentials, DigestLookup, DigestUser, DigestUsers,
+    MemoryNonceStore, NonceStore,
 };
 pub use failure::{AuthFailure, DefaultFailure, FailureHandler, FailureKind};
 pub use layer::{AuthLayer, AuthService, ResponseFuture};
