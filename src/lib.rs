@@ -68,6 +68,7 @@ pub mod header;
 mod layer;
 pub mod roles;
 pub mod scheme;
+pub mod throttle;
 mod user;
 
 pub use basic::{Basic, BasicCredentials, BasicVerifier, Passwords, StaticCredentials};
@@ -76,6 +77,7 @@ pub use failure::{AuthFailure, DefaultFailure, FailureHandler, FailureKind};
 pub use layer::{AuthLayer, AuthService, ResponseFuture};
 pub use roles::{NoRoles, Requirement, RolesHook, SyncRoles};
 pub use scheme::{Authenticated, Scheme, Verdict};
+pub use throttle::Throttle;
 pub use user::AuthUser;
 #[cfg(feature = "axum")]
 pub use user::MissingAuthUser;
