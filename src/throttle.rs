@@ -57,10 +57,27 @@
 //! # Stores
 //!
 //! The counts live in a [`ThrottleStore`]. [`MemoryStore`] (the default) keeps them in the
-//! process; a fleet of instances behind a load balancer needs a shared store (such as Redis)
-//! so that an attacker cannot spread guesses over the instances. Store errors fail open by
+//! process; a fleet of instances behind a load balancer needs a shared store so that an
+//! attacker cannot spread guesses over the instances: `RedisStore` (feature `redis`) is one. Store errors fail open by
 //! default (the request is authenticated as usual and a warning is logged); see
 //! [`Throttle::fail_closed`].
+//!
+//! # Several instances behind a load balancer
+//!
+//! - Share the counts: every instance uses a store on the same Redis (feature `redis`,
+//!   `Throttle::with_store(RedisStore::open(url)?)`), with the same key prefix and the same
+//!   limits. Failures are recorded by one atomic Lua script per request; keys expire by
+//!   themselves.
+//! - Read the address the balancer saw: [`ClientAddrSource::forwarded_for`] with the number of
+//!   proxies between the client and the app, and make sure the app is reachable only through
+//!   them (otherwise a client can write the header itself).
+//! - Keep the clocks in sync (NTP): lock times are written by one instance and read by others.
+//! - Decide what a Redis outage means: fail open (default: guessing is not throttled while
+//!   Redis is down, and a warning is logged per request) or [`Throttle::fail_closed`] (every
+//!   login fails with `500`).
+//!
+//! Requests already past the check when a key gets locked are still verified: a burst of
+//! concurrent guesses can exceed the free failures by the number of requests in flight.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
@@ -76,6 +93,12 @@ use http::request::Parts;
 use sha2::{Digest, Sha256};
 
 use crate::BoxError;
+
+#[cfg(feature = "redis")]
+mod redis_store;
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use redis_store::RedisStore;
 
 /// A source of the current time, injectable so that tests can drive time.
 pub trait Clock: Send + Sync + 'static {

@@ -3,6 +3,7 @@
 //!
 //! Needs `node`, `chromium` and `npm install` run in tests/browser (see its package.json);
 //! without them the test is skipped locally and fails under `CI=true`.
+#![cfg(feature = "axum")]
 
 mod common;
 

@@ -362,6 +362,7 @@ async fn store_errors_fail_open_by_default_and_closed_on_request() {
     assert_eq!(calls.load(Ordering::SeqCst), before);
 }
 
+#[cfg(feature = "axum")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn axum_connect_info_over_tcp() {
     use axum::{Router, routing::get};
