@@ -13,7 +13,7 @@ secs="${1:-30}"
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(auth_params split_scheme basic_decode challenge_roundtrip layer)
+  targets=(auth_params split_scheme basic_decode challenge_roundtrip layer forwarded_for)
 fi
 export RUSTC_BOOTSTRAP=1
 if ! cargo fuzz --version >/dev/null 2>&1; then
