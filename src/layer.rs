@@ -421,7 +421,7 @@ where
         {
             let keys = throttle.keys(shared.scheme.username(&parts), &parts);
             if !keys.is_empty() {
-                let fut = throttle.store.check(&keys.to_vec(), throttle.policy(), throttle.now());
+                let fut = throttle.store.check(keys.as_slice(), throttle.policy(), throttle.now());
                 return ResponseFuture {
                     state: State::Checking { fut },
                     pending: Some(Pending {
@@ -580,7 +580,7 @@ where
                         let record = match &result {
                             Err(f) if f.kind() == FailureKind::InvalidCredentials => {
                                 Some(throttle.store.record_failure(
-                                    &pending.keys.to_vec(),
+                                    pending.keys.as_slice(),
                                     throttle.policy(),
                                     throttle.now(),
                                 ))
@@ -603,9 +603,23 @@ where
                 StateProj::Recording { fut, outcome } => {
                     let result = ready!(fut.poll(cx));
                     let outcome = outcome.take().expect("recording polled after completion");
-                    if let Err(e) = result {
+                    match result {
+                        Ok(ThrottleStatus {
+                            locked_for: Some(lock),
+                            failures,
+                        }) => {
+                            // Key Debug shows the address, never the user-id.
+                            let keys = this.pending.as_ref().map(|p| p.keys);
+                            tracing::info!(
+                                keys = ?keys.as_ref().map(Keys::as_slice),
+                                failures,
+                                locked_for_ms = u64::try_from(lock.as_millis()).unwrap_or(u64::MAX),
+                                "failed logins: locked"
+                            );
+                        }
+                        Ok(_) => {}
                         // The outcome stands either way; a lost count is only logged.
-                        tracing::warn!(error = %e, "throttle store failed to record an attempt");
+                        Err(e) => tracing::warn!(error = %e, "throttle store failed to record an attempt"),
                     }
                     outcome
                 }

@@ -805,22 +805,35 @@ fn mask(ip: IpAddr, prefix: u8) -> IpAddr {
 }
 
 /// At most one key per kind, without allocating.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Keys {
-    keys: [Option<ThrottleKey>; 2],
+    keys: [ThrottleKey; 2],
     len: usize,
+}
+
+impl Default for Keys {
+    fn default() -> Self {
+        let unused = ThrottleKey {
+            kind: KeyKind::Address,
+            id: [0; 16],
+        };
+        Keys {
+            keys: [unused; 2],
+            len: 0,
+        }
+    }
 }
 
 impl Keys {
     fn push(&mut self, k: ThrottleKey) {
         if self.len < 2 {
-            self.keys[self.len] = Some(k);
+            self.keys[self.len] = k;
             self.len += 1;
         }
     }
 
-    pub(crate) fn to_vec(self) -> Vec<ThrottleKey> {
-        self.keys.into_iter().flatten().collect()
+    pub(crate) fn as_slice(&self) -> &[ThrottleKey] {
+        &self.keys[..self.len]
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -828,7 +841,7 @@ impl Keys {
     }
 
     pub(crate) fn username(&self) -> Option<ThrottleKey> {
-        self.keys.into_iter().flatten().find(|k| k.kind == KeyKind::Username)
+        self.as_slice().iter().copied().find(|k| k.kind == KeyKind::Username)
     }
 }
 
