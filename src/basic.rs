@@ -395,6 +395,11 @@ impl<V: BasicVerifier> Scheme for Basic<V> {
         let _ = failure;
         headers.append(WWW_AUTHENTICATE, self.challenge.clone());
     }
+
+    fn username<'a>(&self, parts: &'a Parts) -> Option<Cow<'a, str>> {
+        let (user, _) = self.credentials(parts).ok()??.into_parts();
+        Some(Cow::Owned(user))
+    }
 }
 
 pin_project! {

@@ -59,11 +59,12 @@ use tower_service::Service;
 use crate::failure::{AuthFailure, DefaultFailure, FailureHandler, FailureKind};
 use crate::roles::{NoRoles, Requirement, RolesHook, SyncRoles};
 use crate::scheme::{Authenticated, Scheme};
+use crate::throttle::{Keys, MemoryStore, OnStoreError, Throttle, ThrottleStatus, ThrottleStore};
 use crate::user::AuthUser;
 
 type Predicate = dyn Fn(&Parts) -> bool + Send + Sync;
 
-struct Shared<S, R, F> {
+struct Shared<S, R, F, T = MemoryStore> {
     scheme: Arc<S>,
     roles: Arc<R>,
     failure: Arc<F>,
@@ -71,9 +72,10 @@ struct Shared<S, R, F> {
     optional: bool,
     exempt_methods: Vec<Method>,
     exempt_if: Option<Arc<Predicate>>,
+    throttle: Option<Throttle<T>>,
 }
 
-impl<S, R, F> Clone for Shared<S, R, F> {
+impl<S, R, F, T> Clone for Shared<S, R, F, T> {
     fn clone(&self) -> Self {
         Shared {
             scheme: self.scheme.clone(),
@@ -83,11 +85,12 @@ impl<S, R, F> Clone for Shared<S, R, F> {
             optional: self.optional,
             exempt_methods: self.exempt_methods.clone(),
             exempt_if: self.exempt_if.clone(),
+            throttle: self.throttle.clone(),
         }
     }
 }
 
-impl<S, R, F> Shared<S, R, F> {
+impl<S, R, F, T> Shared<S, R, F, T> {
     fn is_exempt_method(&self, method: &Method) -> bool {
         self.exempt_methods.iter().any(|m| m == method)
     }
@@ -104,7 +107,9 @@ impl<S, R, F> Shared<S, R, F> {
 /// - [`optional`](Self::optional): requests without credentials pass, with no user;
 /// - [`exempt_methods`](Self::exempt_methods) / [`exempt_if`](Self::exempt_if): requests that
 ///   skip authentication (`OPTIONS` by default, for CORS preflight);
-/// - [`on_failure`](Self::on_failure): build your own failure responses.
+/// - [`on_failure`](Self::on_failure): build your own failure responses;
+/// - [`throttle`](Self::throttle): slow down password guessing (off by default; see
+///   [`throttle`](crate::throttle)).
 ///
 /// Cloning is cheap (one `Arc`), and clones share the scheme and its verifier, so one layer
 /// can serve many routes with per-route requirements:
@@ -125,11 +130,11 @@ impl<S, R, F> Shared<S, R, F> {
 ///     .route("/admin", get(|| async { "admin" }).route_layer(auth.clone().require_role("admin")))
 ///     .route("/me", get(|AuthUser(u): AuthUser<User>| async move { u.name }).route_layer(auth));
 /// ```
-pub struct AuthLayer<S, R = NoRoles, F = DefaultFailure> {
-    shared: Arc<Shared<S, R, F>>,
+pub struct AuthLayer<S, R = NoRoles, F = DefaultFailure, T = MemoryStore> {
+    shared: Arc<Shared<S, R, F, T>>,
 }
 
-impl<S, R, F> Clone for AuthLayer<S, R, F> {
+impl<S, R, F, T> Clone for AuthLayer<S, R, F, T> {
     fn clone(&self) -> Self {
         AuthLayer {
             shared: self.shared.clone(),
@@ -137,13 +142,14 @@ impl<S, R, F> Clone for AuthLayer<S, R, F> {
     }
 }
 
-impl<S, R, F> fmt::Debug for AuthLayer<S, R, F> {
+impl<S, R, F, T> fmt::Debug for AuthLayer<S, R, F, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuthLayer")
             .field("scheme", &std::any::type_name::<S>())
             .field("requirement", &self.shared.requirement)
             .field("optional", &self.shared.optional)
             .field("exempt_methods", &self.shared.exempt_methods)
+            .field("throttle", &self.shared.throttle)
             .finish_non_exhaustive()
     }
 }
@@ -161,13 +167,14 @@ impl<S: Scheme> AuthLayer<S> {
                 optional: false,
                 exempt_methods: vec![Method::OPTIONS],
                 exempt_if: None,
+                throttle: None,
             }),
         }
     }
 }
 
-impl<S, R, F> AuthLayer<S, R, F> {
-    fn edit(mut self, f: impl FnOnce(&mut Shared<S, R, F>)) -> Self {
+impl<S, R, F, T> AuthLayer<S, R, F, T> {
+    fn edit(mut self, f: impl FnOnce(&mut Shared<S, R, F, T>)) -> Self {
         f(Arc::make_mut(&mut self.shared));
         self
     }
@@ -181,7 +188,7 @@ impl<S, R, F> AuthLayer<S, R, F> {
     /// `Fn(&User) -> impl Future<Output = Result<impl IntoIterator<Item = impl Into<String>>, E>>`
     /// or any [`RolesHook`]). The hook runs only on routes with a requirement, after
     /// authentication succeeded.
-    pub fn roles<R2>(self, hook: R2) -> AuthLayer<S, R2, F> {
+    pub fn roles<R2>(self, hook: R2) -> AuthLayer<S, R2, F, T> {
         let s = &*self.shared;
         AuthLayer {
             shared: Arc::new(Shared {
@@ -192,6 +199,7 @@ impl<S, R, F> AuthLayer<S, R, F> {
                 optional: s.optional,
                 exempt_methods: s.exempt_methods.clone(),
                 exempt_if: s.exempt_if.clone(),
+                throttle: s.throttle.clone(),
             }),
         }
     }
@@ -204,14 +212,14 @@ impl<S, R, F> AuthLayer<S, R, F> {
     /// # let basic = Basic::new(|c: BasicCredentials| async move { Some(User { roles: vec![] }) });
     /// let layer = AuthLayer::new(basic).roles_from(|u: &User| u.roles.clone());
     /// ```
-    pub fn roles_from<G>(self, f: G) -> AuthLayer<S, SyncRoles<G>, F> {
+    pub fn roles_from<G>(self, f: G) -> AuthLayer<S, SyncRoles<G>, F, T> {
         self.roles(SyncRoles(f))
     }
 
     /// Builds failure responses with `handler` (a closure `Fn(&AuthFailure, &Parts) ->
     /// Response<B>` or any [`FailureHandler`]). The layer still adds the challenges to every
     /// `401` the handler returns without one.
-    pub fn on_failure<F2>(self, handler: F2) -> AuthLayer<S, R, F2> {
+    pub fn on_failure<F2>(self, handler: F2) -> AuthLayer<S, R, F2, T> {
         let s = &*self.shared;
         AuthLayer {
             shared: Arc::new(Shared {
@@ -222,6 +230,7 @@ impl<S, R, F> AuthLayer<S, R, F> {
                 optional: s.optional,
                 exempt_methods: s.exempt_methods.clone(),
                 exempt_if: s.exempt_if.clone(),
+                throttle: s.throttle.clone(),
             }),
         }
     }
@@ -290,10 +299,42 @@ impl<S, R, F> AuthLayer<S, R, F> {
         let predicate: Arc<Predicate> = Arc::new(predicate);
         self.edit(|s| s.exempt_if = Some(predicate))
     }
+
+    /// Throttles password guessing with `throttle` (see [`throttle`](crate::throttle)):
+    /// failed logins are counted per user-id and per client address, and requests with
+    /// credentials for a locked key are refused with `429` and `Retry-After` before the
+    /// verifier runs. Off until called.
+    ///
+    /// ```
+    /// # use tower_httpauth::{AuthLayer, Basic, StaticCredentials};
+    /// use tower_httpauth::throttle::Throttle;
+    /// let layer = AuthLayer::new(Basic::new(StaticCredentials::new("admin", "s3cret"))).throttle(Throttle::new());
+    /// # let _ = layer;
+    /// ```
+    pub fn throttle<T2>(self, throttle: Throttle<T2>) -> AuthLayer<S, R, F, T2> {
+        let s = &*self.shared;
+        AuthLayer {
+            shared: Arc::new(Shared {
+                scheme: s.scheme.clone(),
+                roles: s.roles.clone(),
+                failure: s.failure.clone(),
+                requirement: s.requirement.clone(),
+                optional: s.optional,
+                exempt_methods: s.exempt_methods.clone(),
+                exempt_if: s.exempt_if.clone(),
+                throttle: Some(throttle),
+            }),
+        }
+    }
+
+    /// The throttle, if one is attached.
+    pub fn throttle_ref(&self) -> Option<&Throttle<T>> {
+        self.shared.throttle.as_ref()
+    }
 }
 
-impl<I, S, R, F> Layer<I> for AuthLayer<S, R, F> {
-    type Service = AuthService<I, S, R, F>;
+impl<I, S, R, F, T> Layer<I> for AuthLayer<S, R, F, T> {
+    type Service = AuthService<I, S, R, F, T>;
 
     fn layer(&self, inner: I) -> Self::Service {
         AuthService {
@@ -304,12 +345,12 @@ impl<I, S, R, F> Layer<I> for AuthLayer<S, R, F> {
 }
 
 /// The service produced by [`AuthLayer`].
-pub struct AuthService<I, S, R = NoRoles, F = DefaultFailure> {
+pub struct AuthService<I, S, R = NoRoles, F = DefaultFailure, T = MemoryStore> {
     inner: I,
-    shared: Arc<Shared<S, R, F>>,
+    shared: Arc<Shared<S, R, F, T>>,
 }
 
-impl<I: Clone, S, R, F> Clone for AuthService<I, S, R, F> {
+impl<I: Clone, S, R, F, T> Clone for AuthService<I, S, R, F, T> {
     fn clone(&self) -> Self {
         AuthService {
             inner: self.inner.clone(),
@@ -318,7 +359,7 @@ impl<I: Clone, S, R, F> Clone for AuthService<I, S, R, F> {
     }
 }
 
-impl<I: fmt::Debug, S, R, F> fmt::Debug for AuthService<I, S, R, F> {
+impl<I: fmt::Debug, S, R, F, T> fmt::Debug for AuthService<I, S, R, F, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuthService")
             .field("inner", &self.inner)
@@ -326,7 +367,7 @@ impl<I: fmt::Debug, S, R, F> fmt::Debug for AuthService<I, S, R, F> {
     }
 }
 
-impl<I, S, R, F> AuthService<I, S, R, F> {
+impl<I, S, R, F, T> AuthService<I, S, R, F, T> {
     /// The wrapped service.
     pub fn get_ref(&self) -> &I {
         &self.inner
@@ -343,16 +384,17 @@ impl<I, S, R, F> AuthService<I, S, R, F> {
     }
 }
 
-impl<I, S, R, F, ReqBody, ResBody> Service<Request<ReqBody>> for AuthService<I, S, R, F>
+impl<I, S, R, F, T, ReqBody, ResBody> Service<Request<ReqBody>> for AuthService<I, S, R, F, T>
 where
     I: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone,
     S: Scheme,
     R: RolesHook<S::User>,
     F: FailureHandler<ResBody>,
+    T: ThrottleStore,
 {
     type Response = Response<ResBody>;
     type Error = I::Error;
-    type Future = ResponseFuture<I, S, R, F, ReqBody>;
+    type Future = ResponseFuture<I, S, R, F, ReqBody, T>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -372,6 +414,27 @@ where
         {
             return ResponseFuture::passthrough(inner.call(Request::from_parts(parts, body)));
         }
+        // Throttling applies to requests that carry credentials for the scheme: a request
+        // without any is not a guess, and gets its challenge as usual.
+        if let Some(throttle) = &shared.throttle
+            && shared.scheme.detect(&parts)
+        {
+            let keys = throttle.keys(shared.scheme.username(&parts), &parts);
+            if !keys.is_empty() {
+                let fut = throttle.store.check(keys.as_slice(), throttle.policy(), throttle.now());
+                return ResponseFuture {
+                    state: State::Checking { fut },
+                    pending: Some(Pending {
+                        parts,
+                        body,
+                        inner,
+                        shared: shared.clone(),
+                        keys,
+                        had_failures: false,
+                    }),
+                };
+            }
+        }
         let fut = shared.scheme.authenticate(&parts);
         ResponseFuture {
             state: State::Authenticating { fut },
@@ -380,47 +443,58 @@ where
                 body,
                 inner,
                 shared: shared.clone(),
+                keys: Keys::default(),
+                had_failures: false,
             }),
         }
     }
 }
 
-struct Pending<I, S, R, F, B> {
+struct Pending<I, S, R, F, B, T> {
     parts: Parts,
     body: B,
     inner: I,
-    shared: Arc<Shared<S, R, F>>,
+    shared: Arc<Shared<S, R, F, T>>,
+    /// The throttle keys of this request (empty without a throttle).
+    keys: Keys,
+    /// Whether the throttle saw earlier failures for these keys (a success then resets
+    /// the user-id's count).
+    had_failures: bool,
 }
 
 pin_project! {
     /// The response future of [`AuthService`].
-    pub struct ResponseFuture<I, S, R, F, B>
+    pub struct ResponseFuture<I, S, R, F, B, T = MemoryStore>
     where
         I: Service<Request<B>>,
         S: Scheme,
         R: RolesHook<S::User>,
+        T: ThrottleStore,
     {
         #[pin]
-        state: State<I::Future, S::Future, R::Future, S::User>,
-        pending: Option<Pending<I, S, R, F, B>>,
+        state: State<I::Future, S::Future, R::Future, T::Future, S::User>,
+        pending: Option<Pending<I, S, R, F, B, T>>,
     }
 }
 
 pin_project! {
     #[project = StateProj]
-    enum State<IF, SF, RF, U> {
+    enum State<IF, SF, RF, TF, U> {
+        Checking { #[pin] fut: TF },
         Authenticating { #[pin] fut: SF },
+        Recording { #[pin] fut: TF, outcome: Option<Result<Authenticated<U>, AuthFailure>> },
         Roles { #[pin] fut: RF, auth: Option<Authenticated<U>> },
         Inner { #[pin] fut: IF, headers: HeaderMap },
         Done,
     }
 }
 
-impl<I, S, R, F, B> ResponseFuture<I, S, R, F, B>
+impl<I, S, R, F, B, T> ResponseFuture<I, S, R, F, B, T>
 where
     I: Service<Request<B>>,
     S: Scheme,
     R: RolesHook<S::User>,
+    T: ThrottleStore,
 {
     fn passthrough(fut: I::Future) -> Self {
         ResponseFuture {
@@ -433,59 +507,121 @@ where
     }
 }
 
-impl<I, S, R, F, B> fmt::Debug for ResponseFuture<I, S, R, F, B>
+impl<I, S, R, F, B, T> fmt::Debug for ResponseFuture<I, S, R, F, B, T>
 where
     I: Service<Request<B>>,
     S: Scheme,
     R: RolesHook<S::User>,
+    T: ThrottleStore,
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ResponseFuture").finish_non_exhaustive()
     }
 }
 
-impl<I, S, R, F, B, ResBody> Future for ResponseFuture<I, S, R, F, B>
+/// What to do with the throttle store's answer when it failed.
+fn store_status(
+    result: Result<ThrottleStatus, crate::BoxError>,
+    policy: OnStoreError,
+) -> Result<ThrottleStatus, AuthFailure> {
+    result.or_else(|e| match policy {
+        OnStoreError::FailOpen => {
+            tracing::warn!(error = %e, "throttle store failed; authenticating without throttling");
+            Ok(ThrottleStatus::default())
+        }
+        OnStoreError::FailClosed => Err(AuthFailure::internal(e).with_description("throttle store failed")),
+    })
+}
+
+impl<I, S, R, F, B, T, ResBody> Future for ResponseFuture<I, S, R, F, B, T>
 where
     I: Service<Request<B>, Response = Response<ResBody>>,
     S: Scheme,
     R: RolesHook<S::User>,
     F: FailureHandler<ResBody>,
+    T: ThrottleStore,
 {
     type Output = Result<Response<ResBody>, I::Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
         loop {
-            match this.state.as_mut().project() {
+            // The outcome of authentication, once known, after the throttle recorded it.
+            let outcome = match this.state.as_mut().project() {
+                StateProj::Checking { fut } => {
+                    let result = ready!(fut.poll(cx));
+                    let pending = this.pending.as_mut().expect("polled after completion");
+                    let throttle = pending.shared.throttle.as_ref().expect("a throttle");
+                    let failure = match store_status(result, throttle.on_store_error) {
+                        Ok(ThrottleStatus {
+                            locked_for: Some(after),
+                            ..
+                        }) => AuthFailure::new(FailureKind::TooManyRequests)
+                            .with_description("too many failed attempts; try again later")
+                            .with_retry_after(after),
+                        Ok(status) => {
+                            pending.had_failures = status.failures > 0;
+                            let fut = pending.shared.scheme.authenticate(&pending.parts);
+                            this.state.set(State::Authenticating { fut });
+                            continue;
+                        }
+                        Err(failure) => failure,
+                    };
+                    let p = this.pending.take().expect("pending request");
+                    this.state.set(State::Done);
+                    return Poll::Ready(Ok(refuse(&p.shared, failure, &p.parts)));
+                }
                 StateProj::Authenticating { fut } => {
                     let result = ready!(fut.poll(cx));
                     let pending = this.pending.as_mut().expect("polled after completion");
-                    let shared = &pending.shared;
-                    match result {
-                        Ok(auth) => match &shared.requirement {
-                            Some(_) => {
-                                let fut = shared.roles.roles(&auth.user);
-                                this.state.set(State::Roles { fut, auth: Some(auth) });
+                    if let Some(throttle) = &pending.shared.throttle
+                        && !pending.keys.is_empty()
+                    {
+                        let record = match &result {
+                            Err(f) if f.kind() == FailureKind::InvalidCredentials => {
+                                Some(throttle.store.record_failure(
+                                    pending.keys.as_slice(),
+                                    throttle.policy(),
+                                    throttle.now(),
+                                ))
                             }
-                            None => {
-                                let p = this.pending.take().expect("pending request");
-                                this.state.set(call_inner(p, Some(auth)));
+                            Ok(_) if pending.had_failures => {
+                                pending.keys.username().map(|k| throttle.store.reset(&[k]))
                             }
-                        },
-                        Err(failure)
-                            if failure.kind() == FailureKind::MissingCredentials
-                                && shared.optional
-                                && shared.requirement.is_none() =>
-                        {
-                            let p = this.pending.take().expect("pending request");
-                            this.state.set(call_inner(p, None));
-                        }
-                        Err(failure) => {
-                            let p = this.pending.take().expect("pending request");
-                            this.state.set(State::Done);
-                            return Poll::Ready(Ok(refuse(&p.shared, failure, &p.parts)));
+                            _ => None,
+                        };
+                        if let Some(fut) = record {
+                            this.state.set(State::Recording {
+                                fut,
+                                outcome: Some(result),
+                            });
+                            continue;
                         }
                     }
+                    result
+                }
+                StateProj::Recording { fut, outcome } => {
+                    let result = ready!(fut.poll(cx));
+                    let outcome = outcome.take().expect("recording polled after completion");
+                    match result {
+                        Ok(ThrottleStatus {
+                            locked_for: Some(lock),
+                            failures,
+                        }) => {
+                            // Key Debug shows the address, never the user-id.
+                            let keys = this.pending.as_ref().map(|p| p.keys);
+                            tracing::info!(
+                                keys = ?keys.as_ref().map(Keys::as_slice),
+                                failures,
+                                locked_for_ms = u64::try_from(lock.as_millis()).unwrap_or(u64::MAX),
+                                "failed logins: locked"
+                            );
+                        }
+                        Ok(_) => {}
+                        // The outcome stands either way; a lost count is only logged.
+                        Err(e) => tracing::warn!(error = %e, "throttle store failed to record an attempt"),
+                    }
+                    outcome
                 }
                 StateProj::Roles { fut, auth } => {
                     let result = ready!(fut.poll(cx));
@@ -517,19 +653,55 @@ where
                     return Poll::Ready(Ok(res));
                 }
                 StateProj::Done => panic!("ResponseFuture polled after completion"),
+            };
+            let pending = this.pending.as_mut().expect("polled after completion");
+            let shared = &pending.shared;
+            match outcome {
+                Ok(auth) => match &shared.requirement {
+                    Some(_) => {
+                        let fut = shared.roles.roles(&auth.user);
+                        this.state.set(State::Roles { fut, auth: Some(auth) });
+                    }
+                    None => {
+                        let p = this.pending.take().expect("pending request");
+                        this.state.set(call_inner(p, Some(auth)));
+                    }
+                },
+                Err(failure)
+                    if failure.kind() == FailureKind::MissingCredentials
+                        && shared.optional
+                        && shared.requirement.is_none() =>
+                {
+                    let p = this.pending.take().expect("pending request");
+                    this.state.set(call_inner(p, None));
+                }
+                Err(failure) => {
+                    let p = this.pending.take().expect("pending request");
+                    this.state.set(State::Done);
+                    return Poll::Ready(Ok(refuse(&p.shared, failure, &p.parts)));
+                }
             }
         }
     }
 }
 
-fn call_inner<I, S, R, F, B>(
-    p: Pending<I, S, R, F, B>,
+type StateOf<I, S, R, T, B> = State<
+    <I as Service<Request<B>>>::Future,
+    <S as Scheme>::Future,
+    <R as RolesHook<<S as Scheme>::User>>::Future,
+    <T as ThrottleStore>::Future,
+    <S as Scheme>::User,
+>;
+
+fn call_inner<I, S, R, F, B, T>(
+    p: Pending<I, S, R, F, B, T>,
     auth: Option<Authenticated<S::User>>,
-) -> State<I::Future, S::Future, R::Future, S::User>
+) -> StateOf<I, S, R, T, B>
 where
     I: Service<Request<B>>,
     S: Scheme,
     R: RolesHook<S::User>,
+    T: ThrottleStore,
 {
     let Pending {
         mut parts,
@@ -549,7 +721,11 @@ where
 }
 
 /// Builds the failure response: challenges, logging, the handler, and the `401` rule.
-fn refuse<S, R, F, ResBody>(shared: &Shared<S, R, F>, mut failure: AuthFailure, parts: &Parts) -> Response<ResBody>
+fn refuse<S, R, F, T, ResBody>(
+    shared: &Shared<S, R, F, T>,
+    mut failure: AuthFailure,
+    parts: &Parts,
+) -> Response<ResBody>
 where
     S: Scheme,
     F: FailureHandler<ResBody>,

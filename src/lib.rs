@@ -96,6 +96,7 @@ pub mod scheme;
     doc(cfg(any(feature = "password-hash", feature = "htpasswd", feature = "htdigest")))
 )]
 pub mod store;
+pub mod throttle;
 pub mod token;
 mod user;
 
@@ -120,6 +121,7 @@ pub use store::Htpasswd;
 #[cfg(feature = "password-hash")]
 #[cfg_attr(docsrs, doc(cfg(feature = "password-hash")))]
 pub use store::{HashPolicy, HashedPasswords};
+pub use throttle::Throttle;
 pub use token::{Claims, SignedTokens};
 pub use user::AuthUser;
 #[cfg(feature = "axum")]

@@ -8,6 +8,7 @@
 //! Schemes know nothing of each other; multi-scheme composition goes
 //! through this trait alone.
 
+use std::borrow::Cow;
 use std::future::Future;
 
 use http::HeaderMap;
@@ -63,6 +64,17 @@ pub trait Scheme: Send + Sync + 'static {
     /// Appends this scheme's challenge(s) for `failure` to `headers` as `WWW-Authenticate`
     /// fields, one field per challenge.
     fn challenge(&self, failure: &AuthFailure, headers: &mut HeaderMap);
+
+    /// The user-id the request's credentials claim, if the scheme can read one without
+    /// verifying anything (Basic's user-id, Digest's `username`). Used by the
+    /// [`throttle`](crate::throttle) to count failed attempts per user-id; called only when
+    /// a throttle is attached and [`detect`](Scheme::detect) said yes.
+    ///
+    /// The default returns `None`: the throttle then counts per client address only.
+    fn username<'a>(&self, parts: &'a Parts) -> Option<Cow<'a, str>> {
+        let _ = parts;
+        None
+    }
 }
 
 /// What a verifier may return: `Option<User>` (no user means wrong credentials) or

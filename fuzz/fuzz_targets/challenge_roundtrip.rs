@@ -1,0 +1,41 @@
+//! Structured: a challenge built from arbitrary names and values either refuses to render or
+//! parses back to exactly what was written (parse(render(x)) == x).
+#![no_main]
+
+use libfuzzer_sys::arbitrary::{self, Arbitrary};
+use libfuzzer_sys::fuzz_target;
+use tower_httpauth::header::{AuthParams, Challenge, MAX_PARAMS, split_scheme};
+
+#[derive(Debug, Arbitrary)]
+struct Input {
+    scheme: String,
+    params: Vec<(String, String, bool)>,
+}
+
+fuzz_target!(|input: Input| {
+    let mut c = Challenge::new(&input.scheme);
+    for (name, value, quoted) in &input.params {
+        c = if *quoted {
+            c.quoted(name, value)
+        } else {
+            c.token(name, value)
+        };
+    }
+    let Ok(value) = c.to_header_value() else { return };
+    let (scheme, rest) = split_scheme(value.as_bytes()).expect("a rendered challenge splits");
+    assert_eq!(scheme, input.scheme);
+    let lowered: Vec<String> = input.params.iter().map(|(n, _, _)| n.to_ascii_lowercase()).collect();
+    let unique = lowered.iter().enumerate().all(|(i, n)| !lowered[..i].contains(n));
+    match AuthParams::parse(rest) {
+        Ok(parsed) => {
+            assert!(unique && input.params.len() <= MAX_PARAMS);
+            assert_eq!(parsed.len(), input.params.len());
+            for ((name, value, quoted), (pn, pv)) in input.params.iter().zip(parsed.iter()) {
+                assert_eq!(name, pn);
+                assert_eq!(value, pv.as_str());
+                assert_eq!(*quoted, pv.was_quoted());
+            }
+        }
+        Err(_) => assert!(!unique || input.params.len() > MAX_PARAMS, "{value:?} did not parse"),
+    }
+});

@@ -1,0 +1,114 @@
+//! The whole layer (Basic, roles, throttle) on an arbitrary `Authorization` header and
+//! method: no panic, and a status in the allowed set.
+#![no_main]
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::pin;
+use std::sync::OnceLock;
+use std::task::{Context, Poll, Waker};
+
+use http::{HeaderValue, Method, Request, Response};
+use libfuzzer_sys::fuzz_target;
+use std::time::Duration;
+use tower_httpauth::throttle::{Limits, MemoryStore, Throttle};
+use tower_httpauth::{AuthLayer, Basic, BasicCredentials};
+use tower_layer::Layer;
+use tower_service::Service;
+
+type Layered = AuthLayer<
+    Basic<fn(BasicCredentials) -> std::future::Ready<Option<String>>>,
+    tower_httpauth::SyncRoles<fn(&String) -> Vec<&'static str>>,
+>;
+
+fn verify(c: BasicCredentials) -> std::future::Ready<Option<String>> {
+    std::future::ready((c.password() == "hello").then(|| c.username().to_owned()))
+}
+
+fn roles(u: &String) -> Vec<&'static str> {
+    if u == "admin" { vec!["admin"] } else { vec![] }
+}
+
+fn layer() -> &'static Layered {
+    static LAYER: OnceLock<Layered> = OnceLock::new();
+    LAYER.get_or_init(|| {
+        AuthLayer::new(Basic::new(verify as fn(_) -> _))
+            .roles_from(roles as fn(&String) -> Vec<&'static str>)
+            .require_role("admin")
+    })
+}
+
+/// The same layer with a throttle that lives across runs (locking 10.0.0.x after 2 failures),
+/// so that the 429 path and the bounded store are exercised too.
+fn throttled() -> &'static Layered {
+    static LAYER: OnceLock<Layered> = OnceLock::new();
+    LAYER.get_or_init(|| {
+        let limits = Limits::new(2, Duration::from_secs(1), Duration::from_secs(60));
+        layer().clone().throttle(
+            Throttle::with_store(MemoryStore::new(1000))
+                .per_username(limits)
+                .per_address(limits),
+        )
+    })
+}
+
+fn block_on<F: Future>(f: F) -> F::Output {
+    let mut f = pin!(f);
+    let mut cx = Context::from_waker(Waker::noop());
+    // Every future in this stack is ready at once; bound the loop anyway.
+    for _ in 0..1000 {
+        if let Poll::Ready(out) = f.as_mut().poll(&mut cx) {
+            return out;
+        }
+    }
+    panic!("the layer did not complete");
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&selector, header)) = data.split_first() else {
+        return;
+    };
+    let Ok(value) = HeaderValue::from_bytes(header) else {
+        return;
+    };
+    let method = [Method::GET, Method::POST, Method::OPTIONS][usize::from(selector % 3)].clone();
+    let mut req = Request::builder().method(method).uri("/").body(()).unwrap();
+    req.headers_mut().insert(http::header::AUTHORIZATION, value.clone());
+    if selector & 4 != 0 {
+        req.headers_mut().append(http::header::AUTHORIZATION, value);
+    }
+    req.extensions_mut().insert(SocketAddr::from(([10, 0, 0, selector], 1)));
+    let inner = tower_service_fn();
+    let status = if selector & 8 != 0 {
+        // With a throttle: 429 is allowed.
+        let mut svc = throttled().layer(inner);
+        block_on(svc.call(req)).unwrap().status()
+    } else {
+        let mut svc = layer().layer(inner);
+        block_on(svc.call(req)).unwrap().status()
+    };
+    assert!(
+        matches!(status.as_u16(), 200 | 400 | 401 | 403 | 429 | 431),
+        "unexpected status {status}"
+    );
+});
+
+#[derive(Clone)]
+struct Ok200;
+
+impl Service<Request<()>> for Ok200 {
+    type Response = Response<String>;
+    type Error = Infallible;
+    type Future = std::future::Ready<Result<Response<String>, Infallible>>;
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+    fn call(&mut self, _: Request<()>) -> Self::Future {
+        std::future::ready(Ok(Response::new(String::new())))
+    }
+}
+
+fn tower_service_fn() -> Ok200 {
+    Ok200
+}

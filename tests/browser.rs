@@ -1,0 +1,138 @@
+//! A real browser against the axum Basic example: headless Chromium driven by playwright-core
+//! (tests/browser/login.js) logs in with `httpCredentials`.
+//!
+//! Needs `node`, `chromium` and `npm install` run in tests/browser (see its package.json);
+//! without them the test is skipped locally and fails under `CI=true`.
+#![cfg(feature = "axum")]
+
+mod common;
+
+#[allow(dead_code, unreachable_pub)]
+#[path = "../examples/axum_basic.rs"]
+mod axum_basic;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn browser_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/browser")
+}
+
+/// Whether `require('playwright-core')` works in tests/browser (same skip/fail rule as
+/// `common::have_program`).
+fn have_playwright() -> bool {
+    let found = Command::new("node")
+        .current_dir(browser_dir())
+        .args(["-e", "require.resolve('playwright-core')"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if found {
+        return true;
+    }
+    let what = "npm package playwright-core in tests/browser \
+                (PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix tests/browser)";
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{what} is required under CI=true but is not installed");
+    }
+    eprintln!("SKIPPED: {what} is not installed on this machine");
+    false
+}
+
+#[derive(Debug, Default)]
+struct Outcome {
+    statuses: Vec<u16>,
+    bodies: Vec<String>,
+    /// The scheme of every Authorization header the browser sent.
+    authorization: Vec<String>,
+}
+
+/// Runs login.js with `scenarios` (JSON) and reads its line output.
+async fn drive(scenarios: &str, count: usize) -> Vec<Outcome> {
+    let script = browser_dir().join("login.js");
+    let out = common::run("node", vec![script.display().to_string(), scenarios.to_owned()]).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "login.js failed: {}\n{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut outcomes: Vec<Outcome> = (0..count).map(|_| Outcome::default()).collect();
+    for line in stdout.lines() {
+        let mut fields = line.splitn(4, ' ');
+        let (kind, n) = (fields.next().unwrap_or(""), fields.next().unwrap_or(""));
+        let Some(o) = n.parse::<usize>().ok().and_then(|n| outcomes.get_mut(n)) else {
+            panic!("unexpected line from login.js: {line:?}")
+        };
+        match kind {
+            "response" => {
+                o.statuses
+                    .push(fields.next().and_then(|s| s.parse().ok()).expect("status"));
+                o.bodies.push(unjson(fields.next().unwrap_or("\"\"")));
+            }
+            "sent" => o.authorization.push(fields.next().unwrap_or("").to_owned()),
+            _ => panic!("unexpected line from login.js: {line:?}"),
+        }
+    }
+    outcomes
+}
+
+/// A JSON string literal's contents (the bodies here are short ASCII text).
+fn unjson(s: &str) -> String {
+    let inner = s
+        .strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .expect("a JSON string");
+    let mut out = String::new();
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        match (c, c == '\\') {
+            (_, true) => match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some(other) => out.push(other),
+                None => {}
+            },
+            (c, false) => out.push(c),
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chromium_logs_in_with_basic() {
+    if !common::have_program("node") || !common::have_program("chromium") || !have_playwright() {
+        return;
+    }
+    let addr = common::serve(axum_basic::app()).await;
+    let url = format!("http://{addr}/protected");
+    let admin = format!("http://{addr}/admin");
+    let scenarios = format!(
+        r#"[
+        {{"url":"{url}","credentials":{{"username":"john","password":"hello"}},"repeat":3}},
+        {{"url":"{url}","credentials":{{"username":"john","password":"wrong"}}}},
+        {{"url":"{url}"}},
+        {{"url":"{admin}","credentials":{{"username":"john","password":"hello"}}}},
+        {{"url":"{admin}","credentials":{{"username":"susan","password":"bye"}}}}
+    ]"#
+    );
+    let out = drive(&scenarios, 5).await;
+    let statuses: Vec<&[u16]> = out.iter().map(|o| o.statuses.as_slice()).collect();
+    let expected: [&[u16]; 5] = [&[200, 200, 200], &[401], &[401], &[403], &[200]];
+    // Right credentials: 200 on every request of the context; wrong ones: the browser tries
+    // them and ends on 401; none: 401; authenticated without the role: 403; an admin: 200.
+    assert_eq!(statuses, expected);
+    // The handler saw the user the browser logged in as.
+    assert!(
+        out[0].bodies.iter().all(|b| b == "Hello, john!\n"),
+        "{:?}",
+        out[0].bodies
+    );
+    assert_eq!(out[4].bodies, ["Hello, admin susan!\n"]);
+    assert!(out[1..4].iter().all(|o| o.bodies == [""]));
+    // Whatever Chromium reports of the credentials it sent was Basic.
+    assert!(
+        out.iter().flat_map(|o| &o.authorization).all(|s| s == "Basic"),
+        "{out:?}"
+    );
+}

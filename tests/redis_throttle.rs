@@ -1,0 +1,243 @@
+//! The Redis throttle store against a real `redis-server` started on a free 127.0.0.1 port:
+//! two layer instances share one Redis and share their counts.
+#![cfg(feature = "redis")]
+
+mod common;
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use http::header::{AUTHORIZATION, RETRY_AFTER};
+use http::{Request, Response, StatusCode};
+use tower::ServiceExt;
+use tower_httpauth::throttle::{Limits, ManualClock, RedisStore, Throttle, ThrottleKey};
+use tower_httpauth::{AuthLayer, Basic, BasicCredentials, BasicVerifier};
+
+/// A redis-server on a free port, stopped when dropped.
+struct Redis {
+    child: Child,
+    port: u16,
+}
+
+impl Redis {
+    fn start() -> Redis {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start redis-server");
+        let mut redis = Redis { child, port };
+        // Wait (bounded) until it accepts connections.
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return redis;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        redis.stop();
+        panic!("redis-server did not start on port {port}");
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn counting(calls: Arc<AtomicUsize>) -> Basic<impl BasicVerifier<User = ()>> {
+    Basic::new(move |c: BasicCredentials| {
+        calls.fetch_add(1, Ordering::SeqCst);
+        async move { (c.password() == "right").then_some(()) }
+    })
+}
+
+type Svc = tower::util::BoxCloneService<Request<String>, Response<String>, Infallible>;
+
+/// One "instance" of the app: its own layer, verifier and clock, sharing `url`'s Redis.
+fn instance(url: &str, clock: &ManualClock, calls: Arc<AtomicUsize>, prefix: &str) -> Svc {
+    let store = RedisStore::open(url).unwrap().prefix(prefix);
+    let throttle = Throttle::with_store(store)
+        .clock(clock.clone())
+        .per_username(Limits::new(2, Duration::from_secs(1), Duration::from_secs(8)))
+        .per_address(Limits::new(4, Duration::from_secs(1), Duration::from_secs(8)));
+    let layer = AuthLayer::new(counting(calls)).throttle(throttle);
+    let inner = tower::service_fn(|_req: Request<String>| async { Ok::<_, Infallible>(Response::new(String::new())) });
+    tower::util::BoxCloneService::new(tower::Layer::layer(&layer, inner))
+}
+
+fn login(user: &str, password: &str, from: [u8; 4]) -> Request<String> {
+    let mut req = Request::builder()
+        .header(AUTHORIZATION, BasicCredentials::new(user, password).to_header_value())
+        .body(String::new())
+        .unwrap();
+    req.extensions_mut().insert(SocketAddr::from((from, 1)));
+    req
+}
+
+fn unique_prefix(test: &str) -> String {
+    format!("test-{}-{test}:", std::process::id())
+}
+
+#[tokio::test]
+async fn two_instances_share_throttle_counts() {
+    if !common::have_program("redis-server") {
+        return;
+    }
+    let redis = Redis::start();
+    let clock = ManualClock::new();
+    let (calls_a, calls_b) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let prefix = unique_prefix("share");
+    let a = instance(&redis.url(), &clock, calls_a.clone(), &prefix);
+    let b = instance(&redis.url(), &clock, calls_b.clone(), &prefix);
+
+    // Guesses alternate between the two instances (a load balancer's round robin).
+    for (i, svc) in [&a, &b, &a].into_iter().enumerate() {
+        let res = svc
+            .clone()
+            .oneshot(login("bob", "wrong", [10, 0, 0, i as u8]))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    }
+    // The third failure (counted across both) locked "bob" on both instances, before the
+    // verifier.
+    for svc in [&a, &b] {
+        let res = svc.clone().oneshot(login("bob", "right", [10, 0, 0, 9])).await.unwrap();
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(res.headers()[RETRY_AFTER], "1");
+    }
+    assert_eq!(calls_a.load(Ordering::SeqCst) + calls_b.load(Ordering::SeqCst), 3);
+
+    // The lock lifts after its time; the right password then gets in and resets the count.
+    clock.advance(Duration::from_secs(1));
+    let res = b.clone().oneshot(login("bob", "right", [10, 0, 0, 9])).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    for svc in [&a, &b] {
+        let res = svc.clone().oneshot(login("bob", "wrong", [10, 0, 0, 8])).await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "the count was reset");
+    }
+
+    // An address spraying user-ids over both instances is locked on both.
+    for i in 0..5 {
+        let svc = if i % 2 == 0 { &a } else { &b };
+        svc.clone()
+            .oneshot(login(&format!("u{i}"), "wrong", [10, 9, 9, 9]))
+            .await
+            .unwrap();
+    }
+    for svc in [&a, &b] {
+        let res = svc
+            .clone()
+            .oneshot(login("carol", "right", [10, 9, 9, 9]))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    }
+}
+
+#[tokio::test]
+async fn keys_expire_and_hold_no_usernames() {
+    if !common::have_program("redis-server") {
+        return;
+    }
+    let redis = Redis::start();
+    let clock = ManualClock::new();
+    let prefix = unique_prefix("ttl");
+    let svc = instance(&redis.url(), &clock, Arc::new(AtomicUsize::new(0)), &prefix);
+    svc.oneshot(login("secret-user-name", "wrong", [10, 0, 0, 1]))
+        .await
+        .unwrap();
+
+    let client = redis::Client::open(redis.url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}*"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    assert!(keys.iter().all(|k| !k.contains("secret-user-name")));
+    let user_key = format!("{prefix}{}", ThrottleKey::username("secret-user-name").to_hex());
+    assert!(keys.contains(&user_key), "{keys:?}");
+    for key in keys {
+        let ttl: i64 = redis::cmd("PTTL").arg(&key).query_async(&mut conn).await.unwrap();
+        // One failure, decaying in 60 s (user-id) or 60 s (address, per Limits::new), plus 1 s.
+        assert!(ttl > 0 && ttl <= 61_000, "{key}: {ttl}");
+    }
+}
+
+#[tokio::test]
+async fn unreachable_redis_fails_open_within_the_timeout() {
+    if !common::have_program("redis-server") {
+        return;
+    }
+    let mut redis = Redis::start();
+    let url = redis.url();
+    let clock = ManualClock::new();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let svc = instance(&url, &clock, calls.clone(), &unique_prefix("down"));
+    assert_eq!(
+        svc.clone()
+            .oneshot(login("bob", "right", [10, 0, 0, 1]))
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    redis.stop();
+    // Redis is gone: requests are authenticated without throttling (fail open), and each
+    // store call gives up after its timeout instead of hanging.
+    for _ in 0..5 {
+        let res = tokio::time::timeout(
+            Duration::from_secs(10),
+            svc.clone().oneshot(login("bob", "wrong", [10, 0, 0, 1])),
+        )
+        .await
+        .expect("bounded by the store's timeouts")
+        .unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    }
+    let res = svc.clone().oneshot(login("bob", "right", [10, 0, 0, 1])).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+
+    // Fail closed on request: 500, and the verifier is not asked.
+    let store = RedisStore::open(&url).unwrap().timeout(Duration::from_millis(200));
+    let layer = AuthLayer::new(counting(calls.clone())).throttle(Throttle::with_store(store).fail_closed());
+    let closed = tower::Layer::layer(
+        &layer,
+        tower::service_fn(|_req: Request<String>| async { Ok::<_, Infallible>(Response::new(String::new())) }),
+    );
+    let before = calls.load(Ordering::SeqCst);
+    let res = closed.oneshot(login("bob", "right", [10, 0, 0, 1])).await.unwrap();
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(calls.load(Ordering::SeqCst), before);
+}
