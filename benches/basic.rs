@@ -67,5 +67,55 @@ fn compare(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, basic, compare);
+/// The pieces of our Basic path, alone: where the time goes.
+fn pieces(c: &mut Criterion) {
+    use tower_httpauth::{Basic, BasicCredentials, StaticCredentials, header::is_token68, header::split_scheme};
+    let mut group = c.benchmark_group("pieces");
+    group.warm_up_time(Duration::from_millis(300));
+    group.measurement_time(Duration::from_secs(1));
+    let value = common::BASIC_GOOD.clone();
+    let token = &value.as_bytes()[6..];
+    let (parts, _) = common::request(Some(&value)).into_parts();
+    let basic = Basic::new(StaticCredentials::new(common::USERNAME, common::PASSWORD));
+    group.bench_function("headers.get", |b| {
+        b.iter(|| black_box(black_box(&parts.headers).get(http::header::AUTHORIZATION)))
+    });
+    group.bench_function("split_scheme", |b| {
+        b.iter(|| black_box(split_scheme(black_box(value.as_bytes()))))
+    });
+    group.bench_function("is_token68", |b| b.iter(|| black_box(is_token68(black_box(token)))));
+    group.bench_function("base64 decode_slice", |b| {
+        b.iter(|| {
+            let mut buf = [0u8; 128];
+            black_box(
+                base64::Engine::decode_slice(&base64::engine::general_purpose::STANDARD, black_box(token), &mut buf)
+                    .ok(),
+            );
+            black_box(buf);
+        })
+    });
+    group.bench_function("BasicCredentials::decode", |b| {
+        b.iter(|| black_box(BasicCredentials::decode(black_box(token))))
+    });
+    group.bench_function("Basic::credentials", |b| {
+        b.iter(|| black_box(basic.credentials(black_box(&parts))))
+    });
+    group.bench_function("Scheme::authenticate+poll", |b| {
+        b.iter(|| {
+            let fut = std::pin::pin!(tower_httpauth::Scheme::authenticate(&basic, black_box(&parts)));
+            let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+            black_box(std::future::Future::poll(fut, &mut cx))
+        })
+    });
+    group.bench_function("Extensions::insert", |b| {
+        b.iter(|| {
+            let mut ext = http::Extensions::new();
+            ext.insert(common::ACCOUNT.user.clone());
+            black_box(ext)
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, basic, compare, pieces);
 criterion_main!(benches);

@@ -41,7 +41,8 @@ pub fn app() -> Router {
     .realm("bench");
     Router::new().route("/open", get(|| async { "hello\n" })).route(
         "/basic",
-        get(|AuthUser(user): AuthUser<User>| async move { format!("hello {}\n", user.0) }).route_layer(AuthLayer::new(basic)),
+        get(|AuthUser(user): AuthUser<User>| async move { format!("hello {}\n", user.0) })
+            .route_layer(AuthLayer::new(basic)),
     )
 }
 

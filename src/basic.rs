@@ -68,12 +68,67 @@ pub const DEFAULT_MAX_HEADER_LEN: usize = 4096;
 
 /// Decoded Basic credentials: a user-id and a password.
 ///
-/// `Debug` prints the user-id and hides the password.
-#[derive(Clone, PartialEq, Eq)]
+/// `Debug` prints the user-id and hides the password. Credentials of up to
+/// [`INLINE_CREDENTIALS_LEN`] bytes (user-id, colon and password) are kept inline, so decoding
+/// them does not allocate; longer ones are kept on the heap.
+#[derive(Clone)]
 pub struct BasicCredentials {
-    text: String,
+    text: Text,
     colon: usize,
 }
+
+/// The longest decoded `user-id:password` kept inline by [`BasicCredentials`], in bytes.
+pub const INLINE_CREDENTIALS_LEN: usize = 118;
+
+/// The text of the credentials, `user-id ":" password`, always valid UTF-8.
+#[derive(Clone)]
+enum Text {
+    /// The first `len` bytes of `buf`; checked to be UTF-8 when built.
+    Inline {
+        len: u8,
+        buf: [u8; INLINE_CREDENTIALS_LEN],
+    },
+    Heap(Box<str>),
+}
+
+impl Text {
+    fn new(s: &str) -> Text {
+        if s.len() <= INLINE_CREDENTIALS_LEN {
+            let mut buf = [0u8; INLINE_CREDENTIALS_LEN];
+            buf[..s.len()].copy_from_slice(s.as_bytes());
+            Text::Inline {
+                len: s.len() as u8,
+                buf,
+            }
+        } else {
+            Text::Heap(s.into())
+        }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            Text::Inline { len, buf } => &buf[..usize::from(*len)],
+            Text::Heap(s) => s.as_bytes(),
+        }
+    }
+
+    /// `self[range]` as text; `range` ends on character boundaries (at the colon or the end).
+    fn str(&self, range: std::ops::Range<usize>) -> &str {
+        match self {
+            // Checked UTF-8 when built, and split at an ASCII colon: cannot fail.
+            Text::Inline { .. } => std::str::from_utf8(&self.as_bytes()[range]).unwrap_or_default(),
+            Text::Heap(s) => &s[range],
+        }
+    }
+}
+
+impl PartialEq for BasicCredentials {
+    fn eq(&self, other: &Self) -> bool {
+        self.text.as_bytes() == other.text.as_bytes()
+    }
+}
+
+impl Eq for BasicCredentials {}
 
 /// Why a Basic credential could not be decoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,14 +144,20 @@ pub enum BasicError {
     ControlCharacter,
 }
 
-impl fmt::Display for BasicError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl BasicError {
+    fn message(self) -> &'static str {
+        match self {
             BasicError::NotToken68 => "Basic credentials are not a token68",
             BasicError::NotBase64 => "Basic credentials are not standard padded base64",
             BasicError::NoColon => "Basic credentials have no colon between user-id and password",
             BasicError::ControlCharacter => "Basic credentials contain a control character",
-        })
+        }
+    }
+}
+
+impl fmt::Display for BasicError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
     }
 }
 
@@ -110,10 +171,20 @@ impl BasicCredentials {
     /// assert_eq!(c.to_header_value(), "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
     /// ```
     pub fn new(username: &str, password: &str) -> Self {
-        let mut text = String::with_capacity(username.len() + 1 + password.len());
-        text.push_str(username);
-        text.push(':');
-        text.push_str(password);
+        let len = username.len() + 1 + password.len();
+        let text = if len <= INLINE_CREDENTIALS_LEN {
+            let mut buf = [0u8; INLINE_CREDENTIALS_LEN];
+            buf[..username.len()].copy_from_slice(username.as_bytes());
+            buf[username.len()] = b':';
+            buf[username.len() + 1..len].copy_from_slice(password.as_bytes());
+            Text::Inline { len: len as u8, buf }
+        } else {
+            let mut s = String::with_capacity(len);
+            s.push_str(username);
+            s.push(':');
+            s.push_str(password);
+            Text::Heap(s.into_boxed_str())
+        };
         BasicCredentials {
             text,
             colon: username.len(),
@@ -121,6 +192,9 @@ impl BasicCredentials {
     }
 
     /// Decodes the `token68` part of a Basic `Authorization` field (after `Basic `).
+    ///
+    /// Does not allocate when the decoded credentials are UTF-8 and at most
+    /// [`INLINE_CREDENTIALS_LEN`] bytes long.
     ///
     /// ```
     /// use tower_httpauth::BasicCredentials;
@@ -134,40 +208,56 @@ impl BasicCredentials {
         if !is_token68(token) {
             return Err(BasicError::NotToken68);
         }
-        let bytes = STANDARD.decode(token).map_err(|_| BasicError::NotBase64)?;
-        let colon = bytes.iter().position(|&b| b == b':').ok_or(BasicError::NoColon)?;
-        if bytes.iter().any(|&b| b < 0x20 || b == 0x7F) {
-            return Err(BasicError::ControlCharacter);
-        }
-        let text = match String::from_utf8(bytes) {
-            Ok(s) => s,
-            // Every byte is a character in ISO-8859-1; the colon keeps its offset only if
-            // nothing before it was non-ASCII, so look it up again.
-            Err(e) => e.into_bytes().into_iter().map(char::from).collect(),
-        };
-        let colon = if text.as_bytes().get(colon) == Some(&b':') {
-            colon
+        if base64::decoded_len_estimate(token.len()) <= INLINE_CREDENTIALS_LEN {
+            let mut buf = [0u8; INLINE_CREDENTIALS_LEN];
+            let len = STANDARD
+                .decode_slice(token, &mut buf)
+                .map_err(|_| BasicError::NotBase64)?;
+            let colon = check_decoded(&buf[..len])?;
+            if std::str::from_utf8(&buf[..len]).is_ok() {
+                return Ok(BasicCredentials {
+                    text: Text::Inline { len: len as u8, buf },
+                    colon,
+                });
+            }
+            Self::from_latin1(&buf[..len])
         } else {
-            text.find(':').ok_or(BasicError::NoColon)?
-        };
-        Ok(BasicCredentials { text, colon })
+            let bytes = STANDARD.decode(token).map_err(|_| BasicError::NotBase64)?;
+            let colon = check_decoded(&bytes)?;
+            match String::from_utf8(bytes) {
+                Ok(s) => Ok(BasicCredentials {
+                    text: Text::Heap(s.into_boxed_str()),
+                    colon,
+                }),
+                Err(e) => Self::from_latin1(e.as_bytes()),
+            }
+        }
+    }
+
+    /// Reads `bytes` (already checked) as ISO-8859-1, where every byte is a character.
+    fn from_latin1(bytes: &[u8]) -> Result<Self, BasicError> {
+        let text: String = bytes.iter().copied().map(char::from).collect();
+        // The colon moves if anything before it was non-ASCII, so look it up again.
+        let colon = text.find(':').ok_or(BasicError::NoColon)?;
+        Ok(BasicCredentials {
+            text: Text::new(&text),
+            colon,
+        })
     }
 
     /// The user-id.
     pub fn username(&self) -> &str {
-        &self.text[..self.colon]
+        self.text.str(0..self.colon)
     }
 
     /// The password.
     pub fn password(&self) -> &str {
-        &self.text[self.colon + 1..]
+        self.text.str(self.colon + 1..self.text.as_bytes().len())
     }
 
     /// Splits into owned user-id and password.
-    pub fn into_parts(mut self) -> (String, String) {
-        let password = self.text.split_off(self.colon + 1);
-        self.text.truncate(self.colon);
-        (self.text, password)
+    pub fn into_parts(self) -> (String, String) {
+        (self.username().to_owned(), self.password().to_owned())
     }
 
     /// The `Authorization` value a client sends for these credentials (UTF-8).
@@ -176,6 +266,16 @@ impl BasicCredentials {
         STANDARD.encode_string(self.text.as_bytes(), &mut v);
         HeaderValue::try_from(v).expect("base64 is a valid header value")
     }
+}
+
+/// The offset of the first colon of decoded credentials, after checking that they hold no
+/// control character.
+fn check_decoded(bytes: &[u8]) -> Result<usize, BasicError> {
+    let colon = bytes.iter().position(|&b| b == b':').ok_or(BasicError::NoColon)?;
+    if bytes.iter().any(|&b| b < 0x20 || b == 0x7F) {
+        return Err(BasicError::ControlCharacter);
+    }
+    Ok(colon)
 }
 
 impl fmt::Debug for BasicCredentials {
@@ -345,7 +445,7 @@ impl<V> Basic<V> {
         }
         BasicCredentials::decode(token)
             .map(Some)
-            .map_err(|e| AuthFailure::malformed(e.to_string()).with_scheme("Basic"))
+            .map_err(|e| AuthFailure::malformed(e.message()).with_scheme("Basic"))
     }
 }
 
@@ -667,6 +767,41 @@ mod tests {
         // "é:p" in Latin-1: E9 3A 70
         let c = BasicCredentials::decode(b"6Tpw").unwrap();
         assert_eq!((c.username(), c.password()), ("é", "p"));
+    }
+
+    #[test]
+    fn inline_and_heap_storage_agree() {
+        // Around the inline bound, and far beyond it; decoded, built, and split.
+        let n = INLINE_CREDENTIALS_LEN;
+        for len in [1usize, 2, 50, n - 1, n, n + 1, n + 2, 300] {
+            // `len` bytes in all: user-id, colon, and a password that holds a colon too.
+            let user = "u".repeat(len / 3);
+            let rest = len - len / 3 - 1;
+            let pass = ":".repeat(rest.min(1)) + &"x".repeat(rest.saturating_sub(1));
+            assert_eq!(user.len() + 1 + pass.len(), len);
+            let built = BasicCredentials::new(&user, &pass);
+            let value = built.to_header_value();
+            let token = &value.as_bytes()[6..];
+            let decoded = BasicCredentials::decode(token).unwrap();
+            assert_eq!(
+                (decoded.username(), decoded.password()),
+                (user.as_str(), pass.as_str()),
+                "len {len}"
+            );
+            assert_eq!(decoded, built);
+            assert_eq!(decoded.clone().into_parts(), (user.clone(), pass.clone()));
+        }
+    }
+
+    #[test]
+    fn latin1_growing_past_the_inline_bound() {
+        // 100 bytes of 0xE9 ("é" in Latin-1) become 200 bytes of UTF-8.
+        let mut raw = vec![0xE9u8; 100];
+        raw.extend_from_slice(b":pw");
+        let token = STANDARD.encode(&raw);
+        let c = BasicCredentials::decode(token.as_bytes()).unwrap();
+        assert_eq!(c.username(), "é".repeat(100));
+        assert_eq!(c.password(), "pw");
     }
 
     #[test]

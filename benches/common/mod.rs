@@ -142,6 +142,9 @@ where
     }
 }
 
+/// Drives every request of a batch (draining it); returns the sum of the statuses.
+pub type Runner = Box<dyn FnMut(&mut Vec<Req>) -> u64>;
+
 /// One measured case: a service, the request it gets, and the status it must answer.
 pub struct Case {
     /// Short name, used in tables (`ours/static/ok`).
@@ -151,7 +154,7 @@ pub struct Case {
     /// The status every response must have.
     pub expect: StatusCode,
     /// Drives every request of the batch (draining it); returns the sum of the statuses.
-    pub run: Box<dyn FnMut(&mut Vec<Req>) -> u64>,
+    pub run: Runner,
 }
 
 impl Case {
@@ -297,6 +300,44 @@ pub fn ours_static_layer() -> AuthLayer<Basic<StaticCredentials>> {
     AuthLayer::new(Basic::new(StaticCredentials::new(USERNAME, PASSWORD)).realm("bench"))
 }
 
+/// Diagnostic: a middleware that only inserts the user into the extensions (no check).
+#[derive(Clone)]
+pub struct InsertOnly<S>(pub S);
+
+impl<S: Service<Req>> Service<Req> for InsertOnly<S> {
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Req) -> S::Future {
+        req.extensions_mut().insert(ACCOUNT.user.clone());
+        self.0.call(req)
+    }
+}
+
+/// Diagnostic: a scheme that checks nothing and accepts everyone, to measure our layer's
+/// own machinery (exempt check, parts split, response future, extensions insert).
+pub struct NoopScheme;
+
+impl tower_httpauth::Scheme for NoopScheme {
+    type User = User;
+    type Future = Ready<Result<tower_httpauth::Authenticated<User>, tower_httpauth::AuthFailure>>;
+
+    fn detect(&self, _parts: &http::request::Parts) -> bool {
+        true
+    }
+
+    fn authenticate(&self, _parts: &http::request::Parts) -> Self::Future {
+        ready(Ok(tower_httpauth::Authenticated::new(ACCOUNT.user.clone())))
+    }
+
+    fn challenge(&self, _failure: &tower_httpauth::AuthFailure, _headers: &mut HeaderMap) {}
+}
+
 /// The name of the floor case, subtracted from every other case.
 pub const FLOOR: &str = "bare";
 
@@ -385,6 +426,18 @@ pub fn basic_cases() -> Vec<Case> {
             StatusCode::UNAUTHORIZED,
             axum::middleware::from_fn(from_fn_basic).layer(Handler::<User>::new()),
         ),
+        case(
+            "diag/insert-only",
+            good,
+            StatusCode::OK,
+            InsertOnly(Handler::<User>::new()),
+        ),
+        case(
+            "diag/ours-noop-scheme",
+            good,
+            StatusCode::OK,
+            AuthLayer::new(NoopScheme).layer(Handler::<AuthUser<User>>::new()),
+        ),
     ];
     for c in &mut cases {
         c.check();
@@ -394,12 +447,27 @@ pub fn basic_cases() -> Vec<Case> {
 
 /// The ratios the performance issue targets: (label, ours, theirs, at most).
 pub const BASIC_TARGETS: &[(&str, &str, &str, f64)] = &[
-    ("fixed credential, success", "ours/static/ok", "tower-http/validate/ok", 2.0),
-    ("fixed credential, failure", "ours/static/fail", "tower-http/validate/fail", 2.0),
+    (
+        "fixed credential, success",
+        "ours/static/ok",
+        "tower-http/validate/ok",
+        2.0,
+    ),
+    (
+        "fixed credential, failure",
+        "ours/static/fail",
+        "tower-http/validate/fail",
+        2.0,
+    ),
     ("real verifier, success", "ours/closure/ok", "async-auth/ready/ok", 0.5),
     ("real verifier, success", "ours/closure/ok", "async-auth/boxed/ok", 0.5),
     ("real verifier, success", "ours/closure/ok", "axum/from_fn/ok", 0.25),
-    ("real verifier, failure", "ours/closure/fail", "async-auth/ready/fail", 0.5),
+    (
+        "real verifier, failure",
+        "ours/closure/fail",
+        "async-auth/ready/fail",
+        0.5,
+    ),
     ("real verifier, failure", "ours/closure/fail", "axum/from_fn/fail", 0.25),
 ];
 
