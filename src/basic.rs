@@ -60,7 +60,7 @@ use pin_project_lite::pin_project;
 use crate::BoxError;
 use crate::compare::constant_time_eq;
 use crate::failure::{AuthFailure, FailureKind};
-use crate::header::{Challenge, is_token68, split_scheme};
+use crate::header::{Challenge, split_scheme};
 use crate::scheme::{Authenticated, Scheme, Verdict, VerdictFuture};
 
 /// The default bound on the length of an `Authorization` field, in bytes.
@@ -205,16 +205,12 @@ impl BasicCredentials {
     /// assert_eq!(c.username(), "Jäsøn Doe");
     /// ```
     pub fn decode(token: &[u8]) -> Result<Self, BasicError> {
-        if !is_token68(token) {
-            return Err(BasicError::NotToken68);
-        }
-        if base64::decoded_len_estimate(token.len()) <= INLINE_CREDENTIALS_LEN {
+        let len = decoded_len(token)?;
+        if len <= INLINE_CREDENTIALS_LEN {
             let mut buf = [0u8; INLINE_CREDENTIALS_LEN];
-            let len = STANDARD
-                .decode_slice(token, &mut buf)
-                .map_err(|_| BasicError::NotBase64)?;
-            let colon = check_decoded(&buf[..len])?;
-            if std::str::from_utf8(&buf[..len]).is_ok() {
+            decode_base64(token, &mut buf[..len])?;
+            let (colon, ascii) = check_decoded(&buf[..len])?;
+            if ascii || std::str::from_utf8(&buf[..len]).is_ok() {
                 return Ok(BasicCredentials {
                     text: Text::Inline { len: len as u8, buf },
                     colon,
@@ -222,8 +218,9 @@ impl BasicCredentials {
             }
             Self::from_latin1(&buf[..len])
         } else {
-            let bytes = STANDARD.decode(token).map_err(|_| BasicError::NotBase64)?;
-            let colon = check_decoded(&bytes)?;
+            let mut bytes = vec![0u8; len];
+            decode_base64(token, &mut bytes)?;
+            let (colon, _) = check_decoded(&bytes)?;
             match String::from_utf8(bytes) {
                 Ok(s) => Ok(BasicCredentials {
                     text: Text::Heap(s.into_boxed_str()),
@@ -255,6 +252,16 @@ impl BasicCredentials {
         self.text.str(self.colon + 1..self.text.as_bytes().len())
     }
 
+    /// The user-id as bytes (no UTF-8 re-check), for the built-in verifiers.
+    fn username_bytes(&self) -> &[u8] {
+        &self.text.as_bytes()[..self.colon]
+    }
+
+    /// The password as bytes (no UTF-8 re-check), for the built-in verifiers.
+    fn password_bytes(&self) -> &[u8] {
+        &self.text.as_bytes()[self.colon + 1..]
+    }
+
     /// Splits into owned user-id and password.
     pub fn into_parts(self) -> (String, String) {
         (self.username().to_owned(), self.password().to_owned())
@@ -268,14 +275,124 @@ impl BasicCredentials {
     }
 }
 
+/// Marks bytes of the table below that are `token68` characters but not base64 digits.
+const NOT_BASE64: u8 = 0x40;
+/// Marks bytes of the table below that are not `token68` characters at all.
+const NOT_TOKEN68: u8 = 0x80;
+
+/// The value of each byte as a standard base64 digit (0..64), or a mark.
+static BASE64_DIGITS: [u8; 256] = {
+    let mut t = [NOT_TOKEN68; 256];
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut i = 0;
+    while i < 64 {
+        t[alphabet[i] as usize] = i as u8;
+        i += 1;
+    }
+    // token68 = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+    t[b'-' as usize] = NOT_BASE64;
+    t[b'.' as usize] = NOT_BASE64;
+    t[b'_' as usize] = NOT_BASE64;
+    t[b'~' as usize] = NOT_BASE64;
+    t
+};
+
+/// The length `token` decodes to, after checking that it is a `token68` (else
+/// `NotToken68`) with canonical padding (else `NotBase64`). The digits are checked by
+/// [`decode_base64`].
+fn decoded_len(token: &[u8]) -> Result<usize, BasicError> {
+    let body = token.iter().position(|&b| b == b'=').unwrap_or(token.len());
+    if body == 0 || token[body..].iter().any(|&b| b != b'=') {
+        return Err(BasicError::NotToken68);
+    }
+    let padding = token.len() - body;
+    // Standard base64 with canonical padding: whole quads only.
+    let (len, needed) = match body % 4 {
+        0 => (body / 4 * 3, 0),
+        2 => (body / 4 * 3 + 1, 2),
+        3 => (body / 4 * 3 + 2, 1),
+        _ => (0, usize::MAX),
+    };
+    if padding != needed {
+        // Still refuse a non-token68 character first, as `is_token68` would.
+        return Err(
+            if token[..body]
+                .iter()
+                .any(|&b| BASE64_DIGITS[usize::from(b)] & NOT_TOKEN68 != 0)
+            {
+                BasicError::NotToken68
+            } else {
+                BasicError::NotBase64
+            },
+        );
+    }
+    Ok(len)
+}
+
+/// Decodes the standard base64 `token` (checked by [`decoded_len`]) into `out`, which is
+/// exactly [`decoded_len`] bytes long. Refuses non-canonical trailing bits, as the `base64`
+/// crate's `STANDARD` engine does.
+fn decode_base64(token: &[u8], out: &mut [u8]) -> Result<(), BasicError> {
+    let body = &token[..token.iter().position(|&b| b == b'=').unwrap_or(token.len())];
+    let digit = |b: u8| u32::from(BASE64_DIGITS[usize::from(b)]);
+    let (quads, rest) = body.as_chunks::<4>();
+    let (out_triples, out_rest) = out.as_chunks_mut::<3>();
+    // The OR of every digit: any mark shows in its top bits.
+    let mut marks = 0u32;
+    for (q, o) in quads.iter().zip(out_triples.iter_mut()) {
+        let (a, b, c, d) = (digit(q[0]), digit(q[1]), digit(q[2]), digit(q[3]));
+        marks |= a | b | c | d;
+        let n = (a << 18) | (b << 12) | (c << 6) | d;
+        *o = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+    }
+    let mut trailing = 0u32;
+    match *rest {
+        [] => {}
+        [a, b] => {
+            let (a, b) = (digit(a), digit(b));
+            marks |= a | b;
+            out_rest[0] = ((a << 2) | (b >> 4)) as u8;
+            trailing = b & 0x0F;
+        }
+        [a, b, c] => {
+            let (a, b, c) = (digit(a), digit(b), digit(c));
+            marks |= a | b | c;
+            let n = (a << 10) | (b << 4) | (c >> 2);
+            out_rest[0] = (n >> 8) as u8;
+            out_rest[1] = n as u8;
+            trailing = c & 0x03;
+        }
+        _ => return Err(BasicError::NotBase64),
+    }
+    if marks & u32::from(NOT_TOKEN68) != 0 {
+        Err(BasicError::NotToken68)
+    } else if marks & u32::from(NOT_BASE64) != 0 || trailing != 0 {
+        Err(BasicError::NotBase64)
+    } else {
+        Ok(())
+    }
+}
+
 /// The offset of the first colon of decoded credentials, after checking that they hold no
-/// control character.
-fn check_decoded(bytes: &[u8]) -> Result<usize, BasicError> {
-    let colon = bytes.iter().position(|&b| b == b':').ok_or(BasicError::NoColon)?;
-    if bytes.iter().any(|&b| b < 0x20 || b == 0x7F) {
+/// control character; and whether they are all ASCII (hence UTF-8). One pass.
+fn check_decoded(bytes: &[u8]) -> Result<(usize, bool), BasicError> {
+    let mut colon = usize::MAX;
+    let mut control = false;
+    let mut high = 0u8;
+    for (i, &b) in bytes.iter().enumerate() {
+        control |= b < 0x20 || b == 0x7F;
+        high |= b;
+        if b == b':' && colon == usize::MAX {
+            colon = i;
+        }
+    }
+    if colon == usize::MAX {
+        return Err(BasicError::NoColon);
+    }
+    if control {
         return Err(BasicError::ControlCharacter);
     }
-    Ok(colon)
+    Ok((colon, high < 0x80))
 }
 
 impl fmt::Debug for BasicCredentials {
@@ -573,8 +690,8 @@ impl BasicVerifier for StaticCredentials {
 
     fn verify(&self, c: BasicCredentials) -> Self::Future {
         // Both comparisons always run: `&` not `&&`.
-        let ok = constant_time_eq(c.username().as_bytes(), &self.username)
-            & constant_time_eq(c.password().as_bytes(), &self.password);
+        let ok =
+            constant_time_eq(c.username_bytes(), &self.username) & constant_time_eq(c.password_bytes(), &self.password);
         std::future::ready(Ok(ok.then_some(())))
     }
 }
@@ -802,6 +919,73 @@ mod tests {
         let c = BasicCredentials::decode(token.as_bytes()).unwrap();
         assert_eq!(c.username(), "é".repeat(100));
         assert_eq!(c.password(), "pw");
+    }
+
+    /// The fused decoder agrees with `is_token68` + the `base64` crate's `STANDARD` engine
+    /// on every verdict and every decoded byte.
+    #[test]
+    fn decoder_matches_the_base64_crate() {
+        use crate::header::is_token68;
+        let reference = |token: &[u8]| -> Result<Vec<u8>, BasicError> {
+            if !is_token68(token) {
+                return Err(BasicError::NotToken68);
+            }
+            STANDARD.decode(token).map_err(|_| BasicError::NotBase64)
+        };
+        let ours = |token: &[u8]| -> Result<Vec<u8>, BasicError> {
+            let len = decoded_len(token)?;
+            let mut out = vec![0u8; len];
+            decode_base64(token, &mut out)?;
+            Ok(out)
+        };
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-._~ !:\x00\x7f\xff";
+        for round in 0..60_000 {
+            let token: Vec<u8> = if round % 2 == 0 {
+                // Valid encodings of random bytes, sometimes with one byte changed.
+                let raw: Vec<u8> = (0..next() % 40).map(|_| next() as u8).collect();
+                let mut t = STANDARD.encode(&raw).into_bytes();
+                if round % 4 == 0 && !t.is_empty() {
+                    let i = (next() as usize) % t.len();
+                    t[i] = alphabet[(next() as usize) % alphabet.len()];
+                }
+                t
+            } else {
+                // Random strings over base64, token68 and other characters.
+                (0..next() % 12)
+                    .map(|_| alphabet[(next() as usize) % alphabet.len()])
+                    .collect()
+            };
+            assert_eq!(
+                ours(&token),
+                reference(&token),
+                "token {:?}",
+                String::from_utf8_lossy(&token)
+            );
+        }
+        // Every non-canonical trailing-bit form of a short input.
+        for t in [
+            &b"QQ=="[..],
+            b"QR==",
+            b"QUI=",
+            b"QUJ=",
+            b"QUJD",
+            b"Q===",
+            b"QUJDRA=",
+            b"=",
+            b"",
+            b"QQ",
+            b"QQ=",
+            b"QQ===",
+        ] {
+            assert_eq!(ours(t), reference(t), "token {:?}", String::from_utf8_lossy(t));
+        }
     }
 
     #[test]
