@@ -3,15 +3,18 @@
 #
 # Usage:
 #   bash benches/load.sh                  # every case whose example exists, 5 s each
-#   DURATION=10s CONNS=64 bash benches/load.sh
+#   DURATION=10s CONNS=64 ROUNDS=5 bash benches/load.sh
 #
 # What it does:
 #   1. installs wrk from Debian if it is missing (apt-get install -y wrk);
 #   2. builds the examples in release mode (cargo build --release --example ...);
 #   3. starts each server on a free port of 127.0.0.1 (nothing listens elsewhere);
-#   4. checks one request with curl (the expected status), then runs
-#      `wrk -t$THREADS -c$CONNS -d$DURATION --latency` against it;
-#   5. prints requests/s and latency percentiles of every case side by side (Markdown);
+#   4. checks one request of every case with curl (the expected status), then, ROUNDS times
+#      (3 by default), runs every case once in turn with
+#      `wrk -t$THREADS -c$CONNS -d$DURATION --latency`, so that drift of the shared machine
+#      hits every case alike;
+#   5. prints, side by side (Markdown), each case's requests/s of every round, their median,
+#      and the p50/p90/p99 latencies of its median round;
 #   6. kills every server it started on exit (trap), including on Ctrl-C or failure.
 #
 # Cases (a case runs only if its example file exists, so Bearer/Digest/bcrypt cases switch on
@@ -26,13 +29,14 @@
 #                      it needs a wrk Lua script (benches/wrk/digest.lua) rather than -H.
 #
 # Bounded in time: every wrk run is wrapped in `timeout`, server start-up waits at most 15 s,
-# and the whole script runs (number of cases) x (DURATION + a few seconds) after the build.
+# and the whole script runs ROUNDS x (number of cases) x (DURATION + a second) after the build.
 # The machine is shared: server and wrk compete for the same cores, so compare the rows of
 # one run with each other, not with another run.
 
 set -euo pipefail
 
 DURATION=${DURATION:-5s}
+ROUNDS=${ROUNDS:-3}
 CONNS=${CONNS:-32}
 THREADS=${THREADS:-2}
 
@@ -91,73 +95,105 @@ start_server() {
     exit 1
 }
 
-ROWS=()
+NAMES=()
+declare -A URL=() HEADER=() EXPECT=() SCRIPT=()
 
-# run_case NAME EXPECTED_STATUS URL [HEADER]
-run_case() {
-    local name=$1 expect=$2 url=$3 header=${4:-}
-    local args=(-t"$THREADS" -c"$CONNS" -d"$DURATION" --latency)
+# add_case NAME EXPECTED_STATUS URL [HEADER] [LUA_SCRIPT]: checks one request, then queues it.
+add_case() {
+    local name=$1 expect=$2 url=$3 header=${4:-} script=${5:-}
     local curl_args=(-s -o /dev/null -w '%{http_code}')
-    if [ -n "$header" ]; then
-        args+=(-H "$header")
-        curl_args+=(-H "$header")
-    fi
+    [ -n "$header" ] && curl_args+=(-H "$header")
     local status
     status=$(curl "${curl_args[@]}" "$url")
-    if [ "$status" != "$expect" ]; then
+    if [ -z "$script" ] && [ "$status" != "$expect" ]; then
         echo "case '$name': expected $expect from $url, got $status; skipped" >&2
         return
     fi
+    NAMES+=("$name")
+    URL[$name]=$url
+    HEADER[$name]=$header
+    EXPECT[$name]=$expect
+    SCRIPT[$name]=$script
+}
+
+# run_case NAME ROUND: one wrk run; writes $OUT/<index>.<round>.txt
+run_case() {
+    local name=$1 round=$2 i=$3
+    local args=(-t"$THREADS" -c"$CONNS" -d"$DURATION" --latency)
+    [ -n "${HEADER[$name]}" ] && args+=(-H "${HEADER[$name]}")
+    [ -n "${SCRIPT[$name]}" ] && args+=(-s "${SCRIPT[$name]}")
     local secs=${DURATION%s}
-    timeout $((secs + 15)) wrk "${args[@]}" "$url" >"$OUT/wrk.txt" 2>&1 || {
+    timeout $((secs + 15)) wrk "${args[@]}" "${URL[$name]}" >"$OUT/$i.$round.txt" 2>&1 || {
         echo "case '$name': wrk failed" >&2
-        cat "$OUT/wrk.txt" >&2
-        return
+        cat "$OUT/$i.$round.txt" >&2
     }
-    local rps p50 p90 p99 non2xx
-    rps=$(awk '/^Requests\/sec:/ {print $2}' "$OUT/wrk.txt")
-    p50=$(awk '$1 == "50%" {print $2}' "$OUT/wrk.txt")
-    p90=$(awk '$1 == "90%" {print $2}' "$OUT/wrk.txt")
-    p99=$(awk '$1 == "99%" {print $2}' "$OUT/wrk.txt")
-    non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $5}' "$OUT/wrk.txt")
-    ROWS+=("| $name | $expect | $rps | $p50 | $p90 | $p99 | ${non2xx:-0} |")
-    echo "done: $name ($rps requests/s)" >&2
 }
 
 echo "building and starting servers..." >&2
 
 # --- no auth and Basic: one server, two routes -------------------------------------------
 start_server bench_server axum
-run_case "no auth" 200 "http://127.0.0.1:$PORT/open"
-run_case "Basic (closure verifier)" 200 "http://127.0.0.1:$PORT/basic" "$(basic_header Aladdin 'open sesame')"
-run_case "Basic, wrong password" 401 "http://127.0.0.1:$PORT/basic" "$(basic_header Aladdin 'open sesamf')"
+add_case "no auth" 200 "http://127.0.0.1:$PORT/open"
+add_case "Basic (closure verifier)" 200 "http://127.0.0.1:$PORT/basic" "$(basic_header Aladdin 'open sesame')"
+add_case "Basic, wrong password" 401 "http://127.0.0.1:$PORT/basic" "$(basic_header Aladdin 'open sesamf')"
 
 # --- Basic + bcrypt behind the verified-credential cache (stores branch) -------------------
 if [ -f examples/axum_htpasswd.rs ]; then
     start_server axum_htpasswd axum,htpasswd,tokio
-    run_case "Basic + bcrypt, cached" 200 "http://127.0.0.1:$PORT/" "$(basic_header Mufasa 'Circle of Life')"
+    add_case "Basic + bcrypt, cached" 200 "http://127.0.0.1:$PORT/" "$(basic_header Mufasa 'Circle of Life')"
 fi
 
 # --- Bearer (placeholder: set BEARER_EXAMPLE, BEARER_FEATURES, BEARER_PATH, BEARER_TOKEN) --
 BEARER_EXAMPLE=${BEARER_EXAMPLE:-}
 if [ -n "$BEARER_EXAMPLE" ] && [ -f "examples/$BEARER_EXAMPLE.rs" ]; then
     start_server "$BEARER_EXAMPLE" "${BEARER_FEATURES:-axum}"
-    run_case "Bearer" 200 "http://127.0.0.1:$PORT${BEARER_PATH:-/}" "Authorization: Bearer ${BEARER_TOKEN:?set BEARER_TOKEN}"
+    add_case "Bearer" 200 "http://127.0.0.1:$PORT${BEARER_PATH:-/}" "Authorization: Bearer ${BEARER_TOKEN:?set BEARER_TOKEN}"
 fi
 
 # --- Digest (placeholder: needs benches/wrk/digest.lua to answer each nonce) --------------
 if [ -f examples/axum_digest.rs ] && [ -f benches/wrk/digest.lua ]; then
     start_server axum_digest axum
-    url="http://127.0.0.1:$PORT${DIGEST_PATH:-/protected}"
-    timeout $((${DURATION%s} + 15)) wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -s benches/wrk/digest.lua "$url" >"$OUT/wrk.txt" 2>&1 || true
-    ROWS+=("| Digest | 200 | $(awk '/^Requests\/sec:/ {print $2}' "$OUT/wrk.txt") | $(awk '$1 == "50%" {print $2}' "$OUT/wrk.txt") | $(awk '$1 == "90%" {print $2}' "$OUT/wrk.txt") | $(awk '$1 == "99%" {print $2}' "$OUT/wrk.txt") | $(awk '/Non-2xx or 3xx responses:/ {print $5}' "$OUT/wrk.txt") |")
+    add_case "Digest" 200 "http://127.0.0.1:$PORT${DIGEST_PATH:-/protected}" "" benches/wrk/digest.lua
 fi
 
+for round in $(seq 1 "$ROUNDS"); do
+    for i in "${!NAMES[@]}"; do
+        run_case "${NAMES[$i]}" "$round" "$i"
+    done
+    echo "round $round of $ROUNDS done" >&2
+done
+
+# Latency in microseconds from wrk's "167.00us" / "2.41ms" / "1.02s".
+to_us() {
+    awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) print n; else if (v ~ /ms$/) print n * 1000; else if (v ~ /s$/) print n * 1000000; else print "" }'
+}
+
+ROWS=()
+for i in "${!NAMES[@]}"; do
+    name=${NAMES[$i]}
+    per_round=()
+    lines=()
+    for round in $(seq 1 "$ROUNDS"); do
+        f="$OUT/$i.$round.txt"
+        rps=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$f")
+        per_round+=("${rps:-?}")
+        lines+=("${rps:-0} $f")
+    done
+    # The median round by requests/s.
+    median_file=$(printf '%s\n' "${lines[@]}" | sort -n | awk -v m=$(( (ROUNDS + 1) / 2 )) 'NR == m {print $2}')
+    median_rps=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$median_file")
+    p50=$(to_us "$(awk '$1 == "50%" {print $2}' "$median_file")")
+    p90=$(to_us "$(awk '$1 == "90%" {print $2}' "$median_file")")
+    p99=$(to_us "$(awk '$1 == "99%" {print $2}' "$median_file")")
+    non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $5}' "$median_file")
+    ROWS+=("| $name | ${EXPECT[$name]} | $(IFS=/; echo "${per_round[*]}") | $median_rps | $p50 | $p90 | $p99 | ${non2xx:-0} |")
+done
+
 echo
-echo "## Load ($(nproc) CPUs: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); wrk -t$THREADS -c$CONNS -d$DURATION, server and wrk on the same machine)"
+echo "## Load ($(nproc) CPUs: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); wrk -t$THREADS -c$CONNS -d$DURATION, $ROUNDS interleaved rounds, server and wrk on the same machine)"
 echo
-echo "| case | status | requests/s | p50 | p90 | p99 | non-2xx |"
-echo "|---|---:|---:|---:|---:|---:|---:|"
+echo "| case | status | requests/s per round | median requests/s | p50 µs | p90 µs | p99 µs | non-2xx (median round) |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 for row in "${ROWS[@]}"; do
     echo "$row"
 done
