@@ -60,7 +60,7 @@ use pin_project_lite::pin_project;
 use crate::BoxError;
 use crate::compare::constant_time_eq;
 use crate::failure::{AuthFailure, FailureKind};
-use crate::header::{Challenge, is_token68, split_scheme};
+use crate::header::{Challenge, split_scheme};
 use crate::scheme::{Authenticated, Scheme, Verdict, VerdictFuture};
 
 /// The default bound on the length of an `Authorization` field, in bytes.
@@ -68,12 +68,67 @@ pub const DEFAULT_MAX_HEADER_LEN: usize = 4096;
 
 /// Decoded Basic credentials: a user-id and a password.
 ///
-/// `Debug` prints the user-id and hides the password.
-#[derive(Clone, PartialEq, Eq)]
+/// `Debug` prints the user-id and hides the password. Credentials of up to
+/// [`INLINE_CREDENTIALS_LEN`] bytes (user-id, colon and password) are kept inline, so decoding
+/// them does not allocate; longer ones are kept on the heap.
+#[derive(Clone)]
 pub struct BasicCredentials {
-    text: String,
+    text: Text,
     colon: usize,
 }
+
+/// The longest decoded `user-id:password` kept inline by [`BasicCredentials`], in bytes.
+pub const INLINE_CREDENTIALS_LEN: usize = 118;
+
+/// The text of the credentials, `user-id ":" password`, always valid UTF-8.
+#[derive(Clone)]
+enum Text {
+    /// The first `len` bytes of `buf`; checked to be UTF-8 when built.
+    Inline {
+        len: u8,
+        buf: [u8; INLINE_CREDENTIALS_LEN],
+    },
+    Heap(Box<str>),
+}
+
+impl Text {
+    fn new(s: &str) -> Text {
+        if s.len() <= INLINE_CREDENTIALS_LEN {
+            let mut buf = [0u8; INLINE_CREDENTIALS_LEN];
+            buf[..s.len()].copy_from_slice(s.as_bytes());
+            Text::Inline {
+                len: s.len() as u8,
+                buf,
+            }
+        } else {
+            Text::Heap(s.into())
+        }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            Text::Inline { len, buf } => &buf[..usize::from(*len)],
+            Text::Heap(s) => s.as_bytes(),
+        }
+    }
+
+    /// `self[range]` as text; `range` ends on character boundaries (at the colon or the end).
+    fn str(&self, range: std::ops::Range<usize>) -> &str {
+        match self {
+            // Checked UTF-8 when built, and split at an ASCII colon: cannot fail.
+            Text::Inline { .. } => std::str::from_utf8(&self.as_bytes()[range]).unwrap_or_default(),
+            Text::Heap(s) => &s[range],
+        }
+    }
+}
+
+impl PartialEq for BasicCredentials {
+    fn eq(&self, other: &Self) -> bool {
+        self.text.as_bytes() == other.text.as_bytes()
+    }
+}
+
+impl Eq for BasicCredentials {}
 
 /// Why a Basic credential could not be decoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,14 +144,20 @@ pub enum BasicError {
     ControlCharacter,
 }
 
-impl fmt::Display for BasicError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl BasicError {
+    fn message(self) -> &'static str {
+        match self {
             BasicError::NotToken68 => "Basic credentials are not a token68",
             BasicError::NotBase64 => "Basic credentials are not standard padded base64",
             BasicError::NoColon => "Basic credentials have no colon between user-id and password",
             BasicError::ControlCharacter => "Basic credentials contain a control character",
-        })
+        }
+    }
+}
+
+impl fmt::Display for BasicError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
     }
 }
 
@@ -110,10 +171,20 @@ impl BasicCredentials {
     /// assert_eq!(c.to_header_value(), "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
     /// ```
     pub fn new(username: &str, password: &str) -> Self {
-        let mut text = String::with_capacity(username.len() + 1 + password.len());
-        text.push_str(username);
-        text.push(':');
-        text.push_str(password);
+        let len = username.len() + 1 + password.len();
+        let text = if len <= INLINE_CREDENTIALS_LEN {
+            let mut buf = [0u8; INLINE_CREDENTIALS_LEN];
+            buf[..username.len()].copy_from_slice(username.as_bytes());
+            buf[username.len()] = b':';
+            buf[username.len() + 1..len].copy_from_slice(password.as_bytes());
+            Text::Inline { len: len as u8, buf }
+        } else {
+            let mut s = String::with_capacity(len);
+            s.push_str(username);
+            s.push(':');
+            s.push_str(password);
+            Text::Heap(s.into_boxed_str())
+        };
         BasicCredentials {
             text,
             colon: username.len(),
@@ -121,6 +192,9 @@ impl BasicCredentials {
     }
 
     /// Decodes the `token68` part of a Basic `Authorization` field (after `Basic `).
+    ///
+    /// Does not allocate when the decoded credentials are UTF-8 and at most
+    /// [`INLINE_CREDENTIALS_LEN`] bytes long.
     ///
     /// ```
     /// use tower_httpauth::BasicCredentials;
@@ -131,43 +205,66 @@ impl BasicCredentials {
     /// assert_eq!(c.username(), "Jäsøn Doe");
     /// ```
     pub fn decode(token: &[u8]) -> Result<Self, BasicError> {
-        if !is_token68(token) {
-            return Err(BasicError::NotToken68);
-        }
-        let bytes = STANDARD.decode(token).map_err(|_| BasicError::NotBase64)?;
-        let colon = bytes.iter().position(|&b| b == b':').ok_or(BasicError::NoColon)?;
-        if bytes.iter().any(|&b| b < 0x20 || b == 0x7F) {
-            return Err(BasicError::ControlCharacter);
-        }
-        let text = match String::from_utf8(bytes) {
-            Ok(s) => s,
-            // Every byte is a character in ISO-8859-1; the colon keeps its offset only if
-            // nothing before it was non-ASCII, so look it up again.
-            Err(e) => e.into_bytes().into_iter().map(char::from).collect(),
-        };
-        let colon = if text.as_bytes().get(colon) == Some(&b':') {
-            colon
+        let (body, len) = decoded_len(token)?;
+        if len <= INLINE_CREDENTIALS_LEN {
+            let mut buf = [0u8; INLINE_CREDENTIALS_LEN];
+            decode_base64(body, &mut buf[..len])?;
+            let (colon, ascii) = check_decoded(&buf[..len])?;
+            if ascii || std::str::from_utf8(&buf[..len]).is_ok() {
+                return Ok(BasicCredentials {
+                    text: Text::Inline { len: len as u8, buf },
+                    colon,
+                });
+            }
+            Self::from_latin1(&buf[..len])
         } else {
-            text.find(':').ok_or(BasicError::NoColon)?
-        };
-        Ok(BasicCredentials { text, colon })
+            let mut bytes = vec![0u8; len];
+            decode_base64(body, &mut bytes)?;
+            let (colon, _) = check_decoded(&bytes)?;
+            match String::from_utf8(bytes) {
+                Ok(s) => Ok(BasicCredentials {
+                    text: Text::Heap(s.into_boxed_str()),
+                    colon,
+                }),
+                Err(e) => Self::from_latin1(e.as_bytes()),
+            }
+        }
+    }
+
+    /// Reads `bytes` (already checked) as ISO-8859-1, where every byte is a character.
+    fn from_latin1(bytes: &[u8]) -> Result<Self, BasicError> {
+        let text: String = bytes.iter().copied().map(char::from).collect();
+        // The colon moves if anything before it was non-ASCII, so look it up again.
+        let colon = text.find(':').ok_or(BasicError::NoColon)?;
+        Ok(BasicCredentials {
+            text: Text::new(&text),
+            colon,
+        })
     }
 
     /// The user-id.
     pub fn username(&self) -> &str {
-        &self.text[..self.colon]
+        self.text.str(0..self.colon)
     }
 
     /// The password.
     pub fn password(&self) -> &str {
-        &self.text[self.colon + 1..]
+        self.text.str(self.colon + 1..self.text.as_bytes().len())
+    }
+
+    /// The user-id as bytes (no UTF-8 re-check), for the built-in verifiers.
+    fn username_bytes(&self) -> &[u8] {
+        &self.text.as_bytes()[..self.colon]
+    }
+
+    /// The password as bytes (no UTF-8 re-check), for the built-in verifiers.
+    fn password_bytes(&self) -> &[u8] {
+        &self.text.as_bytes()[self.colon + 1..]
     }
 
     /// Splits into owned user-id and password.
-    pub fn into_parts(mut self) -> (String, String) {
-        let password = self.text.split_off(self.colon + 1);
-        self.text.truncate(self.colon);
-        (self.text, password)
+    pub fn into_parts(self) -> (String, String) {
+        (self.username().to_owned(), self.password().to_owned())
     }
 
     /// The `Authorization` value a client sends for these credentials (UTF-8).
@@ -176,6 +273,120 @@ impl BasicCredentials {
         STANDARD.encode_string(self.text.as_bytes(), &mut v);
         HeaderValue::try_from(v).expect("base64 is a valid header value")
     }
+}
+
+/// Marks bytes of the table below that are `token68` characters but not base64 digits.
+const NOT_BASE64: u8 = 0x40;
+/// Marks bytes of the table below that are not `token68` characters at all.
+const NOT_TOKEN68: u8 = 0x80;
+
+/// The value of each byte as a standard base64 digit (0..64), or a mark.
+static BASE64_DIGITS: [u8; 256] = {
+    let mut t = [NOT_TOKEN68; 256];
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut i = 0;
+    while i < 64 {
+        t[alphabet[i] as usize] = i as u8;
+        i += 1;
+    }
+    // token68 = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+    t[b'-' as usize] = NOT_BASE64;
+    t[b'.' as usize] = NOT_BASE64;
+    t[b'_' as usize] = NOT_BASE64;
+    t[b'~' as usize] = NOT_BASE64;
+    t
+};
+
+/// The base64 digits of `token` (before the padding) and the length they decode to, after
+/// checking that it is a `token68` (else
+/// `NotToken68`) with canonical padding (else `NotBase64`). The digits are checked by
+/// [`decode_base64`].
+fn decoded_len(token: &[u8]) -> Result<(&[u8], usize), BasicError> {
+    // The padding is the run of `=` at the end; an `=` anywhere before it is not token68,
+    // and `decode_base64` finds it (the table marks `=` as not token68).
+    let body = token.len() - token.iter().rev().take_while(|&&b| b == b'=').count();
+    if body == 0 {
+        return Err(BasicError::NotToken68);
+    }
+    let padding = token.len() - body;
+    // Standard base64 with canonical padding: whole quads only.
+    let (len, needed) = match body % 4 {
+        0 => (body / 4 * 3, 0),
+        2 => (body / 4 * 3 + 1, 2),
+        3 => (body / 4 * 3 + 2, 1),
+        _ => (0, usize::MAX),
+    };
+    if padding != needed {
+        // Still refuse a non-token68 character first, as `is_token68` would.
+        return Err(
+            if token[..body]
+                .iter()
+                .any(|&b| BASE64_DIGITS[usize::from(b)] & NOT_TOKEN68 != 0)
+            {
+                BasicError::NotToken68
+            } else {
+                BasicError::NotBase64
+            },
+        );
+    }
+    Ok((&token[..body], len))
+}
+
+/// Decodes the base64 digits `body` (as returned by [`decoded_len`]) into `out`, which is
+/// exactly as long as [`decoded_len`] said. Refuses non-canonical trailing bits, as the
+/// `base64` crate's `STANDARD` engine does.
+fn decode_base64(body: &[u8], out: &mut [u8]) -> Result<(), BasicError> {
+    let digit = |b: u8| u32::from(BASE64_DIGITS[usize::from(b)]);
+    let (quads, rest) = body.as_chunks::<4>();
+    let (out_triples, out_rest) = out.as_chunks_mut::<3>();
+    // The OR of every digit: any mark shows in its top bits.
+    let mut marks = 0u32;
+    for (q, o) in quads.iter().zip(out_triples.iter_mut()) {
+        let (a, b, c, d) = (digit(q[0]), digit(q[1]), digit(q[2]), digit(q[3]));
+        marks |= a | b | c | d;
+        let n = (a << 18) | (b << 12) | (c << 6) | d;
+        *o = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+    }
+    let mut trailing = 0u32;
+    match *rest {
+        [] => {}
+        [a, b] => {
+            let (a, b) = (digit(a), digit(b));
+            marks |= a | b;
+            out_rest[0] = ((a << 2) | (b >> 4)) as u8;
+            trailing = b & 0x0F;
+        }
+        [a, b, c] => {
+            let (a, b, c) = (digit(a), digit(b), digit(c));
+            marks |= a | b | c;
+            let n = (a << 10) | (b << 4) | (c >> 2);
+            out_rest[0] = (n >> 8) as u8;
+            out_rest[1] = n as u8;
+            trailing = c & 0x03;
+        }
+        _ => return Err(BasicError::NotBase64),
+    }
+    if marks & u32::from(NOT_TOKEN68) != 0 {
+        Err(BasicError::NotToken68)
+    } else if marks & u32::from(NOT_BASE64) != 0 || trailing != 0 {
+        Err(BasicError::NotBase64)
+    } else {
+        Ok(())
+    }
+}
+
+/// The offset of the first colon of decoded credentials, after checking that they hold no
+/// control character; and whether they are all ASCII (hence UTF-8). One pass.
+fn check_decoded(bytes: &[u8]) -> Result<(usize, bool), BasicError> {
+    let colon = bytes.iter().position(|&b| b == b':').ok_or(BasicError::NoColon)?;
+    // One branch-free fold (it vectorises): bit 7 of `high` for non-ASCII, `control`.
+    let (control, high) = bytes.iter().fold((false, 0u8), |(control, high), &b| {
+        (control | (b < 0x20) | (b == 0x7F), high | b)
+    });
+    if control {
+        return Err(BasicError::ControlCharacter);
+    }
+    Ok((colon, high < 0x80))
 }
 
 impl fmt::Debug for BasicCredentials {
@@ -345,7 +556,7 @@ impl<V> Basic<V> {
         }
         BasicCredentials::decode(token)
             .map(Some)
-            .map_err(|e| AuthFailure::malformed(e.to_string()).with_scheme("Basic"))
+            .map_err(|e| AuthFailure::malformed(e.message()).with_scheme("Basic"))
     }
 }
 
@@ -478,8 +689,8 @@ impl BasicVerifier for StaticCredentials {
 
     fn verify(&self, c: BasicCredentials) -> Self::Future {
         // Both comparisons always run: `&` not `&&`.
-        let ok = constant_time_eq(c.username().as_bytes(), &self.username)
-            & constant_time_eq(c.password().as_bytes(), &self.password);
+        let ok =
+            constant_time_eq(c.username_bytes(), &self.username) & constant_time_eq(c.password_bytes(), &self.password);
         std::future::ready(Ok(ok.then_some(())))
     }
 }
@@ -672,6 +883,108 @@ mod tests {
         // "é:p" in Latin-1: E9 3A 70
         let c = BasicCredentials::decode(b"6Tpw").unwrap();
         assert_eq!((c.username(), c.password()), ("é", "p"));
+    }
+
+    #[test]
+    fn inline_and_heap_storage_agree() {
+        // Around the inline bound, and far beyond it; decoded, built, and split.
+        let n = INLINE_CREDENTIALS_LEN;
+        for len in [1usize, 2, 50, n - 1, n, n + 1, n + 2, 300] {
+            // `len` bytes in all: user-id, colon, and a password that holds a colon too.
+            let user = "u".repeat(len / 3);
+            let rest = len - len / 3 - 1;
+            let pass = ":".repeat(rest.min(1)) + &"x".repeat(rest.saturating_sub(1));
+            assert_eq!(user.len() + 1 + pass.len(), len);
+            let built = BasicCredentials::new(&user, &pass);
+            let value = built.to_header_value();
+            let token = &value.as_bytes()[6..];
+            let decoded = BasicCredentials::decode(token).unwrap();
+            assert_eq!(
+                (decoded.username(), decoded.password()),
+                (user.as_str(), pass.as_str()),
+                "len {len}"
+            );
+            assert_eq!(decoded, built);
+            assert_eq!(decoded.clone().into_parts(), (user.clone(), pass.clone()));
+        }
+    }
+
+    #[test]
+    fn latin1_growing_past_the_inline_bound() {
+        // 100 bytes of 0xE9 ("é" in Latin-1) become 200 bytes of UTF-8.
+        let mut raw = vec![0xE9u8; 100];
+        raw.extend_from_slice(b":pw");
+        let token = STANDARD.encode(&raw);
+        let c = BasicCredentials::decode(token.as_bytes()).unwrap();
+        assert_eq!(c.username(), "é".repeat(100));
+        assert_eq!(c.password(), "pw");
+    }
+
+    /// The fused decoder agrees with `is_token68` + the `base64` crate's `STANDARD` engine
+    /// on every verdict and every decoded byte.
+    #[test]
+    fn decoder_matches_the_base64_crate() {
+        use crate::header::is_token68;
+        let reference = |token: &[u8]| -> Result<Vec<u8>, BasicError> {
+            if !is_token68(token) {
+                return Err(BasicError::NotToken68);
+            }
+            STANDARD.decode(token).map_err(|_| BasicError::NotBase64)
+        };
+        let ours = |token: &[u8]| -> Result<Vec<u8>, BasicError> {
+            let (body, len) = decoded_len(token)?;
+            let mut out = vec![0u8; len];
+            decode_base64(body, &mut out)?;
+            Ok(out)
+        };
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-._~ !:\x00\x7f\xff";
+        for round in 0..60_000 {
+            let token: Vec<u8> = if round % 2 == 0 {
+                // Valid encodings of random bytes, sometimes with one byte changed.
+                let raw: Vec<u8> = (0..next() % 40).map(|_| next() as u8).collect();
+                let mut t = STANDARD.encode(&raw).into_bytes();
+                if round % 4 == 0 && !t.is_empty() {
+                    let i = (next() as usize) % t.len();
+                    t[i] = alphabet[(next() as usize) % alphabet.len()];
+                }
+                t
+            } else {
+                // Random strings over base64, token68 and other characters.
+                (0..next() % 12)
+                    .map(|_| alphabet[(next() as usize) % alphabet.len()])
+                    .collect()
+            };
+            assert_eq!(
+                ours(&token),
+                reference(&token),
+                "token {:?}",
+                String::from_utf8_lossy(&token)
+            );
+        }
+        // Every non-canonical trailing-bit form of a short input.
+        for t in [
+            &b"QQ=="[..],
+            b"QR==",
+            b"QUI=",
+            b"QUJ=",
+            b"QUJD",
+            b"Q===",
+            b"QUJDRA=",
+            b"=",
+            b"",
+            b"QQ",
+            b"QQ=",
+            b"QQ===",
+        ] {
+            assert_eq!(ours(t), reference(t), "token {:?}", String::from_utf8_lossy(t));
+        }
     }
 
     #[test]

@@ -1,0 +1,100 @@
+//! Allocation regression test for the Basic hot path (counts, not timings).
+//!
+//! The whole file is one test, because the counting allocator counts every thread of this
+//! binary; `stats_alloc` is a dev-dependency and wraps the system allocator here only.
+
+use std::alloc::System;
+use std::convert::Infallible;
+use std::future::{Future, Ready, ready};
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use http::header::AUTHORIZATION;
+use http::{HeaderValue, Request, Response, StatusCode};
+use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
+use tower::{Layer, Service, service_fn};
+use tower_httpauth::{AuthLayer, AuthUser, Basic, BasicCredentials, StaticCredentials};
+
+#[global_allocator]
+static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+
+const N: usize = 200;
+
+/// Allocations made by `N` runs of `f` (each given a fresh input built outside the count).
+fn allocations<T>(mut make: impl FnMut() -> T, mut f: impl FnMut(T)) -> usize {
+    let inputs: Vec<T> = (0..N).map(|_| make()).collect();
+    let region = Region::new(GLOBAL);
+    for input in inputs {
+        f(input);
+    }
+    let s = region.change();
+    s.allocations + s.reallocations
+}
+
+fn call<S>(svc: &mut S, req: Request<()>) -> Response<()>
+where
+    S: Service<Request<()>, Response = Response<()>, Error = Infallible>,
+{
+    let mut cx = Context::from_waker(Waker::noop());
+    assert!(matches!(svc.poll_ready(&mut cx), Poll::Ready(Ok(()))));
+    match pin!(svc.call(req)).poll(&mut cx) {
+        Poll::Ready(Ok(res)) => res,
+        _ => panic!("the Basic path completes on the first poll"),
+    }
+}
+
+#[test]
+fn basic_success_allocates_nothing_beyond_the_extensions_insert() {
+    let good = HeaderValue::from_static("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+    let request = || {
+        let mut req = Request::new(());
+        req.headers_mut().insert(AUTHORIZATION, good.clone());
+        req
+    };
+
+    // Decoding typical credentials does not allocate.
+    let token = &good.as_bytes()[6..];
+    assert_eq!(
+        allocations(
+            || (),
+            |()| {
+                let c = BasicCredentials::decode(std::hint::black_box(token)).unwrap();
+                assert_eq!(c.username(), "Aladdin");
+            }
+        ),
+        0
+    );
+
+    // The floor: the inner service alone, and inserting the user into fresh extensions.
+    let handler = |req: Request<()>| -> Ready<Result<Response<()>, Infallible>> {
+        let mut res = Response::new(());
+        if req.extensions().get::<AuthUser<()>>().is_none() {
+            *res.status_mut() = StatusCode::NO_CONTENT;
+        }
+        ready(Ok(res))
+    };
+    let mut bare = service_fn(handler);
+    let floor = allocations(request, |req| {
+        call(&mut bare, req);
+    });
+    let insert = allocations(http::Extensions::new, |mut ext| {
+        ext.insert(AuthUser(()));
+        std::hint::black_box(&ext);
+    });
+
+    let mut ours =
+        AuthLayer::new(Basic::new(StaticCredentials::new("Aladdin", "open sesame"))).layer(service_fn(handler));
+    let mut statuses = Vec::with_capacity(N);
+    let with_auth = allocations(request, |req| statuses.push(call(&mut ours, req).status()));
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::OK),
+        "the user reached the handler"
+    );
+    assert_eq!(
+        with_auth,
+        floor + insert,
+        "Basic success path: {} allocations per request, the extensions insert alone makes {}",
+        with_auth as f64 / N as f64,
+        insert as f64 / N as f64
+    );
+}
