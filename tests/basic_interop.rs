@@ -1,4 +1,5 @@
 //! The axum Basic example over real TCP, hit by raw sockets, curl, wget and python requests.
+#![cfg(feature = "axum")]
 
 mod common;
 
