@@ -642,7 +642,7 @@ where
                 Poll::Ready(Err(failure.take().expect("BasicFuture polled after completion")))
             }
             BasicStateProj::Verifying { fut } => Poll::Ready(match ready!(fut.poll(cx)) {
-                Ok(Some(user)) => Ok(Authenticated::new(user)),
+                Ok(Some(user)) => Ok(Authenticated::new(user).with_scheme("Basic")),
                 Ok(None) => Err(AuthFailure::invalid().with_scheme("Basic")),
                 Err(e) => Err(AuthFailure::internal(e).with_scheme("Basic")),
             }),

@@ -994,7 +994,7 @@ where
             }
             BearerStateProj::Verifying { fut, private } => Poll::Ready(match ready!(fut.poll(cx)) {
                 Ok(Some(user)) => {
-                    let mut auth = Authenticated::new(user);
+                    let mut auth = Authenticated::new(user).with_scheme(label);
                     if *private {
                         auth.response_headers
                             .insert(CACHE_CONTROL, HeaderValue::from_static("private"));

@@ -633,7 +633,13 @@ where
                             this.state.set(call_inner(p, Some(auth)));
                             continue;
                         }
-                        Ok(_) => AuthFailure::forbidden().with_scope(requirement.scope()),
+                        Ok(_) => {
+                            let f = AuthFailure::forbidden().with_scope(requirement.scope());
+                            match auth.scheme {
+                                Some(scheme) => f.with_scheme(scheme),
+                                None => f,
+                            }
+                        }
                         Err(e) => AuthFailure::internal(e).with_description("roles hook failed"),
                     };
                     this.state.set(State::Done);

@@ -18,6 +18,7 @@ use crate::failure::AuthFailure;
 
 /// The result of a successful authentication.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Authenticated<U> {
     /// The user the verifier returned; it is inserted into the request extensions as
     /// [`AuthUser<U>`](crate::AuthUser).
@@ -25,6 +26,10 @@ pub struct Authenticated<U> {
     /// Headers to add to the inner service's response (Digest's `Authentication-Info`,
     /// `Cache-Control: private` for query tokens). Usually empty, which costs nothing.
     pub response_headers: HeaderMap,
+    /// The scheme that authenticated the request (`"Basic"`, `"Digest"`, `"Bearer"`, …).
+    /// When the user then lacks a role, the `403` failure names this scheme, so that
+    /// behind [`Multi`](crate::Multi) only that scheme's challenge carries an error.
+    pub scheme: Option<&'static str>,
 }
 
 impl<U> Authenticated<U> {
@@ -33,7 +38,14 @@ impl<U> Authenticated<U> {
         Authenticated {
             user,
             response_headers: HeaderMap::new(),
+            scheme: None,
         }
+    }
+
+    /// Records the scheme that authenticated the request.
+    pub fn with_scheme(mut self, scheme: &'static str) -> Self {
+        self.scheme = Some(scheme);
+        self
     }
 }
 

@@ -166,6 +166,31 @@ async fn roles_work_through_multi() {
 }
 
 #[tokio::test]
+async fn a_403_names_only_the_scheme_that_authenticated() {
+    let layer = AuthLayer::new(schemes())
+        .roles_from(|_: &String| vec!["reader"])
+        .require_role("superuser");
+    // Logged in with Basic: no Bearer challenge claims an insufficient token scope.
+    let a = send(&layer, echo(), get("/", &[("authorization", JOHN)])).await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    assert!(!a.challenges().is_empty());
+    assert!(
+        a.challenges().iter().all(|c| !c.contains("error=")),
+        "{:?}",
+        a.challenges()
+    );
+    // Logged in with the Bearer token: its challenge says insufficient_scope.
+    let a = send(&layer, echo(), get("/", &[("authorization", "Bearer t0k3n")])).await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    assert!(
+        a.challenges()
+            .contains(&r#"Bearer realm="api", error="insufficient_scope", scope="superuser""#.to_string()),
+        "{:?}",
+        a.challenges()
+    );
+}
+
+#[tokio::test]
 async fn optional_mode_through_multi() {
     let layer = AuthLayer::new(schemes()).optional();
     let a = send(&layer, echo(), get("/", &[])).await;

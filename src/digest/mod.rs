@@ -705,7 +705,7 @@ async fn verify<U, N: NonceStore>(
     }
 
     if !cfg.authentication_info {
-        return Ok(Authenticated::new(user));
+        return Ok(Authenticated::new(user).with_scheme("Digest"));
     }
     // Authentication-Info (RFC 7616 §3.5).
     let rspauth = algorithm::kd(alg, &ha1, &p.nonce, nc, &p.cnonce, p.qop, &p.ha2_rspauth);
@@ -728,7 +728,7 @@ async fn verify<U, N: NonceStore>(
         info.push_str(", nextnonce=");
         let _ = write_quoted(&mut info, &cfg.signer.issue_at(now));
     }
-    let mut auth = Authenticated::new(user);
+    let mut auth = Authenticated::new(user).with_scheme("Digest");
     if let Ok(v) = HeaderValue::try_from(info) {
         auth.response_headers.insert(AUTHENTICATION_INFO, v);
     }
