@@ -36,7 +36,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Row};
@@ -411,10 +411,21 @@ async fn get_user(State(state): State<AppState>, Path(id): Path<String>) -> Resp
     }
 }
 
+/// The answer of `/api/token`, fields in this order.
+#[derive(Serialize)]
+struct TokenAnswer {
+    token: String,
+    duration: u64,
+}
+
 /// `GET /api/token`: Basic credentials in, a signed token out.
 async fn issue_token(State(state): State<AppState>, AuthUser(user): AuthUser<User>) -> Response {
     match state.tokens.issue(&user.username) {
-        Ok(token) => Json(json!({ "token": token, "duration": TOKEN_TTL.as_secs() })).into_response(),
+        Ok(token) => Json(TokenAnswer {
+            token,
+            duration: TOKEN_TTL.as_secs(),
+        })
+        .into_response(),
         Err(e) => internal(e),
     }
 }
