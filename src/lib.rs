@@ -1,6 +1,10 @@
-//! HTTP authentication for every tower-based server (axum, hyper, tonic): Basic (RFC 7617)
-//! with your own async verification, roles, optional authentication, customisable
-//! failures and constant-time comparisons, as one tower [`Layer`](tower_layer::Layer).
+//! HTTP authentication for every tower-based server (axum, hyper, tonic), as one tower
+//! [`Layer`](tower_layer::Layer): Basic, Digest, Bearer tokens and API keys, several schemes
+//! on one route, signed tokens and JWT, with your own async verification, roles, optional
+//! authentication, customisable failures and constant-time comparisons.
+//!
+//! `cargo run --example rest_api` runs a complete REST API (users in SQLite, Argon2id
+//! hashes, Basic, tokens, roles, Digest); the README walks through it.
 //!
 //! # Quick start (axum)
 //!
@@ -30,13 +34,21 @@
 //!     .route("/", get(|| async { "public" }));
 //! ```
 //!
-//! # Tokens and several schemes
+//! # Guide
 //!
-//! [`Bearer`] reads RFC 6750 Bearer tokens (and API-key headers, and opt-in query or cookie
-//! tokens) and answers with RFC 6750's `invalid_request` / `invalid_token` /
-//! `insufficient_scope`; [`SignedTokens`] issues and verifies signed, expiring tokens for
-//! the log-in-once pattern; [`Multi`] puts several schemes on one route and challenges with
-//! all of them. JSON Web Tokens are behind the `jwt` feature (`token::jwt`).
+//! | you want | read |
+//! |---|---|
+//! | Basic (RFC 7617) with your own lookup | [`basic`]: [`Basic`], [`Passwords`], [`StaticCredentials`] |
+//! | Digest (RFC 7616): SHA-256, MD5, `-sess`, `auth-int`, replay protection | [`digest`]: [`Digest`], [`DigestUsers`] |
+//! | Bearer tokens (RFC 6750), API-key headers, token cookies | [`bearer`]: [`Bearer`], [`StaticTokens`] |
+//! | several schemes on one route | [`multi`]: [`Multi`] |
+//! | log in once, then signed expiring tokens; JWT (`jwt` feature) | [`token`]: [`SignedTokens`], [`Claims`], `token::jwt` |
+//! | roles: one, any-of, all-of, nested | [`roles`]: [`Requirement`], [`RolesHook`] |
+//! | optional authentication, exempt methods, per-route layers | [`AuthLayer`] |
+//! | your own error responses (JSON, HTML, gRPC statuses) | [`failure`]: [`FailureKind`], [`AuthLayer::on_failure`] |
+//! | password hashes, htpasswd and htdigest files | `store` (features `password-hash`, `htpasswd`, `htdigest`, `tokio`) |
+//! | the header grammar (auth-params, token68, challenges) | [`header`] |
+//! | a scheme of your own | [`scheme`]: [`Scheme`] |
 //!
 //! # What happens to a request
 //!
@@ -44,18 +56,13 @@
 //! 2. The scheme parses the credentials and your verifier checks them.
 //! 3. On routes with a [`Requirement`], your roles hook is asked; a user without the roles
 //!    gets `403`.
-//! 4. The user is inserted into the request extensions as [`AuthUser<U>`].
+//! 4. The user is inserted into the request extensions as [`AuthUser<U>`] (an axum
+//!    extractor with the `axum` feature).
 //!
 //! Failures are kept apart: no or wrong credentials → `401` with a challenge; malformed
 //! credentials → `400`; not allowed → `403`; the verifier failed (its database is down) →
 //! `500`, logged through `tracing`, never a `401` and never a pass. See [`FailureKind`] and
 //! [`AuthLayer::on_failure`] to build your own responses.
-//!
-//! # HTTP Digest
-//!
-//! [`Digest`] implements RFC 7616 (SHA-256, SHA-512-256, MD5, `-sess`, `auth-int`) with
-//! signed stateless nonces and replay protection; see the [`digest`] module for its
-//! client matrix and why H(A1) must be guarded like a password.
 //!
 //! # Feature flags
 //!
@@ -68,9 +75,12 @@
 //! | `tokio` | slow password hashes run on tokio's blocking pool under a concurrency limit |
 //! | `jwt` | JSON Web Tokens (`token::jwt`): HS256, RS256, ES256, EdDSA verification and issuing |
 //!
+//! None is on by default.
+//!
 //! # Security notes
 //!
 //! - Basic sends passwords in clear text: serve it over TLS only.
+//! - Instances behind one load balancer share the Digest secret and the token keys.
 //! - Compare secrets with [`constant_time_eq`]; the built-in verifiers do.
 //! - Credentials never appear in `Debug` output, in [`AuthFailure`] or in logs.
 //! - The crate has no `unsafe` code, bounds the size of the headers it reads, and answers
