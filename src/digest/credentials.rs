@@ -1,10 +1,11 @@
-//! Digest `Authorization` credentials (RFC 7616 §3.4), read through [`AuthParams`].
+//! Digest `Authorization` credentials (RFC 7616 §3.4), read through the crate's one
+//! auth-param parser ([`AuthParams`](crate::header::AuthParams)).
 
 use std::borrow::Cow;
 use std::fmt;
 
 use crate::digest::algorithm::{Algorithm, Qop};
-use crate::header::{AuthParams, ParamError, ParamValue, split_scheme};
+use crate::header::{ParamError, ParamValue, split_scheme};
 
 /// The longest value accepted for any single Digest parameter, in bytes.
 pub const MAX_PARAM_LEN: usize = 1024;
@@ -118,31 +119,63 @@ struct Slots<'a> {
     opaque: Option<ParamValue<'a>>,
 }
 
+/// The slot of a Digest parameter name (case-insensitive), by length and first letter
+/// before one full comparison.
+fn slot_index(name: &str) -> Option<usize> {
+    let first = name.as_bytes().first()? | 0x20;
+    let i = match (name.len(), first) {
+        (8, b'u') => {
+            if name.as_bytes()[4] | 0x20 == b'n' {
+                0
+            } else {
+                2
+            }
+        }
+        (9, b'u') => 1,
+        (5, b'r') => 3,
+        (5, b'n') => 4,
+        (3, b'u') => 5,
+        (8, b'r') => 6,
+        (9, b'a') => 7,
+        (3, b'q') => 8,
+        (2, b'n') => 9,
+        (6, b'c') => 10,
+        (6, b'o') => 11,
+        _ => return None,
+    };
+    SLOT_NAMES[i].eq_ignore_ascii_case(name).then_some(i)
+}
+
+/// The names [`slot_index`] returns the index of, for error messages.
+const SLOT_NAMES: [&str; 12] = [
+    "username",
+    "username*",
+    "userhash",
+    "realm",
+    "nonce",
+    "uri",
+    "response",
+    "algorithm",
+    "qop",
+    "nc",
+    "cnonce",
+    "opaque",
+];
+
 impl<'a> Slots<'a> {
-    fn fill(params: &AuthParams<'a>) -> Result<Self, DigestParseError> {
-        const NAMES: [&str; 12] = [
-            "username",
-            "username*",
-            "userhash",
-            "realm",
-            "nonce",
-            "uri",
-            "response",
-            "algorithm",
-            "qop",
-            "nc",
-            "cnonce",
-            "opaque",
-        ];
+    /// Parses the list straight into the slots (no intermediate list, no copies).
+    fn parse(input: &'a [u8]) -> Result<Self, DigestParseError> {
         let mut s = Slots::default();
-        for (name, value) in params.iter() {
-            // Unknown parameters are ignored (RFC 7616 §3.4); duplicates were refused by
+        let mut too_long: Option<&'static str> = None;
+        crate::header::parse_each(input, |name, value| {
+            // Unknown parameters are ignored (RFC 7616 §3.4); duplicates are refused by
             // the parser.
-            let Some(i) = NAMES.iter().position(|n| n.eq_ignore_ascii_case(name)) else {
-                continue;
+            let Some(i) = slot_index(name) else {
+                return;
             };
             if value.as_str().len() > MAX_PARAM_LEN {
-                return Err(DigestParseError::TooLong(NAMES[i]));
+                too_long.get_or_insert(SLOT_NAMES[i]);
+                return;
             }
             let slot = match i {
                 0 => &mut s.username,
@@ -158,10 +191,13 @@ impl<'a> Slots<'a> {
                 10 => &mut s.cnonce,
                 _ => &mut s.opaque,
             };
-            // Cloning a borrowed value copies a pointer; only values with quoted-pairs own.
-            *slot = Some(value.clone());
+            *slot = Some(value);
+        })
+        .map_err(DigestParseError::Params)?;
+        match too_long {
+            Some(name) => Err(DigestParseError::TooLong(name)),
+            None => Ok(s),
         }
-        Ok(s)
     }
 }
 
@@ -222,8 +258,7 @@ impl<'a> DigestCredentials<'a> {
 
     /// Parses the auth-param list that follows `Digest `.
     pub fn parse_params(input: &'a [u8]) -> Result<Self, DigestParseError> {
-        let params = AuthParams::parse(input).map_err(DigestParseError::Params)?;
-        let p = Slots::fill(&params)?;
+        let p = Slots::parse(input)?;
 
         let userhash = match value(p.userhash).as_deref() {
             None => false,
