@@ -425,12 +425,15 @@ pub fn write_quoted(out: &mut String, value: &str) -> Result<(), WriteError> {
     }
     out.reserve(value.len() + 2);
     out.push('"');
-    for c in value.chars() {
-        if c == '"' || c == '\\' {
-            out.push('\\');
-        }
-        out.push(c);
+    // `"` and `\\` are ASCII, so splitting around them keeps UTF-8 intact.
+    let mut rest = value;
+    while let Some(at) = rest.bytes().position(|b| b == b'"' || b == b'\\') {
+        out.push_str(&rest[..at]);
+        out.push('\\');
+        out.push_str(&rest[at..=at]);
+        rest = &rest[at + 1..];
     }
+    out.push_str(rest);
     out.push('"');
     Ok(())
 }

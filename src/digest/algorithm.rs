@@ -205,6 +205,47 @@ impl Algorithm {
     }
 }
 
+/// A running hash of an algorithm's function: fed in pieces, and cloned to share a common
+/// prefix between two digests (the response and the `rspauth`).
+#[derive(Clone)]
+pub(crate) enum Hasher {
+    Md5(md5::Md5),
+    Sha256(sha2::Sha256),
+    Sha512_256(sha2::Sha512_256),
+}
+
+impl Hasher {
+    /// A fresh hash for `alg`'s function.
+    pub(crate) fn new(alg: Algorithm) -> Self {
+        use sha2::Digest as _;
+        match alg.base() {
+            Algorithm::Md5 => Hasher::Md5(md5::Md5::new()),
+            Algorithm::Sha256 => Hasher::Sha256(sha2::Sha256::new()),
+            _ => Hasher::Sha512_256(sha2::Sha512_256::new()),
+        }
+    }
+
+    /// Feeds `data`.
+    pub(crate) fn update(&mut self, data: &[u8]) {
+        use sha2::Digest as _;
+        match self {
+            Hasher::Md5(d) => d.update(data),
+            Hasher::Sha256(d) => d.update(data),
+            Hasher::Sha512_256(d) => d.update(data),
+        }
+    }
+
+    /// The digest as lowercase hex.
+    pub(crate) fn finish(self) -> Hex {
+        use sha2::Digest as _;
+        match self {
+            Hasher::Md5(d) => Hex::encode(&d.finalize()),
+            Hasher::Sha256(d) => Hex::encode(&d.finalize()),
+            Hasher::Sha512_256(d) => Hex::encode(&d.finalize()),
+        }
+    }
+}
+
 /// The quality of protection (RFC 7616 §3.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]

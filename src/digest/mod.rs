@@ -147,6 +147,7 @@ use crate::compare::constant_time_eq;
 use crate::failure::{AuthFailure, FailureKind};
 use crate::header::{Challenge, split_scheme, write_quoted};
 use crate::scheme::{Authenticated, Scheme};
+use algorithm::Hasher;
 use nonce::{NonceSigner, now_ms, random_bytes};
 
 /// The `Authentication-Info` response header (RFC 9110 §11.6.3).
@@ -448,26 +449,42 @@ fn uri_matches(uri: &str, parts: &Parts) -> bool {
 struct Pending {
     alg: Algorithm,
     qop: Option<Qop>,
-    username: String,
     userhash: bool,
-    nonce: String,
-    cnonce: String,
-    nc: Option<(u32, [u8; 8])>,
+    /// The username, then the part of KD's input between H(A1) and H(A2): `":" nonce ":"
+    /// nc ":" cnonce ":" qop ":"` (RFC 2069 form: `":" nonce ":"`), in one allocation.
+    text: String,
+    /// Where the username ends (and the KD middle part starts) in `text`.
+    user_end: usize,
+    /// The nonce's, nc's and cnonce's places in `text` (nc and cnonce empty without qop).
+    nonce: std::ops::Range<usize>,
+    nc_at: std::ops::Range<usize>,
+    cnonce: std::ops::Range<usize>,
+    nc: u32,
     /// The client's response, or `None` when it is not a hex digest of the right length.
     response: Option<Hex>,
-    /// H(A2) of the request and of the `rspauth`.
+    /// H(A2) of the request, and of the `rspauth` (only with `Authentication-Info`).
     ha2: Hex,
-    ha2_rspauth: Hex,
+    ha2_rspauth: Option<Hex>,
     issued_ms: u64,
     expires_ms: u64,
 }
 
 impl Pending {
+    fn username(&self) -> &str {
+        &self.text[..self.user_end]
+    }
+    fn nonce(&self) -> &str {
+        &self.text[self.nonce.clone()]
+    }
     fn nc_str(&self) -> &str {
-        self.nc
-            .as_ref()
-            .and_then(|(_, s)| std::str::from_utf8(s).ok())
-            .unwrap_or("")
+        &self.text[self.nc_at.clone()]
+    }
+    fn cnonce(&self) -> &str {
+        &self.text[self.cnonce.clone()]
+    }
+    /// `":" nonce ":" nc ":" cnonce ":" qop ":"` (or `":" nonce ":"`).
+    fn kd_middle(&self) -> &str {
+        &self.text[self.user_end..]
     }
 }
 
@@ -532,19 +549,43 @@ impl<C: DigestCredentialStore, N: NonceStore> Digest<C, N> {
             None
         };
         let uri = creds.uri();
+        let (username, nonce) = (creds.username(), creds.nonce());
+        let nc_str = creds.nc_str().unwrap_or("");
+        let cnonce = creds.cnonce().unwrap_or("");
+        let qop = creds.qop();
+        let mut text = String::with_capacity(username.len() + nonce.len() + nc_str.len() + cnonce.len() + 16);
+        text.push_str(username);
+        let user_end = text.len();
+        text.push(':');
+        let nonce_at = text.len()..text.len() + nonce.len();
+        text.push_str(nonce);
+        text.push(':');
+        let (mut nc_at, mut cnonce_at) = (text.len()..text.len(), text.len()..text.len());
+        if let Some(q) = qop {
+            nc_at = text.len()..text.len() + nc_str.len();
+            text.push_str(nc_str);
+            text.push(':');
+            cnonce_at = text.len()..text.len() + cnonce.len();
+            text.push_str(cnonce);
+            text.push(':');
+            text.push_str(q.name());
+            text.push(':');
+        }
         Ok(Some(Pending {
             alg,
-            qop: creds.qop(),
-            username: creds.username().to_owned(),
+            qop,
             userhash: creds.userhash(),
-            nonce: creds.nonce().to_owned(),
-            cnonce: creds.cnonce().unwrap_or("").to_owned(),
-            nc: creds
-                .nc()
-                .zip(creds.nc_str().and_then(|s| s.as_bytes().try_into().ok())),
+            text,
+            user_end,
+            nonce: nonce_at,
+            nc_at,
+            cnonce: cnonce_at,
+            nc: creds.nc().unwrap_or(0),
             response: Hex::parse(creds.response(), alg.hex_len()),
             ha2: algorithm::ha2(alg, parts.method.as_str(), uri, body_hash.as_ref()),
-            ha2_rspauth: algorithm::ha2(alg, "", uri, body_hash.as_ref()),
+            ha2_rspauth: cfg
+                .authentication_info
+                .then(|| algorithm::ha2(alg, "", uri, body_hash.as_ref())),
             issued_ms: info.issued_ms,
             expires_ms: info.expires_ms,
         }))
@@ -609,7 +650,7 @@ impl<C: DigestCredentialStore, N: NonceStore> Scheme for Digest<C, N> {
             }
         };
         let lookup = self.store.lookup(DigestLookup {
-            username: pending.username.clone(),
+            username: pending.username().to_owned(),
             realm: self.cfg.realm.clone(),
             algorithm: pending.alg,
             userhash: pending.userhash,
@@ -657,7 +698,7 @@ async fn verify<U, N: NonceStore>(
                     .with_scheme(SCHEME)
                 })?,
                 DigestSecret::Password(pw) => {
-                    let name = username.as_deref().unwrap_or(&p.username);
+                    let name = username.as_deref().unwrap_or(p.username());
                     alg.ha1(name, &cfg.realm, pw)
                 }
             };
@@ -666,9 +707,15 @@ async fn verify<U, N: NonceStore>(
         // Unknown user: a stand-in H(A1), then the same hashing and comparison.
         None => (None, Hex::encode(&cfg.dummy[..hex_len / 2])),
     };
-    let nc = p.nc_str();
-    let ha1 = algorithm::session_ha1(alg, &ha1, &p.nonce, &p.cnonce);
-    let expected = algorithm::kd(alg, &ha1, &p.nonce, nc, &p.cnonce, p.qop, &p.ha2);
+    let ha1 = algorithm::session_ha1(alg, &ha1, p.nonce(), p.cnonce());
+    // KD(H(A1), middle ":" H(A2)) for the response and the rspauth share everything up to
+    // H(A2): hash that once.
+    let mut kd = Hasher::new(alg);
+    kd.update(ha1.as_bytes());
+    kd.update(p.kd_middle().as_bytes());
+    let kd_rspauth = p.ha2_rspauth.is_some().then(|| kd.clone());
+    kd.update(p.ha2.as_bytes());
+    let expected = kd.finish();
     let presented = p.response.as_ref();
     let matches = constant_time_eq(
         presented.map_or(expected.as_bytes(), |h| h.as_bytes()),
@@ -686,8 +733,8 @@ async fn verify<U, N: NonceStore>(
     }
     let check = nonces
         .check_and_record(&NonceUse {
-            nonce: &p.nonce,
-            nc: p.nc.map_or(0, |(n, _)| n),
+            nonce: p.nonce(),
+            nc: p.nc,
             issued_ms: p.issued_ms,
             expires_ms: p.expires_ms,
             now_ms: now,
@@ -704,12 +751,19 @@ async fn verify<U, N: NonceStore>(
             .with_description("nonce count replayed or not increasing"));
     }
 
-    if !cfg.authentication_info {
+    let (Some(mut kd), Some(ha2_rspauth)) = (kd_rspauth, p.ha2_rspauth) else {
         return Ok(Authenticated::new(user));
-    }
-    // Authentication-Info (RFC 7616 §3.5).
-    let rspauth = algorithm::kd(alg, &ha1, &p.nonce, nc, &p.cnonce, p.qop, &p.ha2_rspauth);
-    let mut info = String::with_capacity(160);
+    };
+    // Authentication-Info (RFC 7616 §3.5), written into one buffer sized up front.
+    kd.update(ha2_rspauth.as_bytes());
+    let rspauth = kd.finish();
+    let within = cfg.nextnonce_within.unwrap_or(cfg.signer.lifetime() / 5);
+    let within_ms = u64::try_from(within.as_millis()).unwrap_or(u64::MAX);
+    let nextnonce = (p.expires_ms.saturating_sub(now) <= within_ms).then(|| cfg.signer.issue_at(now));
+    let (nc, cnonce) = (p.nc_str(), p.cnonce());
+    let mut info = String::with_capacity(
+        64 + rspauth.as_bytes().len() + nc.len() + 2 * cnonce.len() + nextnonce.as_ref().map_or(0, |n| n.len() + 16),
+    );
     info.push_str("rspauth=\"");
     info.push_str(rspauth.as_str());
     info.push('"');
@@ -720,13 +774,11 @@ async fn verify<U, N: NonceStore>(
         info.push_str(nc);
         info.push_str(", cnonce=");
         // The cnonce came from a quoted-string, so it has no control characters.
-        let _ = write_quoted(&mut info, &p.cnonce);
+        let _ = write_quoted(&mut info, cnonce);
     }
-    let within = cfg.nextnonce_within.unwrap_or(cfg.signer.lifetime() / 5);
-    let within_ms = u64::try_from(within.as_millis()).unwrap_or(u64::MAX);
-    if p.expires_ms.saturating_sub(now) <= within_ms {
+    if let Some(n) = nextnonce {
         info.push_str(", nextnonce=");
-        let _ = write_quoted(&mut info, &cfg.signer.issue_at(now));
+        let _ = write_quoted(&mut info, &n);
     }
     let mut auth = Authenticated::new(user);
     if let Ok(v) = HeaderValue::try_from(info) {
