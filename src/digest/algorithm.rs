@@ -5,6 +5,22 @@ use std::fmt;
 /// The longest hex digest (SHA-256 and SHA-512/256: 64 characters).
 pub const MAX_HEX_LEN: usize = 64;
 
+/// Each hex digit lowercased; 0 for any other byte.
+static HEX_LOWER: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0usize;
+    while i < 256 {
+        let c = i as u8;
+        t[i] = match c {
+            b'0'..=b'9' | b'a'..=b'f' => c,
+            b'A'..=b'F' => c + 32,
+            _ => 0,
+        };
+        i += 1;
+    }
+    t
+};
+
 /// A lowercase hex digest held on the stack (32 characters for MD5, 64 for the others).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Hex {
@@ -35,13 +51,13 @@ impl Hex {
             return None;
         }
         let mut buf = [0u8; MAX_HEX_LEN];
+        let mut ok = true;
         for (d, &c) in buf.iter_mut().zip(s.as_bytes()) {
-            if !c.is_ascii_hexdigit() {
-                return None;
-            }
-            *d = c.to_ascii_lowercase();
+            let l = HEX_LOWER[c as usize];
+            ok &= l != 0;
+            *d = l;
         }
-        Some(Hex { buf, len: len as u8 })
+        ok.then_some(Hex { buf, len: len as u8 })
     }
 
     /// The digest as text.
@@ -553,6 +569,10 @@ mod tests {
         assert!(Hex::parse("ABCDEF", 6).is_some_and(|h| h.as_str() == "abcdef"));
         assert!(Hex::parse("abcdeg", 6).is_none());
         assert!(Hex::parse("abc", 6).is_none());
+        assert!(Hex::parse("09afAF", 6).is_some_and(|h| h.as_str() == "09afaf"));
+        for bad in ["0a:b12", "0a/b12", "0a@b12", "0aGb12", "0a`b12", "0agb12", "\0abcde"] {
+            assert!(Hex::parse(bad, 6).is_none(), "{bad}");
+        }
         assert!(!format!("{:?}", Hex::encode(b"secret")).contains("736563"));
     }
 }

@@ -119,34 +119,40 @@ struct Slots<'a> {
     opaque: Option<ParamValue<'a>>,
 }
 
-/// The slot of a Digest parameter name (case-insensitive), by length and first letter
-/// before one full comparison.
-fn slot_index(name: &str) -> Option<usize> {
-    let first = name.as_bytes().first()? | 0x20;
-    let i = match (name.len(), first) {
-        (8, b'u') => {
-            if name.as_bytes()[4] | 0x20 == b'n' {
-                0
-            } else {
-                2
-            }
-        }
-        (9, b'u') => 1,
-        (5, b'r') => 3,
-        (5, b'n') => 4,
-        (3, b'u') => 5,
-        (8, b'r') => 6,
-        (9, b'a') => 7,
-        (3, b'q') => 8,
-        (2, b'n') => 9,
-        (6, b'c') => 10,
-        (6, b'o') => 11,
-        _ => return None,
-    };
-    SLOT_NAMES[i].eq_ignore_ascii_case(name).then_some(i)
+/// A parameter name of up to 16 bytes packed into an integer, each byte ORed with 0x20.
+/// For `tchar` names this is exact case-folding against lowercase letters and `*`: only
+/// `X` and `x` fold to `x`, and only `*` (not `\n`, which is no tchar) folds to `*`.
+const fn fold(name: &[u8]) -> u128 {
+    let mut key = [0u8; 16];
+    let mut i = 0;
+    while i < name.len() && i < 16 {
+        key[i] = name[i] | 0x20;
+        i += 1;
+    }
+    u128::from_le_bytes(key)
 }
 
-/// The names [`slot_index`] returns the index of, for error messages.
+/// [`SLOT_NAMES`], folded.
+const SLOT_KEYS: [u128; 12] = {
+    let mut k = [0u128; 12];
+    let mut i = 0;
+    while i < 12 {
+        k[i] = fold(SLOT_NAMES[i].as_bytes());
+        i += 1;
+    }
+    k
+};
+
+/// The slot of a Digest parameter name (a `tchar` token, any case).
+fn slot_index(name: &str) -> Option<usize> {
+    if name.len() > 9 {
+        return None; // the longest are `username*` and `algorithm`
+    }
+    let key = fold(name.as_bytes());
+    SLOT_KEYS.iter().position(|&k| k == key)
+}
+
+/// The parameters Digest reads, in slot order (and for error messages).
 const SLOT_NAMES: [&str; 12] = [
     "username",
     "username*",
@@ -413,6 +419,33 @@ mod tests {
     use super::*;
 
     const OK: &str = r#"Digest username="Mufasa", realm="http-auth@example.org", uri="/dir/index.html", algorithm=MD5, nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", nc=00000001, cnonce="f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ", qop=auth, response="8ca523f5e9506fed4657c9700eebdbec", opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS""#;
+
+    #[test]
+    fn slot_names_match_case_insensitively_and_exactly() {
+        // Every tchar name up to 10 bytes built from our names' letters, their case
+        // variants and neighbours: slot_index agrees with eq_ignore_ascii_case.
+        let mut names: Vec<String> = Vec::new();
+        for n in SLOT_NAMES {
+            names.push(n.to_owned());
+            names.push(n.to_ascii_uppercase());
+            names.push(format!("{n}x"));
+            names.push(format!("{n}*"));
+            names.push(n[1..].to_owned());
+            for (i, c) in n.char_indices() {
+                for r in ['^', '~', '_', '`', '|', '0', '\'', '.', '*'] {
+                    let mut m = n.to_owned();
+                    m.replace_range(i..i + c.len_utf8(), &r.to_string());
+                    names.push(m);
+                }
+            }
+        }
+        for name in &names {
+            let expected = SLOT_NAMES.iter().position(|n| n.eq_ignore_ascii_case(name));
+            assert_eq!(slot_index(name), expected, "{name}");
+        }
+        assert_eq!(slot_index("UsErNaMe*"), Some(1));
+        assert_eq!(slot_index(""), None);
+    }
 
     #[test]
     fn rfc_example_parses() {
