@@ -112,10 +112,9 @@
 //!
 //! # Futures
 //!
-//! The scheme's future ([`DigestFuture`]) is boxed on the path that reaches the credential
-//! store: Digest hashes three to four times per request anyway, and the box keeps the
-//! composition of the store's and the nonce store's futures readable. Early refusals are
-//! not boxed.
+//! The scheme's future ([`DigestFuture`]) is written by hand: it holds the credential
+//! store's future, then the nonce store's, inline (no box), with the request's values
+//! kept in one buffer between the two.
 
 mod algorithm;
 mod body;
@@ -135,7 +134,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use http::header::{AUTHORIZATION, HOST, WWW_AUTHENTICATE};
@@ -149,6 +148,7 @@ use crate::header::{Challenge, split_scheme, write_quoted};
 use crate::scheme::{Authenticated, Scheme};
 use algorithm::Hasher;
 use nonce::{NonceSigner, now_ms, random_bytes};
+use pin_project_lite::pin_project;
 
 /// The `Authentication-Info` response header (RFC 9110 §11.6.3).
 pub const AUTHENTICATION_INFO: HeaderName = HeaderName::from_static("authentication-info");
@@ -592,40 +592,103 @@ impl<C: DigestCredentialStore, N: NonceStore> Digest<C, N> {
     }
 }
 
-/// The future of [`Digest`]'s verification (see the [module docs](self#futures)).
-pub struct DigestFuture<U> {
-    inner: DigestFutureInner<U>,
+pin_project! {
+    /// The future of [`Digest`]'s verification (see the [module docs](self#futures)): the
+    /// credential store's lookup, then the replay store's check, with no allocation of its
+    /// own.
+    pub struct DigestFuture<C: DigestCredentialStore, N: NonceStore> {
+        #[pin]
+        state: DigestState<C::Future, N::Future>,
+        ctx: Option<Ctx<C::User, N>>,
+    }
+}
+
+pin_project! {
+    #[project = DigestStateProj]
+    enum DigestState<L, R> {
+        Failed { failure: Option<AuthFailure> },
+        Lookup { #[pin] fut: L },
+        Replay { #[pin] fut: R },
+        Done,
+    }
+}
+
+/// What a verification carries between its steps.
+struct Ctx<U, N> {
+    cfg: Arc<Config>,
+    nonces: Arc<N>,
+    p: Pending,
+    /// Set once the response is right: the user, and the KD prefix for the `rspauth`.
+    passed: Option<(U, Option<Hasher>, u64)>,
 }
 
 type Output<U> = Result<Authenticated<U>, AuthFailure>;
 
-enum DigestFutureInner<U> {
-    Ready(Option<Output<U>>),
-    Boxed(Pin<Box<dyn Future<Output = Output<U>> + Send>>),
+impl<C: DigestCredentialStore, N: NonceStore> DigestFuture<C, N> {
+    fn failed(failure: AuthFailure) -> Self {
+        DigestFuture {
+            state: DigestState::Failed { failure: Some(failure) },
+            ctx: None,
+        }
+    }
 }
 
-impl<U> fmt::Debug for DigestFuture<U> {
+impl<C: DigestCredentialStore, N: NonceStore> fmt::Debug for DigestFuture<C, N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("DigestFuture")
     }
 }
 
-// Nothing in it is structurally pinned: the boxed future is pinned on the heap.
-impl<U> Unpin for DigestFuture<U> {}
+impl<C: DigestCredentialStore, N: NonceStore> Future for DigestFuture<C, N> {
+    type Output = Output<C::User>;
 
-impl<U> Future for DigestFuture<U> {
-    type Output = Output<U>;
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match &mut self.get_mut().inner {
-            DigestFutureInner::Ready(out) => Poll::Ready(out.take().expect("DigestFuture polled after completion")),
-            DigestFutureInner::Boxed(fut) => fut.as_mut().poll(cx),
+        let mut this = self.project();
+        loop {
+            match this.state.as_mut().project() {
+                DigestStateProj::Failed { failure } => {
+                    return Poll::Ready(Err(failure.take().expect("DigestFuture polled after completion")));
+                }
+                DigestStateProj::Lookup { fut } => {
+                    let found = ready!(fut.poll(cx));
+                    let ctx = this.ctx.as_mut().expect("DigestFuture lost its context");
+                    let checked = found
+                        .map_err(|e| AuthFailure::internal(e).with_scheme(SCHEME))
+                        .and_then(|found| check_response(&ctx.cfg, &ctx.p, found));
+                    match checked {
+                        Ok((user, kd_rspauth, now)) => {
+                            let fut = ctx.nonces.check_and_record(&NonceUse {
+                                nonce: ctx.p.nonce(),
+                                nc: ctx.p.nc,
+                                issued_ms: ctx.p.issued_ms,
+                                expires_ms: ctx.p.expires_ms,
+                                now_ms: now,
+                            });
+                            ctx.passed = Some((user, kd_rspauth, now));
+                            this.state.set(DigestState::Replay { fut });
+                        }
+                        Err(f) => {
+                            this.state.set(DigestState::Done);
+                            *this.ctx = None;
+                            return Poll::Ready(Err(f));
+                        }
+                    }
+                }
+                DigestStateProj::Replay { fut } => {
+                    let check = ready!(fut.poll(cx));
+                    this.state.set(DigestState::Done);
+                    let ctx = this.ctx.take().expect("DigestFuture lost its context");
+                    return Poll::Ready(finish(ctx, check));
+                }
+                DigestStateProj::Done => panic!("DigestFuture polled after completion"),
+            }
         }
     }
 }
 
 impl<C: DigestCredentialStore, N: NonceStore> Scheme for Digest<C, N> {
     type User = C::User;
-    type Future = DigestFuture<C::User>;
+    type Future = DigestFuture<C, N>;
 
     fn detect(&self, parts: &Parts) -> bool {
         parts
@@ -638,33 +701,23 @@ impl<C: DigestCredentialStore, N: NonceStore> Scheme for Digest<C, N> {
     fn authenticate(&self, parts: &Parts) -> Self::Future {
         let pending = match self.prepare(parts) {
             Ok(Some(p)) => p,
-            Ok(None) => {
-                return DigestFuture {
-                    inner: DigestFutureInner::Ready(Some(Err(AuthFailure::missing().with_scheme(SCHEME)))),
-                };
-            }
-            Err(f) => {
-                return DigestFuture {
-                    inner: DigestFutureInner::Ready(Some(Err(f))),
-                };
-            }
+            Ok(None) => return DigestFuture::failed(AuthFailure::missing().with_scheme(SCHEME)),
+            Err(f) => return DigestFuture::failed(f),
         };
-        let lookup = self.store.lookup(DigestLookup {
+        let fut = self.store.lookup(DigestLookup {
             username: pending.username().to_owned(),
             realm: self.cfg.realm.clone(),
             algorithm: pending.alg,
             userhash: pending.userhash,
         });
-        let cfg = self.cfg.clone();
-        let nonces = self.nonces.clone();
         DigestFuture {
-            inner: DigestFutureInner::Boxed(Box::pin(async move {
-                let found = match lookup.await {
-                    Ok(found) => found,
-                    Err(e) => return Err(AuthFailure::internal(e).with_scheme(SCHEME)),
-                };
-                verify(&cfg, &*nonces, pending, found).await
-            })),
+            state: DigestState::Lookup { fut },
+            ctx: Some(Ctx {
+                cfg: self.cfg.clone(),
+                nonces: self.nonces.clone(),
+                p: pending,
+                passed: None,
+            }),
         }
     }
 
@@ -679,13 +732,14 @@ impl<C: DigestCredentialStore, N: NonceStore> Scheme for Digest<C, N> {
     }
 }
 
-/// The second half of a verification, once the store has answered.
-async fn verify<U, N: NonceStore>(
+/// Checks the response once the store has answered: the user, the KD prefix for the
+/// `rspauth` (with `Authentication-Info`) and the time, or why the request fails.
+#[allow(clippy::type_complexity)]
+fn check_response<U>(
     cfg: &Config,
-    nonces: &N,
-    p: Pending,
+    p: &Pending,
     found: Option<DigestUser<U>>,
-) -> Result<Authenticated<U>, AuthFailure> {
+) -> Result<(U, Option<Hasher>, u64), AuthFailure> {
     let alg = p.alg;
     let hex_len = alg.hex_len();
     let (user, ha1) = match found {
@@ -731,26 +785,23 @@ async fn verify<U, N: NonceStore>(
             .with_scheme(SCHEME)
             .with_description("nonce expired"));
     }
-    let check = nonces
-        .check_and_record(&NonceUse {
-            nonce: p.nonce(),
-            nc: p.nc,
-            issued_ms: p.issued_ms,
-            expires_ms: p.expires_ms,
-            now_ms: now,
-        })
-        .await
-        .map_err(|e| {
-            AuthFailure::internal(e)
-                .with_scheme(SCHEME)
-                .with_description("nonce store failed")
-        })?;
+    Ok((user, kd_rspauth, now))
+}
+
+/// The end of a verification, once the replay store has answered.
+fn finish<U, N>(ctx: Ctx<U, N>, check: Result<NonceCheck, crate::BoxError>) -> Output<U> {
+    let Ctx { cfg, p, passed, .. } = ctx;
+    let (user, kd_rspauth, now) = passed.expect("DigestFuture checked the response first");
+    let check = check.map_err(|e| {
+        AuthFailure::internal(e)
+            .with_scheme(SCHEME)
+            .with_description("nonce store failed")
+    })?;
     if check != NonceCheck::Fresh {
         return Err(AuthFailure::new(FailureKind::StaleNonce)
             .with_scheme(SCHEME)
             .with_description("nonce count replayed or not increasing"));
     }
-
     let (Some(mut kd), Some(ha2_rspauth)) = (kd_rspauth, p.ha2_rspauth) else {
         return Ok(Authenticated::new(user));
     };
