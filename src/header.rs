@@ -318,6 +318,7 @@ pub(crate) fn parse_each<'a>(
     let text = std::str::from_utf8(input).ok();
     let mut names: [&'a str; MAX_PARAMS] = [""; MAX_PARAMS];
     let mut count = 0usize;
+    let mut seen = 0u64;
     let n = input.len();
     let mut i = 0usize;
     loop {
@@ -360,9 +361,13 @@ pub(crate) fn parse_each<'a>(
         if i < n && input[i] != b',' {
             return Err(ParamError::Syntax(i));
         }
-        if names[..count].iter().any(|k| k.eq_ignore_ascii_case(name)) {
+        // Names equal but for case share their length and folded first byte, hence their
+        // bit here: the full comparison runs only when the bit was seen before.
+        let bit = 1u64 << ((name.len() * 7 + usize::from(name.as_bytes()[0] | 0x20)) & 63);
+        if seen & bit != 0 && names[..count].iter().any(|k| k.eq_ignore_ascii_case(name)) {
             return Err(ParamError::Duplicate(name.to_ascii_lowercase()));
         }
+        seen |= bit;
         if count == MAX_PARAMS {
             return Err(ParamError::TooMany);
         }
@@ -588,6 +593,25 @@ mod tests {
         assert_eq!(p.get("x").unwrap().len(), 40 + 1 + 8 + 17);
         assert_eq!(p.get("y"), Some("1"));
         assert!(AuthParams::parse(format!("x=\"{}\u{7f}{}\"", "a".repeat(9), "b".repeat(9)).as_bytes()).is_err());
+    }
+
+    #[test]
+    fn duplicates_found_in_any_case_and_look_alikes_kept() {
+        for name in [
+            "username", "realm", "nonce", "uri", "qop", "nc", "cnonce", "x", "userhash", "p31",
+        ] {
+            let upper = name.to_ascii_uppercase();
+            let input = format!("a=1, {name}=1, b=\"2\", {upper}=3, c=4");
+            assert_eq!(
+                AuthParams::parse(input.as_bytes()).unwrap_err(),
+                ParamError::Duplicate(name.into()),
+                "{input}"
+            );
+        }
+        // Same length and first letter (and so the same prefilter bit), different names.
+        let p = AuthParams::parse(b"nonce=1, nxxxx=2, NYYYY=3, response=4, r1234567=5").unwrap();
+        assert_eq!(p.len(), 5);
+        assert_eq!(p.get("nyyyy"), Some("3"));
     }
 
     #[test]
