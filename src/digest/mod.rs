@@ -146,7 +146,7 @@ use crate::compare::constant_time_eq;
 use crate::failure::{AuthFailure, FailureKind};
 use crate::header::{Challenge, split_scheme, write_quoted};
 use crate::scheme::{Authenticated, Scheme};
-use algorithm::Hasher;
+use algorithm::{Hasher, RawDigest};
 use nonce::{NonceSigner, now_ms, random_bytes};
 use pin_project_lite::pin_project;
 
@@ -461,8 +461,9 @@ struct Pending {
     nc_at: std::ops::Range<usize>,
     cnonce: std::ops::Range<usize>,
     nc: u32,
-    /// The client's response, or `None` when it is not a hex digest of the right length.
-    response: Option<Hex>,
+    /// The client's response decoded, or `None` when it is not a hex digest of the right
+    /// length.
+    response: Option<RawDigest>,
     /// H(A2) of the request, and of the `rspauth` (only with `Authentication-Info`).
     ha2: Hex,
     ha2_rspauth: Option<Hex>,
@@ -582,7 +583,7 @@ impl<C: DigestCredentialStore, N: NonceStore> Digest<C, N> {
             nc_at,
             cnonce: cnonce_at,
             nc: creds.nc().unwrap_or(0),
-            response: Hex::parse(creds.response(), alg.hex_len()),
+            response: RawDigest::from_hex(creds.response(), alg.hex_len()),
             ha2: algorithm::ha2(alg, parts.method.as_str(), uri, body_hash.as_ref()),
             ha2_rspauth: cfg
                 .authentication_info
@@ -770,7 +771,7 @@ fn check_response<U>(
     kd.update(p.kd_middle().as_bytes());
     let kd_rspauth = p.ha2_rspauth.is_some().then(|| kd.clone());
     kd.update(p.ha2.as_bytes());
-    let expected = kd.finish();
+    let expected = kd.finish_raw();
     let presented = p.response.as_ref();
     let matches = constant_time_eq(
         presented.map_or(expected.as_bytes(), |h| h.as_bytes()),
