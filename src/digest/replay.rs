@@ -109,7 +109,6 @@ impl std::fmt::Debug for MemoryNonceStore {
 struct Entry {
     nc: u32,
     issued_ms: u64,
-    expires_ms: u64,
 }
 
 struct Memory {
@@ -124,7 +123,7 @@ struct Memory {
     forgotten_until_ms: Option<u64>,
 }
 
-/// Bytes accounted per entry beyond the nonce itself (map slot 41, queue slot 24, Arc
+/// Bytes accounted per entry beyond the nonce itself (map slot 33, queue slot 24, Arc
 /// header 16).
 const ENTRY_OVERHEAD: usize = 96;
 
@@ -208,7 +207,6 @@ impl MemoryNonceStore {
             Entry {
                 nc: u.nc,
                 issued_ms: u.issued_ms,
-                expires_ms: u.expires_ms,
             },
         );
         m.bytes += cost;
