@@ -1,8 +1,32 @@
 //! Digest verification per request through the layer, against the raw cost of the hashes
-//! it must compute with H(A1) given: H(A2), the response hash and the nonce HMAC (plus,
-//! for `Authentication-Info`, the rspauth's H(A2) and response hash).
+//! it must compute with H(A1) given: the nonce HMAC, H(A2) and the response hash; with
+//! `Authentication-Info` also the rspauth's H(A2) and hash. The scheme hashes the part of
+//! KD's input shared by the response and the rspauth (`H(A1) ":" nonce ":" … ":" qop ":"`)
+//! once, and so does the baseline: it is the least hashing a verification can do.
 //!
-//! `cargo bench --bench digest` prints the ratios at the end; the target is 1.3×.
+//! `cargo bench --bench digest` runs the criterion cases, then prints per-call medians
+//! (the median of 21 interleaved rounds of 2000 calls) and the ratios (`cargo bench --bench digest -- ratios-only` skips
+//! the criterion cases). A Basic request with `StaticCredentials` through the same layer
+//! (no hash at all) shows the layer's own share. The target is 1.3×.
+//!
+//! Measured on the shared 2-core development machine (x86-64 with SHA-NI; per-call
+//! medians, three runs):
+//!
+//! | per request | SHA-256 | MD5 |
+//! |---|---|---|
+//! | layer, with `Authentication-Info` | 2.19 µs (was 3.13 µs) | 2.51 µs (was 3.37 µs) |
+//! | raw HMAC + H(A2) + response + rspauth | 0.82 µs | 1.18 µs |
+//! | **ratio** | **2.7×** (was 3.9×) | **2.1×** (was 2.9×) |
+//! | layer, without `Authentication-Info` | 1.67 µs (was 2.54 µs) | 1.86 µs (was 2.58 µs) |
+//! | raw HMAC + H(A2) + response | 0.56 µs | 0.79 µs |
+//! | **ratio** | **3.0×** (was 4.5×) | **2.4×** (was 3.2×) |
+//! | Basic `StaticCredentials` through the same layer | 0.33 µs | 0.33 µs |
+//!
+//! The 1.3× target is not met. The layer's own cost (the Basic line) is already 0.6× the
+//! SHA-256 baseline without `Authentication-Info`; the rest (about 0.8 µs) is spread over
+//! the scheme's parsing of the ~330-byte header, its checks, the nonce's base64, the
+//! replay store (a mutex and a SipHash of the nonce), the constant-time compares and a
+//! few allocations, none above about a tenth of it.
 
 use std::hint::black_box;
 use std::pin::pin;
@@ -12,10 +36,12 @@ use std::time::{Duration, Instant};
 use criterion::{BatchSize, Criterion, criterion_group};
 use hmac::{Hmac, KeyInit, Mac};
 use http::{Request, Response};
-use sha2::Sha256;
-use tower_httpauth::AuthLayer;
-use tower_httpauth::digest::{Algorithm, Digest, DigestCredentials, DigestLookup, DigestUser, Qop, client_response};
+use sha2::{Digest as _, Sha256};
+use tower_httpauth::digest::{
+    Algorithm, Digest, DigestCredentials, DigestLookup, DigestUser, Hex, Qop, client_response,
+};
 use tower_httpauth::header::{AuthParams, split_scheme};
+use tower_httpauth::{AuthLayer, Basic, BasicCredentials, StaticCredentials};
 use tower_layer::Layer;
 use tower_service::Service;
 
@@ -94,12 +120,12 @@ impl Fixture {
             },
         }
     }
+}
 
-    fn verify(&mut self, req: Request<String>) {
-        let res = now(self.svc.call(req)).unwrap();
-        debug_assert_eq!(res.status(), 200);
-        black_box(res);
-    }
+fn verify(svc: &mut Svc, req: Request<String>) {
+    let res = now(svc.call(req)).unwrap();
+    assert_eq!(res.status(), 200);
+    black_box(res);
 }
 
 impl Client {
@@ -164,33 +190,102 @@ impl Raw {
         }
     }
 
-    /// nonce HMAC + H(A2) + response; with `rspauth`, also the rspauth's H(A2) and hash.
+    /// nonce HMAC + H(A2) + response; with `rspauth`, also the rspauth's H(A2) and the
+    /// end of its hash (the part before H(A2) is shared with the response, as the scheme
+    /// shares it).
     fn run(&self, nonce: &str, nc: &str, rspauth: bool) {
         let mut m = self.mac.clone();
         m.update(&self.nonce_raw[..24]);
         assert!(m.verify_slice(&self.nonce_raw[24..]).is_ok());
-        let kd = |a2: &[&[u8]]| {
-            let ha2 = self.alg.hash(a2);
-            self.alg.hash(&[
-                self.ha1.as_bytes(),
-                b":",
-                nonce.as_bytes(),
-                b":",
-                nc.as_bytes(),
-                b":",
-                CNONCE.as_bytes(),
-                b":auth:",
-                ha2.as_bytes(),
-            ])
-        };
-        black_box(kd(&[b"GET:", URI.as_bytes()]));
-        if rspauth {
-            black_box(kd(&[b":", URI.as_bytes()]));
+        let ha2 = self.alg.hash(&[b"GET:", URI.as_bytes()]);
+        let mut kd = Kd::new(self.alg);
+        for part in [
+            self.ha1.as_bytes(),
+            b":",
+            nonce.as_bytes(),
+            b":",
+            nc.as_bytes(),
+            b":",
+            CNONCE.as_bytes(),
+            b":auth:",
+        ] {
+            kd.update(part);
+        }
+        let kd2 = rspauth.then(|| kd.clone());
+        kd.update(ha2.as_bytes());
+        black_box(kd.finish());
+        if let Some(mut kd2) = kd2 {
+            let ha2 = self.alg.hash(&[b":", URI.as_bytes()]);
+            kd2.update(ha2.as_bytes());
+            black_box(kd2.finish());
         }
     }
 }
 
+/// A running MD5 or SHA-256 (the two benchmarked), finished as lowercase hex.
+#[derive(Clone)]
+enum Kd {
+    Md5(md5::Md5),
+    Sha256(Sha256),
+}
+
+impl Kd {
+    fn new(alg: Algorithm) -> Self {
+        match alg.base() {
+            Algorithm::Md5 => Kd::Md5(md5::Md5::new()),
+            _ => Kd::Sha256(Sha256::new()),
+        }
+    }
+    fn update(&mut self, data: &[u8]) {
+        match self {
+            Kd::Md5(d) => d.update(data),
+            Kd::Sha256(d) => d.update(data),
+        }
+    }
+    fn finish(self) -> Hex {
+        match self {
+            Kd::Md5(d) => Hex::encode(&d.finalize()),
+            Kd::Sha256(d) => Hex::encode(&d.finalize()),
+        }
+    }
+}
+
+type BasicSvc = tower_httpauth::AuthService<
+    tower::util::ServiceFn<
+        fn(Request<String>) -> std::future::Ready<Result<Response<String>, std::convert::Infallible>>,
+    >,
+    Basic<StaticCredentials>,
+>;
+
+fn basic_service() -> BasicSvc {
+    AuthLayer::new(Basic::new(StaticCredentials::new("Mufasa", "Circle of Life")))
+        .layer(tower::service_fn(inner as fn(_) -> _))
+}
+
+fn basic_request() -> Request<String> {
+    Request::builder()
+        .uri(URI)
+        .header(
+            "authorization",
+            BasicCredentials::new("Mufasa", "Circle of Life").to_header_value(),
+        )
+        .body(String::new())
+        .unwrap()
+}
+
 fn bench(c: &mut Criterion) {
+    let mut basic = basic_service();
+    c.bench_function("layer: Basic StaticCredentials (the layer's own cost)", |b| {
+        b.iter_batched(
+            basic_request,
+            |req| {
+                let res = now(basic.call(req)).unwrap();
+                assert_eq!(res.status(), 200);
+                res
+            },
+            BatchSize::SmallInput,
+        )
+    });
     for alg in [Algorithm::Sha256, Algorithm::Md5] {
         let mut g = c.benchmark_group(format!("digest/{alg}"));
         let Fixture { mut svc, mut client } = Fixture::new(alg);
@@ -236,54 +331,65 @@ fn bench(c: &mut Criterion) {
     }
 }
 
-/// Times `n` verifications against `n` runs of the raw hashes and prints the ratios.
+/// The median nanoseconds of one call of `f` over `n` calls, each call timed alone (minus
+/// the clock's own cost), with `setup` (untimed) before each. Medians of single calls
+/// keep out the preemptions a shared machine adds to a few of them.
+fn per_call<T>(n: u32, clock_ns: f64, mut setup: impl FnMut() -> T, mut f: impl FnMut(T)) -> f64 {
+    let mut v: Vec<f64> = (0..n)
+        .map(|_| {
+            let x = setup();
+            let t = Instant::now();
+            f(x);
+            t.elapsed().as_nanos() as f64
+        })
+        .collect();
+    (median(&mut v) - clock_ns).max(0.0)
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Interleaved rounds of every case (the order rotates each round); prints the medians
+/// and the ratios.
 fn ratios() {
-    let n = 20_000;
+    const ROUNDS: usize = 21;
+    const N: u32 = 2000;
+    let clock_ns = per_call(20 * N, 0.0, || (), |()| {});
     for alg in [Algorithm::Sha256, Algorithm::Md5] {
         let mut fx = Fixture::new(alg);
         let mut fx2 = Fixture::with_info(alg, false);
+        let mut basic = basic_service();
         let raw = Raw::new(alg);
         let nonce = fx.client.nonce.clone();
-        // Warm up.
-        for _ in 0..2000 {
-            raw.run(&nonce, "00000001", true);
+        let mut t: [Vec<f64>; 5] = Default::default();
+        for round in 0..=ROUNDS {
+            for k in 0..5 {
+                let case = (k + round) % 5;
+                let ns = match case {
+                    0 => per_call(N, clock_ns, || fx.client.request(), |r| verify(&mut fx.svc, r)),
+                    1 => per_call(N, clock_ns, || fx2.client.request(), |r| verify(&mut fx2.svc, r)),
+                    2 => per_call(N, clock_ns, || (), |()| raw.run(&nonce, "00000001", true)),
+                    3 => per_call(N, clock_ns, || (), |()| raw.run(&nonce, "00000001", false)),
+                    _ => per_call(N, clock_ns, basic_request, |r| {
+                        black_box(now(basic.call(r)).unwrap());
+                    }),
+                };
+                // Round 0 warms up.
+                if round > 0 {
+                    t[case].push(ns);
+                }
+            }
         }
-        // Each request is built just before it is verified (hot in cache, as a request
-        // fresh off the socket is); only the verification is timed.
-        let mut layer = Duration::ZERO;
-        let mut clock = Duration::ZERO;
-        for _ in 0..n {
-            let r = fx.client.request();
-            let t = Instant::now();
-            fx.verify(r);
-            layer += t.elapsed();
-            let t = Instant::now();
-            clock += t.elapsed();
-        }
-        let layer = layer.saturating_sub(clock) / n;
-        let mut layer2 = Duration::ZERO;
-        for _ in 0..n {
-            let r = fx2.client.request();
-            let t = Instant::now();
-            fx2.verify(r);
-            layer2 += t.elapsed();
-        }
-        let layer2 = layer2.saturating_sub(clock) / n;
-        let t = Instant::now();
-        for _ in 0..n {
-            raw.run(&nonce, "00000001", false);
-        }
-        let bare = t.elapsed() / n;
-        let t = Instant::now();
-        for _ in 0..n {
-            raw.run(&nonce, "00000001", true);
-        }
-        let with_rspauth = t.elapsed() / n;
+        let [info, no_info, raw_info, raw_bare, layer] = t.map(|mut v| median(&mut v));
         println!(
-            "digest/{alg}: layer {layer:?}/request vs raw HMAC+H(A2)+response+rspauth {with_rspauth:?}: \
-             ratio {:.2}x; without Authentication-Info {layer2:?} vs raw {bare:?}: ratio {:.2}x (target 1.3x)",
-            layer.as_secs_f64() / with_rspauth.as_secs_f64(),
-            layer2.as_secs_f64() / bare.as_secs_f64(),
+            "digest/{alg} (per-call medians, median of {ROUNDS} interleaved rounds of {N}): \
+             with Authentication-Info {info:.0} ns vs raw HMAC+H(A2)+response+rspauth {raw_info:.0} ns: ratio {:.2}x; \
+             without {no_info:.0} ns vs raw HMAC+H(A2)+response {raw_bare:.0} ns: ratio {:.2}x (target 1.3x); \
+             Basic through the same layer {layer:.0} ns",
+            info / raw_info,
+            no_info / raw_bare,
         );
     }
 }

@@ -75,11 +75,6 @@ fn is_tchar(b: u8) -> bool {
     CLASSES[b as usize] & TCHAR != 0
 }
 
-#[inline]
-fn is_qdtext(b: u8) -> bool {
-    CLASSES[b as usize] & QDTEXT != 0
-}
-
 /// Whether `b` may follow a backslash in a quoted-pair: HTAB / SP / VCHAR / obs-text.
 #[inline]
 fn is_quoted_pair_char(b: u8) -> bool {
@@ -228,68 +223,8 @@ impl<'a> AuthParams<'a> {
     /// duplicated names, unbalanced quotes, stray characters, non-UTF-8 values and more
     /// than [`MAX_PARAMS`] parameters.
     pub fn parse(input: &'a [u8]) -> Result<Self, ParamError> {
-        let mut params: Vec<(&'a str, ParamValue<'a>)> = Vec::new();
-        let mut i = 0usize;
-        let n = input.len();
-        loop {
-            // Skip OWS and empty list elements.
-            while i < n && matches!(input[i], b' ' | b'\t' | b',') {
-                i += 1;
-            }
-            if i >= n {
-                break;
-            }
-            let start = i;
-            while i < n && is_tchar(input[i]) {
-                i += 1;
-            }
-            if i == start {
-                return Err(ParamError::Syntax(i));
-            }
-            // tchar is ASCII, so this cannot fail.
-            let name = std::str::from_utf8(&input[start..i]).map_err(|_| ParamError::Syntax(start))?;
-            while i < n && matches!(input[i], b' ' | b'\t') {
-                i += 1;
-            }
-            if i >= n || input[i] != b'=' {
-                return Err(ParamError::Syntax(i));
-            }
-            i += 1;
-            while i < n && matches!(input[i], b' ' | b'\t') {
-                i += 1;
-            }
-            let value = if i < n && input[i] == b'"' {
-                let (value, next) = parse_quoted(input, i)?;
-                i = next;
-                ParamValue { value, quoted: true }
-            } else {
-                let vstart = i;
-                while i < n && is_tchar(input[i]) {
-                    i += 1;
-                }
-                if i == vstart {
-                    return Err(ParamError::Syntax(i));
-                }
-                let s = std::str::from_utf8(&input[vstart..i]).map_err(|_| ParamError::NotUtf8)?;
-                ParamValue {
-                    value: Cow::Borrowed(s),
-                    quoted: false,
-                }
-            };
-            while i < n && matches!(input[i], b' ' | b'\t') {
-                i += 1;
-            }
-            if i < n && input[i] != b',' {
-                return Err(ParamError::Syntax(i));
-            }
-            if params.iter().any(|(k, _)| k.eq_ignore_ascii_case(name)) {
-                return Err(ParamError::Duplicate(name.to_ascii_lowercase()));
-            }
-            if params.len() == MAX_PARAMS {
-                return Err(ParamError::TooMany);
-            }
-            params.push((name, value));
-        }
+        let mut params: Vec<(&'a str, ParamValue<'a>)> = Vec::with_capacity(12);
+        parse_each(input, |name, value| params.push((name, value)))?;
         Ok(AuthParams { params })
     }
 
@@ -322,14 +257,137 @@ impl<'a> AuthParams<'a> {
     }
 }
 
+/// The index of the first byte at or after `i` that is not in `class`, or `input.len()`.
+#[inline]
+fn skip_class(input: &[u8], i: usize, class: u8) -> usize {
+    input
+        .get(i..)
+        .and_then(|rest| rest.iter().position(|&b| CLASSES[b as usize] & class == 0))
+        .map_or(input.len(), |p| i + p)
+}
+
+/// The index of the first byte at or after `i` that is not `qdtext`, or `input.len()`:
+/// eight bytes at a time while none of them is a control character, `"`, `\\` or DEL,
+/// then byte by byte (HTAB, which is qdtext, also ends the fast part).
+#[inline]
+fn skip_qdtext(input: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Whether some byte of `v` is below `n` (exact for n <= 0x80), or is zero.
+    let below = |v: u64, n: u8| v.wrapping_sub(ONES * n as u64) & !v & HIGH != 0;
+    let has = |v: u64, b: u8| below(v ^ (ONES * b as u64), 1);
+    while let Some(chunk) = input.get(i..i + 8) {
+        let Ok(bytes) = <[u8; 8]>::try_from(chunk) else { break };
+        let v = u64::from_le_bytes(bytes);
+        if below(v, 0x20) || has(v, b'"') || has(v, b'\\') || has(v, 0x7F) {
+            break;
+        }
+        i += 8;
+    }
+    skip_class(input, i, QDTEXT)
+}
+
+/// The index of the first byte at or after `i` that is not a space or a tab.
+#[inline]
+fn skip_ws(input: &[u8], mut i: usize) -> usize {
+    while let Some(b' ' | b'\t') = input.get(i) {
+        i += 1;
+    }
+    i
+}
+
+/// `input[start..end]` as text: sliced from `text` (the whole input, when it is valid
+/// UTF-8: `start` and `end` sit next to ASCII delimiters, hence on char boundaries), else
+/// validated on its own.
+#[inline]
+fn text_of<'a>(input: &'a [u8], text: Option<&'a str>, start: usize, end: usize) -> Option<&'a str> {
+    match text {
+        Some(t) => t.get(start..end),
+        None => std::str::from_utf8(&input[start..end]).ok(),
+    }
+}
+
+/// Reads `input` as `#auth-param`, handing each parameter to `each` in order: the grammar,
+/// the duplicate check and the [`MAX_PARAMS`] bound of [`AuthParams::parse`], without
+/// collecting. Parameters already handed over when an error is found are not taken back.
+pub(crate) fn parse_each<'a>(
+    input: &'a [u8],
+    mut each: impl FnMut(&'a str, ParamValue<'a>),
+) -> Result<usize, ParamError> {
+    // One validation of the whole list (it is almost always ASCII) instead of one per value.
+    let text = std::str::from_utf8(input).ok();
+    let mut names: [&'a str; MAX_PARAMS] = [""; MAX_PARAMS];
+    let mut count = 0usize;
+    let mut seen = 0u64;
+    let n = input.len();
+    let mut i = 0usize;
+    loop {
+        // Skip OWS and empty list elements.
+        while let Some(b' ' | b'\t' | b',') = input.get(i) {
+            i += 1;
+        }
+        if i >= n {
+            break;
+        }
+        let start = i;
+        i = skip_class(input, i, TCHAR);
+        if i == start {
+            return Err(ParamError::Syntax(i));
+        }
+        // tchar is ASCII, so this cannot fail.
+        let name = text_of(input, text, start, i).ok_or(ParamError::Syntax(start))?;
+        i = skip_ws(input, i);
+        if input.get(i) != Some(&b'=') {
+            return Err(ParamError::Syntax(i));
+        }
+        i = skip_ws(input, i + 1);
+        let value = if input.get(i) == Some(&b'"') {
+            let (value, next) = parse_quoted(input, text, i)?;
+            i = next;
+            ParamValue { value, quoted: true }
+        } else {
+            let vstart = i;
+            i = skip_class(input, i, TCHAR);
+            if i == vstart {
+                return Err(ParamError::Syntax(i));
+            }
+            let s = text_of(input, text, vstart, i).ok_or(ParamError::NotUtf8)?;
+            ParamValue {
+                value: Cow::Borrowed(s),
+                quoted: false,
+            }
+        };
+        i = skip_ws(input, i);
+        if i < n && input[i] != b',' {
+            return Err(ParamError::Syntax(i));
+        }
+        // Names equal but for case share their length and folded first byte, hence their
+        // bit here: the full comparison runs only when the bit was seen before.
+        let bit = 1u64 << ((name.len() * 7 + usize::from(name.as_bytes()[0] | 0x20)) & 63);
+        if seen & bit != 0 && names[..count].iter().any(|k| k.eq_ignore_ascii_case(name)) {
+            return Err(ParamError::Duplicate(name.to_ascii_lowercase()));
+        }
+        seen |= bit;
+        if count == MAX_PARAMS {
+            return Err(ParamError::TooMany);
+        }
+        names[count] = name;
+        count += 1;
+        each(name, value);
+    }
+    Ok(count)
+}
+
 /// Reads a quoted-string starting at `input[start] == b'"'`; returns the unescaped value
 /// and the index just past the closing quote.
-fn parse_quoted(input: &[u8], start: usize) -> Result<(Cow<'_, str>, usize), ParamError> {
+fn parse_quoted<'a>(input: &'a [u8], text: Option<&'a str>, start: usize) -> Result<(Cow<'a, str>, usize), ParamError> {
     let n = input.len();
     let mut i = start + 1;
     let mut owned: Option<Vec<u8>> = None;
     let mut seg = i;
     loop {
+        // qdtext excludes `"` and `\\`, so this stops at either, or at a byte that is neither.
+        i = skip_qdtext(input, i);
         if i >= n {
             return Err(ParamError::Syntax(i));
         }
@@ -340,7 +398,7 @@ fn parse_quoted(input: &[u8], start: usize) -> Result<(Cow<'_, str>, usize), Par
                         v.extend_from_slice(&input[seg..i]);
                         Cow::Owned(String::from_utf8(v).map_err(|_| ParamError::NotUtf8)?)
                     }
-                    None => Cow::Borrowed(std::str::from_utf8(&input[seg..i]).map_err(|_| ParamError::NotUtf8)?),
+                    None => Cow::Borrowed(text_of(input, text, seg, i).ok_or(ParamError::NotUtf8)?),
                 };
                 return Ok((bytes, i + 1));
             }
@@ -354,7 +412,6 @@ fn parse_quoted(input: &[u8], start: usize) -> Result<(Cow<'_, str>, usize), Par
                 i += 2;
                 seg = i;
             }
-            b if is_qdtext(b) => i += 1,
             _ => return Err(ParamError::Syntax(i)),
         }
     }
@@ -394,12 +451,15 @@ pub fn write_quoted(out: &mut String, value: &str) -> Result<(), WriteError> {
     }
     out.reserve(value.len() + 2);
     out.push('"');
-    for c in value.chars() {
-        if c == '"' || c == '\\' {
-            out.push('\\');
-        }
-        out.push(c);
+    // `"` and `\\` are ASCII, so splitting around them keeps UTF-8 intact.
+    let mut rest = value;
+    while let Some(at) = rest.bytes().position(|b| b == b'"' || b == b'\\') {
+        out.push_str(&rest[..at]);
+        out.push('\\');
+        out.push_str(&rest[at..=at]);
+        rest = &rest[at + 1..];
     }
+    out.push_str(rest);
     out.push('"');
     Ok(())
 }
@@ -511,6 +571,47 @@ mod tests {
         let p = AuthParams::parse(r#"username="we\"ird\\u", x="Jäsøn Doe""#.as_bytes()).unwrap();
         assert_eq!(p.get("username"), Some("we\"ird\\u"));
         assert_eq!(p.get("x"), Some("Jäsøn Doe"));
+    }
+
+    #[test]
+    fn qdtext_fast_scan_agrees_with_the_table() {
+        for b in 0..=255u8 {
+            for at in 0..24 {
+                let mut input = vec![b'a'; 24];
+                input[at] = b;
+                for start in 0..4 {
+                    assert_eq!(
+                        skip_qdtext(&input, start),
+                        skip_class(&input, start, QDTEXT),
+                        "byte {b:#x} at {at} from {start}"
+                    );
+                }
+            }
+        }
+        let long = format!("x=\"{}\tJ\u{e4}s\u{f8}n {}\", y=1", "a".repeat(40), "b".repeat(17));
+        let p = AuthParams::parse(long.as_bytes()).unwrap();
+        assert_eq!(p.get("x").unwrap().len(), 40 + 1 + 8 + 17);
+        assert_eq!(p.get("y"), Some("1"));
+        assert!(AuthParams::parse(format!("x=\"{}\u{7f}{}\"", "a".repeat(9), "b".repeat(9)).as_bytes()).is_err());
+    }
+
+    #[test]
+    fn duplicates_found_in_any_case_and_look_alikes_kept() {
+        for name in [
+            "username", "realm", "nonce", "uri", "qop", "nc", "cnonce", "x", "userhash", "p31",
+        ] {
+            let upper = name.to_ascii_uppercase();
+            let input = format!("a=1, {name}=1, b=\"2\", {upper}=3, c=4");
+            assert_eq!(
+                AuthParams::parse(input.as_bytes()).unwrap_err(),
+                ParamError::Duplicate(name.into()),
+                "{input}"
+            );
+        }
+        // Same length and first letter (and so the same prefilter bit), different names.
+        let p = AuthParams::parse(b"nonce=1, nxxxx=2, NYYYY=3, response=4, r1234567=5").unwrap();
+        assert_eq!(p.len(), 5);
+        assert_eq!(p.get("nyyyy"), Some("3"));
     }
 
     #[test]

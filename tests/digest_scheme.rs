@@ -1072,3 +1072,57 @@ async fn digest_works_as_a_plain_tower_service() {
     let res = svc.oneshot(req).await.unwrap();
     assert_eq!(res.into_body(), "Mufasa");
 }
+
+/// A replay store that answers only after yielding to the runtime once.
+struct SlowNonces(MemoryNonceStore);
+
+impl NonceStore for SlowNonces {
+    type Future = std::pin::Pin<
+        Box<
+            dyn std::future::Future<Output = Result<tower_httpauth::digest::NonceCheck, tower_httpauth::BoxError>>
+                + Send,
+        >,
+    >;
+    fn check_and_record(&self, u: &tower_httpauth::digest::NonceUse<'_>) -> Self::Future {
+        let answer = self.0.check(u);
+        Box::pin(async move {
+            tokio::task::yield_now().await;
+            Ok(answer)
+        })
+    }
+}
+
+#[tokio::test]
+async fn stores_that_wait_before_answering() {
+    // Both stores return Pending first: the scheme's future must resume at each step.
+    let store = |l: DigestLookup| async move {
+        tokio::task::yield_now().await;
+        let ha1 = Algorithm::Sha256.ha1("Mufasa", REALM, "Circle of Life");
+        (l.username() == "Mufasa").then(|| DigestUser::with_ha1("Mufasa".to_string(), ha1.as_str()))
+    };
+    let app = app(Digest::new(store)
+        .realm(REALM)
+        .nonce_store(SlowNonces(MemoryNonceStore::new())));
+    let (nonce, opaque) = fresh(&app).await;
+    let c = Creds::new(&nonce, &opaque);
+    let res = send(&app, "GET", "/dir/index.html", Some(&c.header()), "").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(info_param(&res, "rspauth").is_some_and(|r| r.len() == 64));
+    assert_eq!(text(res).await, "user=Mufasa body=");
+    // The replay store was consulted: the same (nonce, nc) again is stale.
+    assert_401_with_challenge(&send(&app, "GET", "/dir/index.html", Some(&c.header()), "").await, true);
+    let mut wrong = Creds::new(&nonce, &opaque);
+    wrong.nc = "00000002".into();
+    wrong.pw = "nope".into();
+    assert_401_with_challenge(
+        &send(&app, "GET", "/dir/index.html", Some(&wrong.header()), "").await,
+        false,
+    );
+    let mut stranger = Creds::new(&nonce, &opaque);
+    stranger.nc = "00000003".into();
+    stranger.user = "Scar".into();
+    assert_401_with_challenge(
+        &send(&app, "GET", "/dir/index.html", Some(&stranger.header()), "").await,
+        false,
+    );
+}

@@ -5,6 +5,73 @@ use std::fmt;
 /// The longest hex digest (SHA-256 and SHA-512/256: 64 characters).
 pub const MAX_HEX_LEN: usize = 64;
 
+/// Each hex digit lowercased; 0 for any other byte.
+static HEX_LOWER: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0usize;
+    while i < 256 {
+        let c = i as u8;
+        t[i] = match c {
+            b'0'..=b'9' | b'a'..=b'f' => c,
+            b'A'..=b'F' => c + 32,
+            _ => 0,
+        };
+        i += 1;
+    }
+    t
+};
+
+/// Each hex digit's value (either case); 0xFF for any other byte.
+static HEX_VALUE: [u8; 256] = {
+    let mut t = [0xFFu8; 256];
+    let mut i = 0usize;
+    while i < 256 {
+        let c = i as u8;
+        t[i] = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            b'A'..=b'F' => c - b'A' + 10,
+            _ => 0xFF,
+        };
+        i += 1;
+    }
+    t
+};
+
+/// A digest as raw bytes (16 for MD5, 32 for the others).
+#[derive(Clone, Copy)]
+pub(crate) struct RawDigest {
+    buf: [u8; MAX_HEX_LEN / 2],
+    len: u8,
+}
+
+impl RawDigest {
+    /// Decodes exactly `hex_len` hex digits (either case); `None` for another length or a
+    /// non-hex character.
+    pub(crate) fn from_hex(s: &str, hex_len: usize) -> Option<Self> {
+        let s = s.as_bytes();
+        if s.len() != hex_len || hex_len > MAX_HEX_LEN || !hex_len.is_multiple_of(2) {
+            return None;
+        }
+        let mut buf = [0u8; MAX_HEX_LEN / 2];
+        let mut bad = 0u8;
+        for (d, pair) in buf.iter_mut().zip(s.chunks_exact(2)) {
+            let (hi, lo) = (HEX_VALUE[pair[0] as usize], HEX_VALUE[pair[1] as usize]);
+            bad |= (hi | lo) & 0xF0;
+            *d = (hi << 4) | (lo & 0x0F);
+        }
+        (bad == 0).then_some(RawDigest {
+            buf,
+            len: (hex_len / 2) as u8,
+        })
+    }
+
+    /// The bytes.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len as usize]
+    }
+}
+
 /// A lowercase hex digest held on the stack (32 characters for MD5, 64 for the others).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Hex {
@@ -35,13 +102,13 @@ impl Hex {
             return None;
         }
         let mut buf = [0u8; MAX_HEX_LEN];
+        let mut ok = true;
         for (d, &c) in buf.iter_mut().zip(s.as_bytes()) {
-            if !c.is_ascii_hexdigit() {
-                return None;
-            }
-            *d = c.to_ascii_lowercase();
+            let l = HEX_LOWER[c as usize];
+            ok &= l != 0;
+            *d = l;
         }
-        Some(Hex { buf, len: len as u8 })
+        ok.then_some(Hex { buf, len: len as u8 })
     }
 
     /// The digest as text.
@@ -202,6 +269,68 @@ impl Algorithm {
     /// §3.4.4). A store that supports userhash indexes its users by this value.
     pub fn userhash(self, username: &str, realm: &str) -> Hex {
         self.hash(&[username.as_bytes(), b":", realm.as_bytes()])
+    }
+}
+
+/// A running hash of an algorithm's function: fed in pieces, and cloned to share a common
+/// prefix between two digests (the response and the `rspauth`).
+#[derive(Clone)]
+pub(crate) enum Hasher {
+    Md5(md5::Md5),
+    Sha256(sha2::Sha256),
+    Sha512_256(sha2::Sha512_256),
+}
+
+impl Hasher {
+    /// A fresh hash for `alg`'s function.
+    pub(crate) fn new(alg: Algorithm) -> Self {
+        use sha2::Digest as _;
+        match alg.base() {
+            Algorithm::Md5 => Hasher::Md5(md5::Md5::new()),
+            Algorithm::Sha256 => Hasher::Sha256(sha2::Sha256::new()),
+            _ => Hasher::Sha512_256(sha2::Sha512_256::new()),
+        }
+    }
+
+    /// Feeds `data`.
+    pub(crate) fn update(&mut self, data: &[u8]) {
+        use sha2::Digest as _;
+        match self {
+            Hasher::Md5(d) => d.update(data),
+            Hasher::Sha256(d) => d.update(data),
+            Hasher::Sha512_256(d) => d.update(data),
+        }
+    }
+
+    /// The digest as raw bytes.
+    pub(crate) fn finish_raw(self) -> RawDigest {
+        use sha2::Digest as _;
+        let mut buf = [0u8; MAX_HEX_LEN / 2];
+        let len = match self {
+            Hasher::Md5(d) => {
+                buf[..16].copy_from_slice(&d.finalize());
+                16
+            }
+            Hasher::Sha256(d) => {
+                buf.copy_from_slice(&d.finalize());
+                32
+            }
+            Hasher::Sha512_256(d) => {
+                buf.copy_from_slice(&d.finalize());
+                32
+            }
+        };
+        RawDigest { buf, len }
+    }
+
+    /// The digest as lowercase hex.
+    pub(crate) fn finish(self) -> Hex {
+        use sha2::Digest as _;
+        match self {
+            Hasher::Md5(d) => Hex::encode(&d.finalize()),
+            Hasher::Sha256(d) => Hex::encode(&d.finalize()),
+            Hasher::Sha512_256(d) => Hex::encode(&d.finalize()),
+        }
     }
 }
 
@@ -512,6 +641,25 @@ mod tests {
         assert!(Hex::parse("ABCDEF", 6).is_some_and(|h| h.as_str() == "abcdef"));
         assert!(Hex::parse("abcdeg", 6).is_none());
         assert!(Hex::parse("abc", 6).is_none());
+        assert!(Hex::parse("09afAF", 6).is_some_and(|h| h.as_str() == "09afaf"));
+        let raw = RawDigest::from_hex("09afAF10", 8).unwrap();
+        assert_eq!(raw.as_bytes(), [0x09, 0xaf, 0xaf, 0x10]);
+        for bad in [
+            "0a:b1200",
+            "0a/b1200",
+            "0a@b1200",
+            "0aGb1200",
+            "0a`b1200",
+            "0agb1200",
+            "\u{0}0abcde0",
+            "0abc",
+            "0abcdef01",
+        ] {
+            assert!(RawDigest::from_hex(bad, 8).is_none(), "{bad}");
+        }
+        for bad in ["0a:b12", "0a/b12", "0a@b12", "0aGb12", "0a`b12", "0agb12", "\0abcde"] {
+            assert!(Hex::parse(bad, 6).is_none(), "{bad}");
+        }
         assert!(!format!("{:?}", Hex::encode(b"secret")).contains("736563"));
     }
 }

@@ -1,10 +1,11 @@
-//! Digest `Authorization` credentials (RFC 7616 §3.4), read through [`AuthParams`].
+//! Digest `Authorization` credentials (RFC 7616 §3.4), read through the crate's one
+//! auth-param parser ([`AuthParams`](crate::header::AuthParams)).
 
 use std::borrow::Cow;
 use std::fmt;
 
 use crate::digest::algorithm::{Algorithm, Qop};
-use crate::header::{AuthParams, ParamError, ParamValue, split_scheme};
+use crate::header::{ParamError, ParamValue, split_scheme};
 
 /// The longest value accepted for any single Digest parameter, in bytes.
 pub const MAX_PARAM_LEN: usize = 1024;
@@ -118,31 +119,69 @@ struct Slots<'a> {
     opaque: Option<ParamValue<'a>>,
 }
 
+/// A parameter name of up to 16 bytes packed into an integer, each byte ORed with 0x20.
+/// For `tchar` names this is exact case-folding against lowercase letters and `*`: only
+/// `X` and `x` fold to `x`, and only `*` (not `\n`, which is no tchar) folds to `*`.
+const fn fold(name: &[u8]) -> u128 {
+    let mut key = [0u8; 16];
+    let mut i = 0;
+    while i < name.len() && i < 16 {
+        key[i] = name[i] | 0x20;
+        i += 1;
+    }
+    u128::from_le_bytes(key)
+}
+
+/// [`SLOT_NAMES`], folded.
+const SLOT_KEYS: [u128; 12] = {
+    let mut k = [0u128; 12];
+    let mut i = 0;
+    while i < 12 {
+        k[i] = fold(SLOT_NAMES[i].as_bytes());
+        i += 1;
+    }
+    k
+};
+
+/// The slot of a Digest parameter name (a `tchar` token, any case).
+fn slot_index(name: &str) -> Option<usize> {
+    if name.len() > 9 {
+        return None; // the longest are `username*` and `algorithm`
+    }
+    let key = fold(name.as_bytes());
+    SLOT_KEYS.iter().position(|&k| k == key)
+}
+
+/// The parameters Digest reads, in slot order (and for error messages).
+const SLOT_NAMES: [&str; 12] = [
+    "username",
+    "username*",
+    "userhash",
+    "realm",
+    "nonce",
+    "uri",
+    "response",
+    "algorithm",
+    "qop",
+    "nc",
+    "cnonce",
+    "opaque",
+];
+
 impl<'a> Slots<'a> {
-    fn fill(params: &AuthParams<'a>) -> Result<Self, DigestParseError> {
-        const NAMES: [&str; 12] = [
-            "username",
-            "username*",
-            "userhash",
-            "realm",
-            "nonce",
-            "uri",
-            "response",
-            "algorithm",
-            "qop",
-            "nc",
-            "cnonce",
-            "opaque",
-        ];
+    /// Parses the list straight into the slots (no intermediate list, no copies).
+    fn parse(input: &'a [u8]) -> Result<Self, DigestParseError> {
         let mut s = Slots::default();
-        for (name, value) in params.iter() {
-            // Unknown parameters are ignored (RFC 7616 §3.4); duplicates were refused by
+        let mut too_long: Option<&'static str> = None;
+        crate::header::parse_each(input, |name, value| {
+            // Unknown parameters are ignored (RFC 7616 §3.4); duplicates are refused by
             // the parser.
-            let Some(i) = NAMES.iter().position(|n| n.eq_ignore_ascii_case(name)) else {
-                continue;
+            let Some(i) = slot_index(name) else {
+                return;
             };
             if value.as_str().len() > MAX_PARAM_LEN {
-                return Err(DigestParseError::TooLong(NAMES[i]));
+                too_long.get_or_insert(SLOT_NAMES[i]);
+                return;
             }
             let slot = match i {
                 0 => &mut s.username,
@@ -158,10 +197,13 @@ impl<'a> Slots<'a> {
                 10 => &mut s.cnonce,
                 _ => &mut s.opaque,
             };
-            // Cloning a borrowed value copies a pointer; only values with quoted-pairs own.
-            *slot = Some(value.clone());
+            *slot = Some(value);
+        })
+        .map_err(DigestParseError::Params)?;
+        match too_long {
+            Some(name) => Err(DigestParseError::TooLong(name)),
+            None => Ok(s),
         }
-        Ok(s)
     }
 }
 
@@ -222,8 +264,7 @@ impl<'a> DigestCredentials<'a> {
 
     /// Parses the auth-param list that follows `Digest `.
     pub fn parse_params(input: &'a [u8]) -> Result<Self, DigestParseError> {
-        let params = AuthParams::parse(input).map_err(DigestParseError::Params)?;
-        let p = Slots::fill(&params)?;
+        let p = Slots::parse(input)?;
 
         let userhash = match value(p.userhash).as_deref() {
             None => false,
@@ -378,6 +419,33 @@ mod tests {
     use super::*;
 
     const OK: &str = r#"Digest username="Mufasa", realm="http-auth@example.org", uri="/dir/index.html", algorithm=MD5, nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", nc=00000001, cnonce="f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ", qop=auth, response="8ca523f5e9506fed4657c9700eebdbec", opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS""#;
+
+    #[test]
+    fn slot_names_match_case_insensitively_and_exactly() {
+        // Every tchar name up to 10 bytes built from our names' letters, their case
+        // variants and neighbours: slot_index agrees with eq_ignore_ascii_case.
+        let mut names: Vec<String> = Vec::new();
+        for n in SLOT_NAMES {
+            names.push(n.to_owned());
+            names.push(n.to_ascii_uppercase());
+            names.push(format!("{n}x"));
+            names.push(format!("{n}*"));
+            names.push(n[1..].to_owned());
+            for (i, c) in n.char_indices() {
+                for r in ['^', '~', '_', '`', '|', '0', '\'', '.', '*'] {
+                    let mut m = n.to_owned();
+                    m.replace_range(i..i + c.len_utf8(), &r.to_string());
+                    names.push(m);
+                }
+            }
+        }
+        for name in &names {
+            let expected = SLOT_NAMES.iter().position(|n| n.eq_ignore_ascii_case(name));
+            assert_eq!(slot_index(name), expected, "{name}");
+        }
+        assert_eq!(slot_index("UsErNaMe*"), Some(1));
+        assert_eq!(slot_index(""), None);
+    }
 
     #[test]
     fn rfc_example_parses() {

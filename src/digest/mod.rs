@@ -112,10 +112,9 @@
 //!
 //! # Futures
 //!
-//! The scheme's future ([`DigestFuture`]) is boxed on the path that reaches the credential
-//! store: Digest hashes three to four times per request anyway, and the box keeps the
-//! composition of the store's and the nonce store's futures readable. Early refusals are
-//! not boxed.
+//! The scheme's future ([`DigestFuture`]) is written by hand: it holds the credential
+//! store's future, then the nonce store's, inline (no box), with the request's values
+//! kept in one buffer between the two.
 
 mod algorithm;
 mod body;
@@ -135,7 +134,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use http::header::{AUTHORIZATION, HOST, WWW_AUTHENTICATE};
@@ -147,7 +146,9 @@ use crate::compare::constant_time_eq;
 use crate::failure::{AuthFailure, FailureKind};
 use crate::header::{Challenge, split_scheme, write_quoted};
 use crate::scheme::{Authenticated, Scheme};
+use algorithm::{Hasher, RawDigest};
 use nonce::{NonceSigner, now_ms, random_bytes};
+use pin_project_lite::pin_project;
 
 /// The `Authentication-Info` response header (RFC 9110 §11.6.3).
 pub const AUTHENTICATION_INFO: HeaderName = HeaderName::from_static("authentication-info");
@@ -324,8 +325,9 @@ impl<C, N> Digest<C, N> {
     }
 
     /// Whether successful responses carry `Authentication-Info` (`rspauth`, `qop`, `nc`,
-    /// `cnonce`, `nextnonce`; RFC 7616 §3.5). On by default; turning it off saves two of
-    /// the four hashes per request, and no tested client checks `rspauth`.
+    /// `cnonce`, `nextnonce`; RFC 7616 §3.5). On by default; turning it off saves the
+    /// rspauth's H(A2) and the end of its KD hash (about a quarter of a verification's time
+    /// in `benches/digest.rs`), and no tested client checks `rspauth`.
     pub fn authentication_info(self, enabled: bool) -> Self {
         self.edit(|c| c.authentication_info = enabled)
     }
@@ -448,26 +450,43 @@ fn uri_matches(uri: &str, parts: &Parts) -> bool {
 struct Pending {
     alg: Algorithm,
     qop: Option<Qop>,
-    username: String,
     userhash: bool,
-    nonce: String,
-    cnonce: String,
-    nc: Option<(u32, [u8; 8])>,
-    /// The client's response, or `None` when it is not a hex digest of the right length.
-    response: Option<Hex>,
-    /// H(A2) of the request and of the `rspauth`.
+    /// The username, then the part of KD's input between H(A1) and H(A2): `":" nonce ":"
+    /// nc ":" cnonce ":" qop ":"` (RFC 2069 form: `":" nonce ":"`), in one allocation.
+    text: String,
+    /// Where the username ends (and the KD middle part starts) in `text`.
+    user_end: usize,
+    /// The nonce's, nc's and cnonce's places in `text` (nc and cnonce empty without qop).
+    nonce: std::ops::Range<usize>,
+    nc_at: std::ops::Range<usize>,
+    cnonce: std::ops::Range<usize>,
+    nc: u32,
+    /// The client's response decoded, or `None` when it is not a hex digest of the right
+    /// length.
+    response: Option<RawDigest>,
+    /// H(A2) of the request, and of the `rspauth` (only with `Authentication-Info`).
     ha2: Hex,
-    ha2_rspauth: Hex,
+    ha2_rspauth: Option<Hex>,
     issued_ms: u64,
     expires_ms: u64,
 }
 
 impl Pending {
+    fn username(&self) -> &str {
+        &self.text[..self.user_end]
+    }
+    fn nonce(&self) -> &str {
+        &self.text[self.nonce.clone()]
+    }
     fn nc_str(&self) -> &str {
-        self.nc
-            .as_ref()
-            .and_then(|(_, s)| std::str::from_utf8(s).ok())
-            .unwrap_or("")
+        &self.text[self.nc_at.clone()]
+    }
+    fn cnonce(&self) -> &str {
+        &self.text[self.cnonce.clone()]
+    }
+    /// `":" nonce ":" nc ":" cnonce ":" qop ":"` (or `":" nonce ":"`).
+    fn kd_middle(&self) -> &str {
+        &self.text[self.user_end..]
     }
 }
 
@@ -532,59 +551,146 @@ impl<C: DigestCredentialStore, N: NonceStore> Digest<C, N> {
             None
         };
         let uri = creds.uri();
+        let (username, nonce) = (creds.username(), creds.nonce());
+        let nc_str = creds.nc_str().unwrap_or("");
+        let cnonce = creds.cnonce().unwrap_or("");
+        let qop = creds.qop();
+        let mut text = String::with_capacity(username.len() + nonce.len() + nc_str.len() + cnonce.len() + 16);
+        text.push_str(username);
+        let user_end = text.len();
+        text.push(':');
+        let nonce_at = text.len()..text.len() + nonce.len();
+        text.push_str(nonce);
+        text.push(':');
+        let (mut nc_at, mut cnonce_at) = (text.len()..text.len(), text.len()..text.len());
+        if let Some(q) = qop {
+            nc_at = text.len()..text.len() + nc_str.len();
+            text.push_str(nc_str);
+            text.push(':');
+            cnonce_at = text.len()..text.len() + cnonce.len();
+            text.push_str(cnonce);
+            text.push(':');
+            text.push_str(q.name());
+            text.push(':');
+        }
         Ok(Some(Pending {
             alg,
-            qop: creds.qop(),
-            username: creds.username().to_owned(),
+            qop,
             userhash: creds.userhash(),
-            nonce: creds.nonce().to_owned(),
-            cnonce: creds.cnonce().unwrap_or("").to_owned(),
-            nc: creds
-                .nc()
-                .zip(creds.nc_str().and_then(|s| s.as_bytes().try_into().ok())),
-            response: Hex::parse(creds.response(), alg.hex_len()),
+            text,
+            user_end,
+            nonce: nonce_at,
+            nc_at,
+            cnonce: cnonce_at,
+            nc: creds.nc().unwrap_or(0),
+            response: RawDigest::from_hex(creds.response(), alg.hex_len()),
             ha2: algorithm::ha2(alg, parts.method.as_str(), uri, body_hash.as_ref()),
-            ha2_rspauth: algorithm::ha2(alg, "", uri, body_hash.as_ref()),
+            ha2_rspauth: cfg
+                .authentication_info
+                .then(|| algorithm::ha2(alg, "", uri, body_hash.as_ref())),
             issued_ms: info.issued_ms,
             expires_ms: info.expires_ms,
         }))
     }
 }
 
-/// The future of [`Digest`]'s verification (see the [module docs](self#futures)).
-pub struct DigestFuture<U> {
-    inner: DigestFutureInner<U>,
+pin_project! {
+    /// The future of [`Digest`]'s verification (see the [module docs](self#futures)): the
+    /// credential store's lookup, then the replay store's check, with no allocation of its
+    /// own.
+    pub struct DigestFuture<C: DigestCredentialStore, N: NonceStore> {
+        #[pin]
+        state: DigestState<C::Future, N::Future>,
+        ctx: Option<Ctx<C::User, N>>,
+    }
+}
+
+pin_project! {
+    #[project = DigestStateProj]
+    enum DigestState<L, R> {
+        Failed { failure: Option<AuthFailure> },
+        Lookup { #[pin] fut: L },
+        Replay { #[pin] fut: R },
+        Done,
+    }
+}
+
+/// What a verification carries between its steps.
+struct Ctx<U, N> {
+    cfg: Arc<Config>,
+    nonces: Arc<N>,
+    p: Pending,
+    /// Set once the response is right: the user, and the KD prefix for the `rspauth`.
+    passed: Option<(U, Option<Hasher>, u64)>,
 }
 
 type Output<U> = Result<Authenticated<U>, AuthFailure>;
 
-enum DigestFutureInner<U> {
-    Ready(Option<Output<U>>),
-    Boxed(Pin<Box<dyn Future<Output = Output<U>> + Send>>),
+impl<C: DigestCredentialStore, N: NonceStore> DigestFuture<C, N> {
+    fn failed(failure: AuthFailure) -> Self {
+        DigestFuture {
+            state: DigestState::Failed { failure: Some(failure) },
+            ctx: None,
+        }
+    }
 }
 
-impl<U> fmt::Debug for DigestFuture<U> {
+impl<C: DigestCredentialStore, N: NonceStore> fmt::Debug for DigestFuture<C, N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("DigestFuture")
     }
 }
 
-// Nothing in it is structurally pinned: the boxed future is pinned on the heap.
-impl<U> Unpin for DigestFuture<U> {}
+impl<C: DigestCredentialStore, N: NonceStore> Future for DigestFuture<C, N> {
+    type Output = Output<C::User>;
 
-impl<U> Future for DigestFuture<U> {
-    type Output = Output<U>;
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match &mut self.get_mut().inner {
-            DigestFutureInner::Ready(out) => Poll::Ready(out.take().expect("DigestFuture polled after completion")),
-            DigestFutureInner::Boxed(fut) => fut.as_mut().poll(cx),
+        let mut this = self.project();
+        loop {
+            match this.state.as_mut().project() {
+                DigestStateProj::Failed { failure } => {
+                    return Poll::Ready(Err(failure.take().expect("DigestFuture polled after completion")));
+                }
+                DigestStateProj::Lookup { fut } => {
+                    let found = ready!(fut.poll(cx));
+                    let ctx = this.ctx.as_mut().expect("DigestFuture lost its context");
+                    let checked = found
+                        .map_err(|e| AuthFailure::internal(e).with_scheme(SCHEME))
+                        .and_then(|found| check_response(&ctx.cfg, &ctx.p, found));
+                    match checked {
+                        Ok((user, kd_rspauth, now)) => {
+                            let fut = ctx.nonces.check_and_record(&NonceUse {
+                                nonce: ctx.p.nonce(),
+                                nc: ctx.p.nc,
+                                issued_ms: ctx.p.issued_ms,
+                                expires_ms: ctx.p.expires_ms,
+                                now_ms: now,
+                            });
+                            ctx.passed = Some((user, kd_rspauth, now));
+                            this.state.set(DigestState::Replay { fut });
+                        }
+                        Err(f) => {
+                            this.state.set(DigestState::Done);
+                            *this.ctx = None;
+                            return Poll::Ready(Err(f));
+                        }
+                    }
+                }
+                DigestStateProj::Replay { fut } => {
+                    let check = ready!(fut.poll(cx));
+                    this.state.set(DigestState::Done);
+                    let ctx = this.ctx.take().expect("DigestFuture lost its context");
+                    return Poll::Ready(finish(ctx, check));
+                }
+                DigestStateProj::Done => panic!("DigestFuture polled after completion"),
+            }
         }
     }
 }
 
 impl<C: DigestCredentialStore, N: NonceStore> Scheme for Digest<C, N> {
     type User = C::User;
-    type Future = DigestFuture<C::User>;
+    type Future = DigestFuture<C, N>;
 
     fn detect(&self, parts: &Parts) -> bool {
         parts
@@ -597,33 +703,23 @@ impl<C: DigestCredentialStore, N: NonceStore> Scheme for Digest<C, N> {
     fn authenticate(&self, parts: &Parts) -> Self::Future {
         let pending = match self.prepare(parts) {
             Ok(Some(p)) => p,
-            Ok(None) => {
-                return DigestFuture {
-                    inner: DigestFutureInner::Ready(Some(Err(AuthFailure::missing().with_scheme(SCHEME)))),
-                };
-            }
-            Err(f) => {
-                return DigestFuture {
-                    inner: DigestFutureInner::Ready(Some(Err(f))),
-                };
-            }
+            Ok(None) => return DigestFuture::failed(AuthFailure::missing().with_scheme(SCHEME)),
+            Err(f) => return DigestFuture::failed(f),
         };
-        let lookup = self.store.lookup(DigestLookup {
-            username: pending.username.clone(),
+        let fut = self.store.lookup(DigestLookup {
+            username: pending.username().to_owned(),
             realm: self.cfg.realm.clone(),
             algorithm: pending.alg,
             userhash: pending.userhash,
         });
-        let cfg = self.cfg.clone();
-        let nonces = self.nonces.clone();
         DigestFuture {
-            inner: DigestFutureInner::Boxed(Box::pin(async move {
-                let found = match lookup.await {
-                    Ok(found) => found,
-                    Err(e) => return Err(AuthFailure::internal(e).with_scheme(SCHEME)),
-                };
-                verify(&cfg, &*nonces, pending, found).await
-            })),
+            state: DigestState::Lookup { fut },
+            ctx: Some(Ctx {
+                cfg: self.cfg.clone(),
+                nonces: self.nonces.clone(),
+                p: pending,
+                passed: None,
+            }),
         }
     }
 
@@ -638,13 +734,14 @@ impl<C: DigestCredentialStore, N: NonceStore> Scheme for Digest<C, N> {
     }
 }
 
-/// The second half of a verification, once the store has answered.
-async fn verify<U, N: NonceStore>(
+/// Checks the response once the store has answered: the user, the KD prefix for the
+/// `rspauth` (with `Authentication-Info`) and the time, or why the request fails.
+#[allow(clippy::type_complexity)]
+fn check_response<U>(
     cfg: &Config,
-    nonces: &N,
-    p: Pending,
+    p: &Pending,
     found: Option<DigestUser<U>>,
-) -> Result<Authenticated<U>, AuthFailure> {
+) -> Result<(U, Option<Hasher>, u64), AuthFailure> {
     let alg = p.alg;
     let hex_len = alg.hex_len();
     let (user, ha1) = match found {
@@ -657,7 +754,7 @@ async fn verify<U, N: NonceStore>(
                     .with_scheme(SCHEME)
                 })?,
                 DigestSecret::Password(pw) => {
-                    let name = username.as_deref().unwrap_or(&p.username);
+                    let name = username.as_deref().unwrap_or(p.username());
                     alg.ha1(name, &cfg.realm, pw)
                 }
             };
@@ -666,9 +763,15 @@ async fn verify<U, N: NonceStore>(
         // Unknown user: a stand-in H(A1), then the same hashing and comparison.
         None => (None, Hex::encode(&cfg.dummy[..hex_len / 2])),
     };
-    let nc = p.nc_str();
-    let ha1 = algorithm::session_ha1(alg, &ha1, &p.nonce, &p.cnonce);
-    let expected = algorithm::kd(alg, &ha1, &p.nonce, nc, &p.cnonce, p.qop, &p.ha2);
+    let ha1 = algorithm::session_ha1(alg, &ha1, p.nonce(), p.cnonce());
+    // KD(H(A1), middle ":" H(A2)) for the response and the rspauth share everything up to
+    // H(A2): hash that once.
+    let mut kd = Hasher::new(alg);
+    kd.update(ha1.as_bytes());
+    kd.update(p.kd_middle().as_bytes());
+    let kd_rspauth = p.ha2_rspauth.is_some().then(|| kd.clone());
+    kd.update(p.ha2.as_bytes());
+    let expected = kd.finish_raw();
     let presented = p.response.as_ref();
     let matches = constant_time_eq(
         presented.map_or(expected.as_bytes(), |h| h.as_bytes()),
@@ -684,32 +787,36 @@ async fn verify<U, N: NonceStore>(
             .with_scheme(SCHEME)
             .with_description("nonce expired"));
     }
-    let check = nonces
-        .check_and_record(&NonceUse {
-            nonce: &p.nonce,
-            nc: p.nc.map_or(0, |(n, _)| n),
-            issued_ms: p.issued_ms,
-            expires_ms: p.expires_ms,
-            now_ms: now,
-        })
-        .await
-        .map_err(|e| {
-            AuthFailure::internal(e)
-                .with_scheme(SCHEME)
-                .with_description("nonce store failed")
-        })?;
+    Ok((user, kd_rspauth, now))
+}
+
+/// The end of a verification, once the replay store has answered.
+fn finish<U, N>(ctx: Ctx<U, N>, check: Result<NonceCheck, crate::BoxError>) -> Output<U> {
+    let Ctx { cfg, p, passed, .. } = ctx;
+    let (user, kd_rspauth, now) = passed.expect("DigestFuture checked the response first");
+    let check = check.map_err(|e| {
+        AuthFailure::internal(e)
+            .with_scheme(SCHEME)
+            .with_description("nonce store failed")
+    })?;
     if check != NonceCheck::Fresh {
         return Err(AuthFailure::new(FailureKind::StaleNonce)
             .with_scheme(SCHEME)
             .with_description("nonce count replayed or not increasing"));
     }
-
-    if !cfg.authentication_info {
-        return Ok(Authenticated::new(user).with_scheme("Digest"));
-    }
-    // Authentication-Info (RFC 7616 §3.5).
-    let rspauth = algorithm::kd(alg, &ha1, &p.nonce, nc, &p.cnonce, p.qop, &p.ha2_rspauth);
-    let mut info = String::with_capacity(160);
+    let (Some(mut kd), Some(ha2_rspauth)) = (kd_rspauth, p.ha2_rspauth) else {
+        return Ok(Authenticated::new(user).with_scheme(SCHEME));
+    };
+    // Authentication-Info (RFC 7616 §3.5), written into one buffer sized up front.
+    kd.update(ha2_rspauth.as_bytes());
+    let rspauth = kd.finish();
+    let within = cfg.nextnonce_within.unwrap_or(cfg.signer.lifetime() / 5);
+    let within_ms = u64::try_from(within.as_millis()).unwrap_or(u64::MAX);
+    let nextnonce = (p.expires_ms.saturating_sub(now) <= within_ms).then(|| cfg.signer.issue_at(now));
+    let (nc, cnonce) = (p.nc_str(), p.cnonce());
+    let mut info = String::with_capacity(
+        64 + rspauth.as_bytes().len() + nc.len() + 2 * cnonce.len() + nextnonce.as_ref().map_or(0, |n| n.len() + 16),
+    );
     info.push_str("rspauth=\"");
     info.push_str(rspauth.as_str());
     info.push('"');
@@ -720,15 +827,13 @@ async fn verify<U, N: NonceStore>(
         info.push_str(nc);
         info.push_str(", cnonce=");
         // The cnonce came from a quoted-string, so it has no control characters.
-        let _ = write_quoted(&mut info, &p.cnonce);
+        let _ = write_quoted(&mut info, cnonce);
     }
-    let within = cfg.nextnonce_within.unwrap_or(cfg.signer.lifetime() / 5);
-    let within_ms = u64::try_from(within.as_millis()).unwrap_or(u64::MAX);
-    if p.expires_ms.saturating_sub(now) <= within_ms {
+    if let Some(n) = nextnonce {
         info.push_str(", nextnonce=");
-        let _ = write_quoted(&mut info, &cfg.signer.issue_at(now));
+        let _ = write_quoted(&mut info, &n);
     }
-    let mut auth = Authenticated::new(user).with_scheme("Digest");
+    let mut auth = Authenticated::new(user).with_scheme(SCHEME);
     if let Ok(v) = HeaderValue::try_from(info) {
         auth.response_headers.insert(AUTHENTICATION_INFO, v);
     }

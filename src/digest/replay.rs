@@ -109,12 +109,13 @@ impl std::fmt::Debug for MemoryNonceStore {
 struct Entry {
     nc: u32,
     issued_ms: u64,
-    expires_ms: u64,
 }
 
 struct Memory {
     map: HashMap<Arc<str>, Entry>,
-    order: VecDeque<Arc<str>>,
+    /// Keys in first-use order, with their expiry (so that dropping expired entries needs
+    /// no map lookup).
+    order: VecDeque<(Arc<str>, u64)>,
     bytes: usize,
     max_entries: usize,
     max_bytes: usize,
@@ -122,8 +123,9 @@ struct Memory {
     forgotten_until_ms: Option<u64>,
 }
 
-/// Bytes accounted per entry beyond the nonce itself (map slot, queue slot, Arc header).
-const ENTRY_OVERHEAD: usize = 64;
+/// Bytes accounted per entry beyond the nonce itself (map slot 33, queue slot 24, Arc
+/// header 16).
+const ENTRY_OVERHEAD: usize = 96;
 
 impl Default for MemoryNonceStore {
     fn default() -> Self {
@@ -199,13 +201,12 @@ impl MemoryNonceStore {
             }
         }
         let key: Arc<str> = Arc::from(u.nonce);
-        m.order.push_back(key.clone());
+        m.order.push_back((key.clone(), u.expires_ms));
         m.map.insert(
             key,
             Entry {
                 nc: u.nc,
                 issued_ms: u.issued_ms,
-                expires_ms: u.expires_ms,
             },
         );
         m.bytes += cost;
@@ -215,7 +216,7 @@ impl MemoryNonceStore {
 
 impl Memory {
     fn remove_front(&mut self) -> Option<Entry> {
-        let key = self.order.pop_front()?;
+        let (key, _) = self.order.pop_front()?;
         let e = self.map.remove(&key)?;
         self.bytes = self.bytes.saturating_sub(key.len() + ENTRY_OVERHEAD);
         Some(e)
@@ -236,13 +237,11 @@ impl Memory {
         // Entries are queued in first-use order, which follows expiry closely; stop at the
         // first live one. An expired nonce is refused by the scheme itself, so forgetting it
         // needs no watermark.
-        while let Some(key) = self.order.front() {
-            match self.map.get(key) {
-                Some(e) if e.expires_ms <= now_ms => {
-                    self.remove_front();
-                }
-                _ => break,
+        while let Some(&(_, expires_ms)) = self.order.front() {
+            if expires_ms > now_ms {
+                break;
             }
+            self.remove_front();
         }
     }
 }
