@@ -11,6 +11,13 @@
 //! **before the verifier runs**, so a locked account costs the server no password hashing.
 //! Counts decay: one failure is forgotten per `decay` interval without failures.
 //!
+//! Which schemes read a user-id: [`Basic`](crate::Basic) (the user-id), [`Digest`](crate::digest::Digest)
+//! (`username`, the decoded `username*`, or `userhash:<hash>` for `userhash=true`), and
+//! [`Multi`](crate::Multi) / [`Or`](crate::Or) (the scheme whose `detect` matches). Token
+//! schemes ([`Bearer`](crate::Bearer), API keys, signed tokens, JWT) read none: a token names
+//! its user only once it is verified, and an unverified claim would let an attacker lock out
+//! any user it names, so their failures are counted per client address only.
+//!
 //! Successful logins are never delayed: the check is one lookup, and a success clears the
 //! user-id's count (never the address's, so an attacker with one valid account cannot use it
 //! to reset the count of their address).

@@ -131,6 +131,7 @@ pub use nonce::MIN_SECRET_LEN;
 pub use replay::{MemoryNonceStore, NonceCheck, NonceStore, NonceUse};
 pub use store::{DigestCredentialStore, DigestLookup, DigestSecret, DigestUser, DigestUsers};
 
+use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -625,6 +626,34 @@ impl<C: DigestCredentialStore, N: NonceStore> Scheme for Digest<C, N> {
                 verify(&cfg, &*nonces, pending, found).await
             })),
         }
+    }
+
+    /// The `username` the credentials claim, for the [`throttle`](crate::throttle):
+    ///
+    /// - `username="…"`: as sent;
+    /// - `username*=UTF-8''…`: the decoded name (the same user as the plain form);
+    /// - `userhash=true`: `userhash:` followed by the hash in lower case. The hash is
+    ///   `H(user ":" realm)`, stable for one user, realm and algorithm, so failures are
+    ///   still counted per user (an attacker can spread guesses over at most the offered
+    ///   algorithms, one counter each); resolving it to the plain name would need the
+    ///   credential store before any throttling.
+    ///
+    /// `None` when the header is missing, too long or not parseable Digest credentials
+    /// (the throttle then counts per client address only).
+    fn username<'a>(&self, parts: &'a Parts) -> Option<Cow<'a, str>> {
+        let value = authorization(&parts.headers, self.cfg.max_header_len).ok()??;
+        let (scheme, rest) = split_scheme(value.as_bytes())?;
+        if !scheme.eq_ignore_ascii_case(SCHEME) {
+            return None;
+        }
+        let creds = DigestCredentials::parse_params(rest).ok()?;
+        if creds.userhash() {
+            return Some(Cow::Owned(format!(
+                "userhash:{}",
+                creds.username().to_ascii_lowercase()
+            )));
+        }
+        Some(Cow::Owned(creds.username().to_owned()))
     }
 
     fn challenge(&self, failure: &AuthFailure, headers: &mut HeaderMap) {
