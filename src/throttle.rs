@@ -102,7 +102,7 @@ use sha2::{Digest, Sha256};
 use crate::BoxError;
 
 #[cfg(feature = "redis")]
-mod redis_store;
+pub(crate) mod redis_store;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use redis_store::RedisStore;

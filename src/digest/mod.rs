@@ -121,6 +121,8 @@ mod algorithm;
 mod body;
 mod credentials;
 mod nonce;
+#[cfg(feature = "redis")]
+mod redis_store;
 mod replay;
 mod store;
 
@@ -128,6 +130,9 @@ pub use algorithm::{Algorithm, Hex, MAX_HEX_LEN, Qop, UnknownAlgorithm, client_r
 pub use body::{DigestBody, DigestBodyFuture, DigestBodyLayer, DigestBodyService};
 pub use credentials::{DigestCredentials, DigestParseError, MAX_PARAM_LEN};
 pub use nonce::MIN_SECRET_LEN;
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use redis_store::RedisNonceStore;
 pub use replay::{MemoryNonceStore, NonceCheck, NonceStore, NonceUse};
 pub use store::{DigestCredentialStore, DigestLookup, DigestSecret, DigestUser, DigestUsers};
 
