@@ -83,6 +83,10 @@
 //!   Redis is down, and a warning is logged per request) or [`Throttle::fail_closed`] (every
 //!   login fails with `500`).
 //!
+//! - Share the rest of the state on the same Redis: the Digest replay store
+//!   (`digest::RedisNonceStore`, which fails closed) and the token revocation list
+//!   (`token::RedisRevocations`); see the Digest module's "Fleets" section.
+//!
 //! Requests already past the check when a key gets locked are still verified: a burst of
 //! concurrent guesses can exceed the free failures by the number of requests in flight.
 

@@ -107,8 +107,25 @@
 //!
 //! Nonces are stateless: any instance with the same [`secret`](Digest::secret) and realm
 //! accepts them. Replay protection needs shared state across instances: implement
-//! [`NonceStore`] over a shared store. The default [`MemoryNonceStore`] covers one
-//! process.
+//! [`NonceStore`] over a shared store, or use `RedisNonceStore` (feature `redis`). The
+//! default [`MemoryNonceStore`] covers one process.
+//!
+//! A multi-instance deployment behind a load balancer:
+//!
+//! - every instance has the same realm and the same [`secret`](Digest::secret) (32 or more
+//!   random bytes from your secret store, not the per-process default): a nonce issued by
+//!   one is accepted by all;
+//! - every instance uses a `RedisNonceStore` on the same Redis with the same key prefix:
+//!   a (nonce, nc) accepted by one is refused by all (a replay sent to another instance is
+//!   answered `401` with `stale=true`), and the nonce's key expires with the nonce;
+//! - the store fails closed: when Redis is unreachable, right credentials are refused as
+//!   stale (or `500`, see `RedisNonceStore::errors_as_500`), never accepted;
+//! - the throttle shares its counts through `throttle::RedisStore`, and token revocations
+//!   through `token::RedisRevocations`, on the same Redis (one connection manager can serve
+//!   all three, see their `new` constructors);
+//! - clocks in sync (NTP), since each instance checks nonce expiry on its own clock.
+//!
+//! See also SECURITY.md, "Running several instances".
 //!
 //! # Futures
 //!
