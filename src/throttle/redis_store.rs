@@ -138,6 +138,8 @@ pub(crate) fn connect(url: &str) -> Result<ConnectionManager, redis::RedisError>
 }
 
 /// `fut`, bounded by `timeout` (a timeout is an error).
+// Not an `async fn`: the signature promises `Send + 'static` whatever `T` is.
+#[allow(clippy::manual_async_fn)]
 pub(crate) fn bounded<T, F>(timeout: Duration, fut: F) -> impl Future<Output = Result<T, BoxError>> + Send + 'static
 where
     F: Future<Output = Result<T, redis::RedisError>> + Send + 'static,
