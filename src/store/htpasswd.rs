@@ -321,6 +321,7 @@ impl Htpasswd {
     /// use tower_httpauth::store::Htpasswd;
     /// let users = Htpasswd::parse(b"# staff\nMufasa:$apr1$SFEr/xiz$uDWk3HJkJ9aVYpKvfyXiq.\n").unwrap();
     /// assert!(users.contains("Mufasa"));
+    /// assert_eq!(users.reload().unwrap(), false); // no file to reload
     /// assert!(Htpasswd::parse(b"no colon here").is_err());
     /// ```
     pub fn parse(contents: &[u8]) -> Result<Self, LoadError> {
