@@ -445,3 +445,45 @@ mod jwt {
         );
     }
 }
+
+#[tokio::test]
+async fn an_rfc2069_nonce_is_good_once_across_the_fleet() {
+    if !common::have_program("redis-server") {
+        return;
+    }
+    let redis = Redis::start();
+    let prefix = unique_prefix("rfc2069");
+    let instance = || {
+        let users = DigestUsers::new(REALM).with_password("Mufasa", "Circle of Life");
+        serve(
+            Digest::new(users)
+                .realm(REALM)
+                .algorithms([Algorithm::Md5])
+                .secret(SECRET)
+                .allow_rfc2069(true)
+                .nonce_store(RedisNonceStore::open(&redis.url()).unwrap().prefix(&prefix)),
+        )
+    };
+    let (a, b) = (instance(), instance());
+    let (nonce, opaque) = fresh(&a).await;
+    let response = client_response(
+        Algorithm::Md5,
+        "Mufasa",
+        REALM,
+        "Circle of Life",
+        &nonce,
+        "",
+        "",
+        None,
+        "GET",
+        "/",
+        None,
+    );
+    let h = format!(
+        r#"Digest username="Mufasa", realm="{REALM}", nonce="{nonce}", uri="/", response="{}", opaque="{opaque}""#,
+        response.as_str()
+    );
+    assert_eq!(send(&b, Some(&h)).await.status(), StatusCode::OK);
+    assert_stale(&send(&a, Some(&h)).await);
+    assert_stale(&send(&b, Some(&h)).await);
+}
