@@ -73,7 +73,9 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Some(query) = fields.next().filter(|f| !f.is_empty()) {
         let Ok(q) = std::str::from_utf8(query) else { return };
-        let Ok(uri) = format!("/path?{q}").parse::<Uri>() else { return };
+        let Ok(uri) = format!("/path?{q}").parse::<Uri>() else {
+            return;
+        };
         *req.uri_mut() = uri;
         present += 1;
     } else {

@@ -22,11 +22,18 @@ fn layers() -> &'static [AuthLayer<Digest<DigestUsers>>; 2] {
     LAYERS.get_or_init(|| {
         let users = DigestUsers::new(REALM).with_password("Mufasa", "Circle of Life");
         // A fixed secret and opaque-making realm, so the seeds' nonces verify.
-        let plain = Digest::new(users.clone()).realm(REALM).secret(b"a fuzzing secret, 32 bytes long!!");
+        let plain = Digest::new(users.clone())
+            .realm(REALM)
+            .secret(b"a fuzzing secret, 32 bytes long!!");
         let all = Digest::new(users)
             .realm(REALM)
             .secret(b"a fuzzing secret, 32 bytes long!!")
-            .algorithms([Algorithm::Sha512_256Sess, Algorithm::Sha256, Algorithm::Md5Sess, Algorithm::Md5])
+            .algorithms([
+                Algorithm::Sha512_256Sess,
+                Algorithm::Sha256,
+                Algorithm::Md5Sess,
+                Algorithm::Md5,
+            ])
             .qops([Qop::Auth, Qop::AuthInt])
             .userhash(true)
             .allow_rfc2069(true);
@@ -88,6 +95,9 @@ fuzz_target!(|data: &[u8]| {
         "unexpected status {status}"
     );
     if status == 401 {
-        assert!(res.headers().contains_key(http::header::WWW_AUTHENTICATE), "401 without challenge");
+        assert!(
+            res.headers().contains_key(http::header::WWW_AUTHENTICATE),
+            "401 without challenge"
+        );
     }
 });
