@@ -66,7 +66,7 @@
 //! value, and failures never contain it.
 //!
 //! With a [`throttle`](crate::throttle), refused tokens are counted per client address only:
-//! `Bearer` implements no [`Scheme::username`](crate::Scheme::username), because a token names
+//! `Bearer` implements no [`Scheme::username`], because a token names
 //! its user only once it is verified, and counting an unverified claim would let anyone lock
 //! out the user it names.
 
