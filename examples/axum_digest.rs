@@ -37,8 +37,8 @@ async fn protected(AuthUser(user): AuthUser<String>) -> String {
     format!("Hello, {user}! You are authenticated with HTTP Digest.\n")
 }
 
-#[tokio::main]
-async fn main() {
+/// The example's application: `/` public, `/protected` for Mufasa and john (Digest).
+pub fn app() -> Router {
     let table = Arc::new(ha1_table());
     let digest = Digest::new(move |lookup: DigestLookup| {
         let table = table.clone();
@@ -51,11 +51,15 @@ async fn main() {
     })
     .realm(REALM); // default offer: SHA-256, then MD5, qop="auth"
 
-    let app = Router::new()
+    Router::new()
         .route("/protected", get(protected))
         .layer(AuthLayer::new(digest))
-        .route("/", get(|| async { "public; try /protected\n" }));
+        .route("/", get(|| async { "public; try /protected\n" }))
+}
 
+#[tokio::main]
+async fn main() {
+    let app = app();
     let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3002);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await

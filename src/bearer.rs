@@ -64,6 +64,11 @@
 //! Tokens are bearer secrets: serve them over TLS only, keep them short-lived, and never
 //! put them in URLs you do not have to (RFC 6750 §5.3). [`Token`]'s `Debug` hides the
 //! value, and failures never contain it.
+//!
+//! With a [`throttle`](crate::throttle), refused tokens are counted per client address only:
+//! `Bearer` implements no [`Scheme::username`], because a token names
+//! its user only once it is verified, and counting an unverified claim would let anyone lock
+//! out the user it names.
 
 use std::borrow::Cow;
 use std::fmt;

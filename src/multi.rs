@@ -33,6 +33,7 @@
 //! [label](crate::Bearer::label), so give two token schemes in one `Multi` different labels
 //! ([`Bearer::api_key`](crate::Bearer::api_key) already uses `"ApiKey"`).
 
+use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -95,6 +96,10 @@ impl<S: Scheme> Scheme for Multi<S> {
 
     fn challenge(&self, failure: &AuthFailure, headers: &mut HeaderMap) {
         self.inner.challenge(failure, headers)
+    }
+
+    fn username<'a>(&self, parts: &'a Parts) -> Option<Cow<'a, str>> {
+        self.inner.username(parts)
     }
 }
 
@@ -166,6 +171,16 @@ where
     fn challenge(&self, failure: &AuthFailure, headers: &mut HeaderMap) {
         self.first.challenge(failure, headers);
         self.second.challenge(failure, headers);
+    }
+
+    /// The user-id of the scheme whose [`detect`](Scheme::detect) matches, when exactly one
+    /// does (as in [`authenticate`](Scheme::authenticate)); `None` otherwise.
+    fn username<'a>(&self, parts: &'a Parts) -> Option<Cow<'a, str>> {
+        match (self.first.detect(parts), self.second.detect(parts)) {
+            (true, false) => self.first.username(parts),
+            (false, true) => self.second.username(parts),
+            _ => None,
+        }
     }
 }
 

@@ -11,6 +11,13 @@
 //! **before the verifier runs**, so a locked account costs the server no password hashing.
 //! Counts decay: one failure is forgotten per `decay` interval without failures.
 //!
+//! Which schemes read a user-id: [`Basic`](crate::Basic) (the user-id), [`Digest`](crate::digest::Digest)
+//! (`username`, the decoded `username*`, or `userhash:<hash>` for `userhash=true`), and
+//! [`Multi`](crate::Multi) / [`Or`](crate::Or) (the scheme whose `detect` matches). Token
+//! schemes ([`Bearer`](crate::Bearer), API keys, signed tokens, JWT) read none: a token names
+//! its user only once it is verified, and an unverified claim would let an attacker lock out
+//! any user it names, so their failures are counted per client address only.
+//!
 //! Successful logins are never delayed: the check is one lookup, and a success clears the
 //! user-id's count (never the address's, so an attacker with one valid account cannot use it
 //! to reset the count of their address).
@@ -76,6 +83,10 @@
 //!   Redis is down, and a warning is logged per request) or [`Throttle::fail_closed`] (every
 //!   login fails with `500`).
 //!
+//! - Share the rest of the state on the same Redis: the Digest replay store
+//!   (`digest::RedisNonceStore`, which fails closed) and the token revocation list
+//!   (`token::RedisRevocations`); see the Digest module's "Fleets" section.
+//!
 //! Requests already past the check when a key gets locked are still verified: a burst of
 //! concurrent guesses can exceed the free failures by the number of requests in flight.
 
@@ -95,7 +106,7 @@ use sha2::{Digest, Sha256};
 use crate::BoxError;
 
 #[cfg(feature = "redis")]
-mod redis_store;
+pub(crate) mod redis_store;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use redis_store::RedisStore;

@@ -1,5 +1,5 @@
-//! A real browser against the axum Basic example: headless Chromium driven by playwright-core
-//! (tests/browser/login.js) logs in with `httpCredentials`.
+//! A real browser against the axum Basic and Digest examples: headless Chromium driven by
+//! playwright-core (tests/browser/login.js) logs in with `httpCredentials`.
 //!
 //! Needs `node`, `chromium` and `npm install` run in tests/browser (see its package.json);
 //! without them the test is skipped locally and fails under `CI=true`.
@@ -11,8 +11,16 @@ mod common;
 #[path = "../examples/axum_basic.rs"]
 mod axum_basic;
 
+#[allow(dead_code, unreachable_pub)]
+#[path = "../examples/axum_digest.rs"]
+mod axum_digest;
+
 use std::path::PathBuf;
 use std::process::Command;
+use std::sync::{Arc, Mutex};
+
+use http::Request;
+use tower_httpauth::header::{AuthParams, split_scheme};
 
 fn browser_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/browser")
@@ -134,5 +142,109 @@ async fn chromium_logs_in_with_basic() {
     assert!(
         out.iter().flat_map(|o| &o.authorization).all(|s| s == "Basic"),
         "{out:?}"
+    );
+}
+
+/// One Digest `Authorization` header as the server received it.
+#[derive(Debug, Clone)]
+struct SeenDigest {
+    path: String,
+    username: String,
+    nonce: String,
+    nc: Option<u32>,
+}
+
+/// Wraps `app` in a layer (outside the auth layer) that records every Digest
+/// `Authorization` header the server receives.
+fn recording(app: axum::Router) -> (axum::Router, Arc<Mutex<Vec<SeenDigest>>>) {
+    let seen: Arc<Mutex<Vec<SeenDigest>>> = Arc::default();
+    let log = seen.clone();
+    let app = app.layer(tower::util::MapRequestLayer::new(
+        move |req: Request<axum::body::Body>| {
+            for v in req.headers().get_all(http::header::AUTHORIZATION) {
+                let Some((scheme, rest)) = split_scheme(v.as_bytes()) else {
+                    continue;
+                };
+                if !scheme.eq_ignore_ascii_case("Digest") {
+                    continue;
+                }
+                let Ok(params) = AuthParams::parse(rest) else { continue };
+                let get = |n: &str| params.get(n).map(str::to_owned).unwrap_or_default();
+                log.lock().unwrap().push(SeenDigest {
+                    path: req.uri().path().to_owned(),
+                    username: get("username"),
+                    nonce: get("nonce"),
+                    nc: params.get("nc").and_then(|n| u32::from_str_radix(n, 16).ok()),
+                });
+            }
+            req
+        },
+    ));
+    (app, seen)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chromium_logs_in_with_digest_and_counts_up_on_one_nonce() {
+    if !common::have_program("node") || !common::have_program("chromium") || !have_playwright() {
+        return;
+    }
+    let (app, seen) = recording(axum_digest::app());
+    let addr = common::serve(app).await;
+    let url = format!("http://{addr}/protected");
+    let scenarios = format!(
+        r#"[
+        {{"url":"{url}","credentials":{{"username":"Mufasa","password":"Circle of Life"}},"repeat":4}},
+        {{"url":"{url}","credentials":{{"username":"john","password":"wrong"}}}},
+        {{"url":"{url}"}},
+        {{"url":"{url}","credentials":{{"username":"john","password":"hello"}}}}
+    ]"#
+    );
+    let out = drive(&scenarios, 4).await;
+    let statuses: Vec<&[u16]> = out.iter().map(|o| o.statuses.as_slice()).collect();
+    let expected: [&[u16]; 4] = [&[200, 200, 200, 200], &[401], &[401], &[200]];
+    assert_eq!(statuses, expected, "{out:?}");
+    // The handler saw the user the browser logged in as.
+    assert!(
+        out[0]
+            .bodies
+            .iter()
+            .all(|b| b == "Hello, Mufasa! You are authenticated with HTTP Digest.\n"),
+        "{:?}",
+        out[0].bodies
+    );
+    assert_eq!(
+        out[3].bodies,
+        ["Hello, john! You are authenticated with HTTP Digest.\n"]
+    );
+    assert!(
+        out.iter()
+            .flat_map(|o| &o.authorization)
+            .all(|s| s.starts_with("Digest")),
+        "{out:?}"
+    );
+
+    // Server side: Mufasa's four page loads went out on one nonce with increasing counts,
+    // starting at 1 (the browser re-used the nonce instead of fetching a new challenge each
+    // time). Chromium may also send the credentials with other requests of the origin (such
+    // as /favicon.ico), each taking the next count: all of them together count 1, 2, 3, …
+    let seen = seen.lock().unwrap().clone();
+    let mufasa: Vec<&SeenDigest> = seen.iter().filter(|s| s.username == "Mufasa").collect();
+    assert!(mufasa.iter().all(|s| s.nonce == mufasa[0].nonce), "one nonce: {seen:?}");
+    let pages: Vec<u32> = mufasa
+        .iter()
+        .filter(|s| s.path == "/protected")
+        .map(|s| s.nc.expect("qop=auth carries nc"))
+        .collect();
+    assert_eq!(pages.len(), 4, "{seen:?}");
+    assert_eq!(pages[0], 1);
+    assert!(pages.windows(2).all(|w| w[0] < w[1]), "nc increases: {pages:?}");
+    let mut all: Vec<u32> = mufasa.iter().filter_map(|s| s.nc).collect();
+    all.sort_unstable();
+    assert_eq!(all, (1..=all.len() as u32).collect::<Vec<_>>(), "{seen:?}");
+    // The wrong password was tried (once per challenge), and nobody else sent Digest.
+    assert!(seen.iter().any(|s| s.username == "john"));
+    assert!(
+        seen.iter().all(|s| s.username == "Mufasa" || s.username == "john"),
+        "{seen:?}"
     );
 }

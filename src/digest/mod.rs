@@ -107,8 +107,25 @@
 //!
 //! Nonces are stateless: any instance with the same [`secret`](Digest::secret) and realm
 //! accepts them. Replay protection needs shared state across instances: implement
-//! [`NonceStore`] over a shared store. The default [`MemoryNonceStore`] covers one
-//! process.
+//! [`NonceStore`] over a shared store, or use `RedisNonceStore` (feature `redis`). The
+//! default [`MemoryNonceStore`] covers one process.
+//!
+//! A multi-instance deployment behind a load balancer:
+//!
+//! - every instance has the same realm and the same [`secret`](Digest::secret) (32 or more
+//!   random bytes from your secret store, not the per-process default): a nonce issued by
+//!   one is accepted by all;
+//! - every instance uses a `RedisNonceStore` on the same Redis with the same key prefix:
+//!   a (nonce, nc) accepted by one is refused by all (a replay sent to another instance is
+//!   answered `401` with `stale=true`), and the nonce's key expires with the nonce;
+//! - the store fails closed: when Redis is unreachable, right credentials are refused as
+//!   stale (or `500`, see `RedisNonceStore::errors_as_500`), never accepted;
+//! - the throttle shares its counts through `throttle::RedisStore`, and token revocations
+//!   through `token::RedisRevocations`, on the same Redis (one connection manager can serve
+//!   all three, see their `new` constructors);
+//! - clocks in sync (NTP), since each instance checks nonce expiry on its own clock.
+//!
+//! See also SECURITY.md, "Running several instances".
 //!
 //! # Futures
 //!
@@ -120,6 +137,8 @@ mod algorithm;
 mod body;
 mod credentials;
 mod nonce;
+#[cfg(feature = "redis")]
+mod redis_store;
 mod replay;
 mod store;
 
@@ -127,9 +146,13 @@ pub use algorithm::{Algorithm, Hex, MAX_HEX_LEN, Qop, UnknownAlgorithm, client_r
 pub use body::{DigestBody, DigestBodyFuture, DigestBodyLayer, DigestBodyService};
 pub use credentials::{DigestCredentials, DigestParseError, MAX_PARAM_LEN};
 pub use nonce::MIN_SECRET_LEN;
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use redis_store::RedisNonceStore;
 pub use replay::{MemoryNonceStore, NonceCheck, NonceStore, NonceUse};
 pub use store::{DigestCredentialStore, DigestLookup, DigestSecret, DigestUser, DigestUsers};
 
+use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -721,6 +744,34 @@ impl<C: DigestCredentialStore, N: NonceStore> Scheme for Digest<C, N> {
                 passed: None,
             }),
         }
+    }
+
+    /// The `username` the credentials claim, for the [`throttle`](crate::throttle):
+    ///
+    /// - `username="…"`: as sent;
+    /// - `username*=UTF-8''…`: the decoded name (the same user as the plain form);
+    /// - `userhash=true`: `userhash:` followed by the hash in lower case. The hash is
+    ///   `H(user ":" realm)`, stable for one user, realm and algorithm, so failures are
+    ///   still counted per user (an attacker can spread guesses over at most the offered
+    ///   algorithms, one counter each); resolving it to the plain name would need the
+    ///   credential store before any throttling.
+    ///
+    /// `None` when the header is missing, too long or not parseable Digest credentials
+    /// (the throttle then counts per client address only).
+    fn username<'a>(&self, parts: &'a Parts) -> Option<Cow<'a, str>> {
+        let value = authorization(&parts.headers, self.cfg.max_header_len).ok()??;
+        let (scheme, rest) = split_scheme(value.as_bytes())?;
+        if !scheme.eq_ignore_ascii_case(SCHEME) {
+            return None;
+        }
+        let creds = DigestCredentials::parse_params(rest).ok()?;
+        if creds.userhash() {
+            return Some(Cow::Owned(format!(
+                "userhash:{}",
+                creds.username().to_ascii_lowercase()
+            )));
+        }
+        Some(Cow::Owned(creds.username().to_owned()))
     }
 
     fn challenge(&self, failure: &AuthFailure, headers: &mut HeaderMap) {

@@ -228,6 +228,23 @@ impl<T: Parse> Reloading<T> {
         })
     }
 
+    /// Parses `bytes` as if they were the file's contents (same bounds and errors); the
+    /// result has no file: its path is empty and it never reloads.
+    pub(crate) fn from_bytes(bytes: &[u8], opts: FileOptions) -> Result<Self, LoadError> {
+        let path = PathBuf::new();
+        let value = parse_checked::<T>(&path, bytes, &opts)?;
+        Ok(Reloading {
+            path,
+            opts: opts.reload_interval(None),
+            current: RwLock::new(Arc::new(value)),
+            check: Mutex::new(Check {
+                last: Instant::now(),
+                stamp: None,
+                last_error: None,
+            }),
+        })
+    }
+
     pub(crate) fn path(&self) -> &Path {
         &self.path
     }
@@ -258,6 +275,9 @@ impl<T: Parse> Reloading<T> {
 
     /// Reloads now if the file changed (or always, with `force`).
     pub(crate) fn reload(&self, force: bool) -> Result<bool, Arc<LoadError>> {
+        if self.path.as_os_str().is_empty() {
+            return Ok(false); // parsed from memory: nothing to reload
+        }
         let mut check = self.check.lock().unwrap_or_else(|e| e.into_inner());
         check.last = Instant::now();
         self.reload_locked(&mut check, force)
@@ -316,13 +336,18 @@ fn load<T: Parse>(path: &Path, opts: &FileOptions) -> Result<(T, Stamp), LoadErr
     file.take(opts.max_size.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(io)?;
+    Ok((parse_checked::<T>(path, &bytes, opts)?, stamp))
+}
+
+/// Checks `bytes` against the bounds of `opts` and parses them.
+fn parse_checked<T: Parse>(path: &Path, bytes: &[u8], opts: &FileOptions) -> Result<T, LoadError> {
     if bytes.len() as u64 > opts.max_size {
         return Err(LoadError::TooLarge {
             path: path.to_owned(),
             max: opts.max_size,
         });
     }
-    let value = parse_bytes::<T>(&bytes, opts.max_lines).map_err(|e| match e {
+    parse_bytes::<T>(bytes, opts.max_lines).map_err(|e| match e {
         ParseFailure::TooManyLines => LoadError::TooManyLines {
             path: path.to_owned(),
             max: opts.max_lines,
@@ -336,8 +361,7 @@ fn load<T: Parse>(path: &Path, opts: &FileOptions) -> Result<(T, Stamp), LoadErr
                 count,
             }
         }
-    })?;
-    Ok((value, stamp))
+    })
 }
 
 pub(crate) enum ParseFailure {

@@ -104,15 +104,36 @@ impl Htdigest {
         Htdigest::open_with(path, FileOptions::default())
     }
 
+    /// Parses the contents of a htdigest file held in memory (from a secret store, an
+    /// environment variable, a test), with the bounds of the default [`FileOptions`]. The
+    /// result has no file: [`path`](Self::path) is empty and [`reload`](Self::reload) does
+    /// nothing.
+    ///
+    /// # Errors
+    ///
+    /// As [`Htdigest::open`], without the I/O errors.
+    ///
+    /// ```
+    /// use tower_httpauth::store::Htdigest;
+    /// let file = Htdigest::parse(b"Mufasa:http-auth@example.org:3d78807defe7de2157e2b0b6573a855f\n").unwrap();
+    /// assert!(file.ha1("Mufasa", "http-auth@example.org").is_some());
+    /// assert!(Htdigest::parse(b"Mufasa:realm:not-hex").is_err());
+    /// ```
+    pub fn parse(contents: &[u8]) -> Result<Self, LoadError> {
+        Self::from_file(Reloading::<Realms>::from_bytes(contents, FileOptions::default())?)
+    }
+
     /// Loads `path` with `options`.
     ///
     /// # Errors
     ///
     /// As [`Htdigest::open`].
     pub fn open_with(path: impl AsRef<Path>, options: FileOptions) -> Result<Self, LoadError> {
-        Ok(Htdigest {
-            file: Reloading::open(path.as_ref(), options)?,
-        })
+        Self::from_file(Reloading::open(path.as_ref(), options)?)
+    }
+
+    fn from_file(file: Reloading<Realms>) -> Result<Self, LoadError> {
+        Ok(Htdigest { file })
     }
 
     /// The MD5 H(A1) of `username` in `realm`, if listed (reloading the file first if it is

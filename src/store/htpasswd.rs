@@ -308,16 +308,39 @@ impl Htpasswd {
         Htpasswd::open_with(path, FileOptions::default())
     }
 
+    /// Parses the contents of a htpasswd file held in memory (from a secret store, an
+    /// environment variable, a test), with the bounds of the default [`FileOptions`]. The
+    /// result has no file: [`path`](Self::path) is empty and [`reload`](Self::reload) does
+    /// nothing.
+    ///
+    /// # Errors
+    ///
+    /// As [`Htpasswd::open`], without the I/O errors.
+    ///
+    /// ```
+    /// use tower_httpauth::store::Htpasswd;
+    /// let users = Htpasswd::parse(b"# staff\nMufasa:$apr1$SFEr/xiz$uDWk3HJkJ9aVYpKvfyXiq.\n").unwrap();
+    /// assert!(users.contains("Mufasa"));
+    /// assert_eq!(users.reload().unwrap(), false); // no file to reload
+    /// assert!(Htpasswd::parse(b"no colon here").is_err());
+    /// ```
+    pub fn parse(contents: &[u8]) -> Result<Self, LoadError> {
+        Self::from_file(Reloading::<Users>::from_bytes(contents, FileOptions::default())?)
+    }
+
     /// Loads `path` with `options`.
     ///
     /// # Errors
     ///
     /// As [`Htpasswd::open`].
     pub fn open_with(path: impl AsRef<Path>, options: FileOptions) -> Result<Self, LoadError> {
-        let file = Reloading::<Users>::open(path.as_ref(), options)?;
+        Self::from_file(Reloading::<Users>::open(path.as_ref(), options)?)
+    }
+
+    fn from_file(file: Reloading<Users>) -> Result<Self, LoadError> {
         let weak = file.current().weak;
         if weak > 0 {
-            tracing::warn!(path = %path.as_ref().display(), weak, "htpasswd file holds weak password hashes (SHA-1, DES or plaintext)");
+            tracing::warn!(path = %file.path().display(), weak, "htpasswd file holds weak password hashes (SHA-1, DES or plaintext)");
         }
         Ok(Htpasswd {
             file,

@@ -87,12 +87,7 @@ impl RedisStore {
     ///
     /// Must be called inside a tokio runtime.
     pub fn open(url: &str) -> Result<Self, redis::RedisError> {
-        let client = redis::Client::open(url)?;
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(Duration::from_millis(500)))
-            .set_response_timeout(Some(Duration::from_millis(500)))
-            .set_number_of_retries(1);
-        Ok(Self::new(ConnectionManager::new_lazy_with_config(client, config)?))
+        Ok(Self::new(connect(url)?))
     }
 
     /// A store using an existing connection manager.
@@ -127,12 +122,32 @@ impl RedisStore {
     where
         F: Future<Output = Result<T, redis::RedisError>> + Send + 'static,
     {
-        let timeout = self.timeout;
-        async move {
-            match tokio::time::timeout(timeout, fut).await {
-                Ok(r) => r.map_err(Into::into),
-                Err(_) => Err(format!("redis did not answer within {timeout:?}").into()),
-            }
+        bounded(self.timeout, fut)
+    }
+}
+
+/// The lazy connection manager every Redis store of the crate opens: connect and response
+/// timeouts of 500 ms, one retry, reconnects after failures.
+pub(crate) fn connect(url: &str) -> Result<ConnectionManager, redis::RedisError> {
+    let client = redis::Client::open(url)?;
+    let config = ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(Duration::from_millis(500)))
+        .set_response_timeout(Some(Duration::from_millis(500)))
+        .set_number_of_retries(1);
+    ConnectionManager::new_lazy_with_config(client, config)
+}
+
+/// `fut`, bounded by `timeout` (a timeout is an error).
+// Not an `async fn`: the signature promises `Send + 'static` whatever `T` is.
+#[allow(clippy::manual_async_fn)]
+pub(crate) fn bounded<T, F>(timeout: Duration, fut: F) -> impl Future<Output = Result<T, BoxError>> + Send + 'static
+where
+    F: Future<Output = Result<T, redis::RedisError>> + Send + 'static,
+{
+    async move {
+        match tokio::time::timeout(timeout, fut).await {
+            Ok(r) => r.map_err(Into::into),
+            Err(_) => Err(format!("redis did not answer within {timeout:?}").into()),
         }
     }
 }

@@ -66,8 +66,9 @@
 
 use std::collections::HashSet;
 use std::fmt;
-use std::future::{Ready, ready};
+use std::future::{Future, Ready, ready};
 use std::marker::PhantomData;
+use std::pin::Pin;
 use std::str::FromStr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -419,6 +420,37 @@ impl<C> Jwt<C> {
     where
         C: DeserializeOwned,
     {
+        serde_json::from_value(self.verify_value(token)?).map_err(|_| JwtError::Malformed)
+    }
+
+    /// Asks `hook` whether each verified token has been revoked, by its `jti` claim (see
+    /// [`JwtRevocation`]). Tokens without a string `jti` cannot be revoked, so they are
+    /// refused ([`JwtError::MissingClaim`]); [`JwtIssuer`] writes a random `jti` into every
+    /// token unless your claims carry one.
+    ///
+    /// ```
+    /// use std::collections::HashSet;
+    /// use std::sync::{Arc, Mutex};
+    /// use tower_httpauth::token::jwt::{Jwt, JwtKey};
+    ///
+    /// let revoked: Arc<Mutex<HashSet<String>>> = Arc::default();
+    /// let list = revoked.clone();
+    /// let jwt = Jwt::<serde_json::Value>::new()
+    ///     .key(JwtKey::hs256(b"a 32-byte (or longer) random key!").unwrap())
+    ///     .revocation(move |jti: &str| {
+    ///         let is_revoked = list.lock().unwrap().contains(jti);
+    ///         async move { Ok::<_, std::convert::Infallible>(is_revoked) }
+    ///     });
+    /// # let _ = jwt;
+    /// ```
+    pub fn revocation<R: JwtRevocation>(self, hook: R) -> RevocableJwt<C, R> {
+        RevocableJwt {
+            jwt: self,
+            hook: std::sync::Arc::new(hook),
+        }
+    }
+
+    fn verify_value(&self, token: &str) -> Result<Value, JwtError> {
         if token.len() > super::MAX_TOKEN_LEN {
             return Err(JwtError::Malformed);
         }
@@ -451,7 +483,7 @@ impl<C> Jwt<C> {
                     {
                         return Err(JwtError::WrongTokenUse);
                     }
-                    return serde_json::from_value(data.claims).map_err(|_| JwtError::Malformed);
+                    return Ok(data.claims);
                 }
                 Err(e) => {
                     last = JwtError::from_jwt(&e);
@@ -479,6 +511,108 @@ where
                 .map(Some)
                 .map_err(|e| TokenRejection::new(e.description()).with_source(e)),
         )
+    }
+}
+
+/// A random token id: 32 hex digits (128 bits).
+fn random_jti() -> Result<String, JwtError> {
+    let mut id = [0u8; 16];
+    getrandom::fill(&mut id).map_err(|e| JwtError::Key(format!("no randomness for jti: {e}")))?;
+    Ok(id.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Decides whether a verified JWT has been revoked, by its `jti` claim
+/// ([`Jwt::revocation`]).
+///
+/// Implemented for closures `Fn(&str) -> impl Future<Output = Result<bool, E>>` and, with
+/// the `redis` feature, by [`RedisRevocations`](crate::token::RedisRevocations). An error
+/// is answered `500` (fail closed: the token is not accepted).
+pub trait JwtRevocation: Send + Sync + 'static {
+    /// The future answering the question.
+    type Future: Future<Output = Result<bool, BoxError>> + Send + 'static;
+
+    /// Whether the token with id `jti` is revoked.
+    fn is_revoked(&self, jti: &str) -> Self::Future;
+}
+
+impl<F, Fut, E> JwtRevocation for F
+where
+    F: Fn(&str) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<bool, E>> + Send + 'static,
+    E: Into<BoxError>,
+{
+    type Future = Pin<Box<dyn Future<Output = Result<bool, BoxError>> + Send>>;
+    fn is_revoked(&self, jti: &str) -> Self::Future {
+        let fut = self(jti);
+        Box::pin(async move { fut.await.map_err(Into::into) })
+    }
+}
+
+/// A [`Jwt`] verifier that also asks a [`JwtRevocation`] hook ([`Jwt::revocation`]).
+pub struct RevocableJwt<C, R> {
+    jwt: Jwt<C>,
+    hook: std::sync::Arc<R>,
+}
+
+impl<C, R> Clone for RevocableJwt<C, R> {
+    fn clone(&self) -> Self {
+        RevocableJwt {
+            jwt: self.jwt.clone(),
+            hook: self.hook.clone(),
+        }
+    }
+}
+
+impl<C, R> fmt::Debug for RevocableJwt<C, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RevocableJwt")
+            .field("jwt", &self.jwt)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<C, R> RevocableJwt<C, R> {
+    /// The JWT verifier.
+    pub fn jwt(&self) -> &Jwt<C> {
+        &self.jwt
+    }
+}
+
+impl<C, R> TokenVerifier for RevocableJwt<C, R>
+where
+    C: DeserializeOwned + Clone + Send + Sync + 'static,
+    R: JwtRevocation,
+{
+    type User = C;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<Option<C>, BoxError>> + Send>>;
+
+    fn verify(&self, token: Token) -> Self::Future {
+        let reject = |e: JwtError| -> BoxError { Box::new(TokenRejection::new(e.description()).with_source(e)) };
+        let checked = self.jwt.verify_value(token.as_str()).and_then(|v| {
+            let jti = match v.get("jti").and_then(Value::as_str) {
+                Some(j) if !j.is_empty() && j.len() <= 256 => j.to_owned(),
+                _ => return Err(JwtError::MissingClaim("jti".into())),
+            };
+            let claims: C = serde_json::from_value(v).map_err(|_| JwtError::Malformed)?;
+            Ok((jti, claims))
+        });
+        let (jti, claims) = match checked {
+            Ok(c) => c,
+            Err(e) => {
+                let e = reject(e);
+                return Box::pin(async move { Err(e) });
+            }
+        };
+        let revoked = self.hook.is_revoked(&jti);
+        Box::pin(async move {
+            match revoked.await {
+                Ok(false) => Ok(Some(claims)),
+                Ok(true) => Err(Box::new(TokenRejection::new("The access token was revoked")) as BoxError),
+                // Not a rejection: the Bearer scheme answers it with 500.
+                Err(e) => Err(e),
+            }
+        })
     }
 }
 
@@ -603,6 +737,9 @@ impl JwtIssuer {
         map.insert("iat".into(), now.into());
         map.insert("exp".into(), now.saturating_add(ttl.as_secs()).into());
         map.insert(TOKEN_USE_CLAIM.into(), token_use.into());
+        if !map.contains_key("jti") {
+            map.insert("jti".into(), random_jti()?.into());
+        }
         if let Some(iss) = &self.issuer {
             map.insert("iss".into(), iss.clone().into());
         }

@@ -76,6 +76,11 @@ use crate::bearer::{Token, TokenRejection, TokenVerifier};
 #[cfg(feature = "jwt")]
 #[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
 pub mod jwt;
+#[cfg(feature = "redis")]
+mod redis_revocation;
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use redis_revocation::RedisRevocations;
 
 type HmacSha256 = Hmac<Sha256>;
 

@@ -1,4 +1,4 @@
-// Drives headless Chromium (playwright-core, Debian's /usr/bin/chromium) through HTTP
+// Drives headless Chromium (playwright-core, Debian's /usr/bin/chromium) through HTTP Basic and Digest
 // authentication scenarios and prints the results as JSON on stdout.
 //
 //   node login.js '<scenarios JSON>'
