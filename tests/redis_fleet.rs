@@ -4,8 +4,9 @@
 
 mod common;
 
+use common::Redis;
+
 use std::convert::Infallible;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
@@ -16,61 +17,6 @@ use tower_httpauth::digest::{Algorithm, Digest, DigestUsers, Qop, RedisNonceStor
 use tower_httpauth::header::{AuthParams, split_scheme};
 use tower_httpauth::token::RedisRevocations;
 use tower_httpauth::{AuthLayer, AuthUser, Bearer, Claims, SignedTokens};
-
-/// A redis-server on a free port, stopped when dropped.
-struct Redis {
-    child: Child,
-    port: u16,
-}
-
-impl Redis {
-    fn start() -> Redis {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start redis-server");
-        let mut redis = Redis { child, port };
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return redis;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        redis.stop();
-        panic!("redis-server did not start on port {port}");
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/", self.port)
-    }
-
-    fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
 
 const REALM: &str = "fleet@example.org";
 const SECRET: &[u8] = b"the Digest secret every instance shares";

@@ -4,9 +4,10 @@
 
 mod common;
 
+use common::Redis;
+
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -16,62 +17,6 @@ use http::{Request, Response, StatusCode};
 use tower::ServiceExt;
 use tower_httpauth::throttle::{Limits, ManualClock, RedisStore, Throttle, ThrottleKey};
 use tower_httpauth::{AuthLayer, Basic, BasicCredentials, BasicVerifier};
-
-/// A redis-server on a free port, stopped when dropped.
-struct Redis {
-    child: Child,
-    port: u16,
-}
-
-impl Redis {
-    fn start() -> Redis {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start redis-server");
-        let mut redis = Redis { child, port };
-        // Wait (bounded) until it accepts connections.
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return redis;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        redis.stop();
-        panic!("redis-server did not start on port {port}");
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/", self.port)
-    }
-
-    fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
 
 fn counting(calls: Arc<AtomicUsize>) -> Basic<impl BasicVerifier<User = ()>> {
     Basic::new(move |c: BasicCredentials| {
