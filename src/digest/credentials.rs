@@ -119,40 +119,62 @@ struct Slots<'a> {
     opaque: Option<ParamValue<'a>>,
 }
 
-/// A parameter name of up to 16 bytes packed into an integer, each byte ORed with 0x20.
-/// For `tchar` names this is exact case-folding against lowercase letters and `*`: only
-/// `X` and `x` fold to `x`, and only `*` (not `\n`, which is no tchar) folds to `*`.
-const fn fold(name: &[u8]) -> u128 {
-    let mut key = [0u8; 16];
-    let mut i = 0;
-    while i < name.len() && i < 16 {
-        key[i] = name[i] | 0x20;
-        i += 1;
-    }
-    u128::from_le_bytes(key)
-}
-
-/// [`SLOT_NAMES`], folded.
-const SLOT_KEYS: [u128; 12] = {
-    let mut k = [0u128; 12];
-    let mut i = 0;
-    while i < 12 {
-        k[i] = fold(SLOT_NAMES[i].as_bytes());
-        i += 1;
-    }
-    k
-};
-
-/// The slot of a Digest parameter name (a `tchar` token, any case).
+/// The slot of a Digest parameter name (a `tchar` token, any case): the length and the
+/// first letter pick the one candidate, then one case-insensitive comparison.
 fn slot_index(name: &str) -> Option<usize> {
-    if name.len() > 9 {
-        return None; // the longest are `username*` and `algorithm`
-    }
-    let key = fold(name.as_bytes());
-    SLOT_KEYS.iter().position(|&k| k == key)
+    let n = name.as_bytes();
+    let slot = match (n.len(), n.first()? | 0x20) {
+        // `username` and `userhash` differ in their fifth letter.
+        (8, b'u') if n[4] | 0x20 == b'h' => 2,
+        (8, b'u') => 0,
+        (9, b'u') => 1,
+        (5, b'r') => 3,
+        (5, b'n') => 4,
+        (3, b'u') => 5,
+        (8, b'r') => 6,
+        (9, b'a') => 7,
+        (3, b'q') => 8,
+        (2, b'n') => 9,
+        (6, b'c') => 10,
+        (6, b'o') => 11,
+        _ => return None,
+    };
+    folded_eq(n, SLOT_NAMES[slot].as_bytes()).then_some(slot)
 }
 
-/// The parameters Digest reads, in slot order (and for error messages).
+/// Whether the `tchar` name `n` equals `want` (one of [`SLOT_NAMES`]) ignoring case: each
+/// byte of `n` ORed with 0x20. Two overlapping loads per side instead of a
+/// byte loop.
+#[inline]
+fn folded_eq(n: &[u8], want: &[u8]) -> bool {
+    fn at<const K: usize>(s: &[u8], i: usize) -> [u8; K] {
+        s.get(i..i + K).and_then(|b| b.try_into().ok()).unwrap_or([0; K])
+    }
+    let len = n.len();
+    if len != want.len() {
+        return false;
+    }
+    match len {
+        2..=3 => {
+            let f = |s: &[u8], i| u16::from_le_bytes(at(s, i));
+            (f(n, 0) | 0x2020) == f(want, 0) && (f(n, len - 2) | 0x2020) == f(want, len - 2)
+        }
+        4..=7 => {
+            let f = |s: &[u8], i| u32::from_le_bytes(at(s, i));
+            (f(n, 0) | 0x2020_2020) == f(want, 0) && (f(n, len - 4) | 0x2020_2020) == f(want, len - 4)
+        }
+        8..=16 => {
+            let f = |s: &[u8], i| u64::from_le_bytes(at(s, i));
+            const FOLD: u64 = 0x2020_2020_2020_2020;
+            (f(n, 0) | FOLD) == f(want, 0) && (f(n, len - 8) | FOLD) == f(want, len - 8)
+        }
+        _ => n.iter().zip(want).all(|(&a, &b)| a | 0x20 == b),
+    }
+}
+
+/// The parameters Digest reads, in slot order (and for error messages): lowercase letters
+/// and `*`. ORing a `tchar` byte with 0x20 is exact case-folding against these: only `X`
+/// and `x` fold to `x`, and only `*` (not `\n`, which is no tchar) folds to `*`.
 const SLOT_NAMES: [&str; 12] = [
     "username",
     "username*",
