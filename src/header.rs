@@ -473,21 +473,27 @@ impl std::error::Error for WriteError {}
 /// assert_eq!(s, r#""a \"b\" \\c""#);
 /// ```
 pub fn write_quoted(out: &mut String, value: &str) -> Result<(), WriteError> {
+    out.reserve(value.len() + 2);
+    write_quoted_to(value, |s| out.push_str(s))
+}
+
+/// [`write_quoted`] into any sink, in pieces (for buffers that are not a `String`). Nothing
+/// is written when `value` is refused.
+pub(crate) fn write_quoted_to(value: &str, mut out: impl FnMut(&str)) -> Result<(), WriteError> {
     if value.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7F) {
         return Err(WriteError::ControlCharacter);
     }
-    out.reserve(value.len() + 2);
-    out.push('"');
+    out("\"");
     // `"` and `\\` are ASCII, so splitting around them keeps UTF-8 intact.
     let mut rest = value;
     while let Some(at) = rest.bytes().position(|b| b == b'"' || b == b'\\') {
-        out.push_str(&rest[..at]);
-        out.push('\\');
-        out.push_str(&rest[at..=at]);
+        out(&rest[..at]);
+        out("\\");
+        out(&rest[at..=at]);
         rest = &rest[at + 1..];
     }
-    out.push_str(rest);
-    out.push('"');
+    out(rest);
+    out("\"");
     Ok(())
 }
 

@@ -167,7 +167,7 @@ use http::{HeaderMap, HeaderName, HeaderValue};
 use crate::basic::{DEFAULT_MAX_HEADER_LEN, authorization};
 use crate::compare::constant_time_eq;
 use crate::failure::{AuthFailure, FailureKind};
-use crate::header::{Challenge, split_scheme, write_quoted};
+use crate::header::{Challenge, split_scheme, write_quoted_to};
 use crate::scheme::{Authenticated, Scheme};
 use algorithm::{Hasher, RawDigest};
 use nonce::{NonceSigner, now_ms, random_bytes};
@@ -478,38 +478,43 @@ struct Pending {
     /// nc ":" cnonce ":" qop ":"` (RFC 2069 form: `":" nonce ":"`), in one allocation.
     text: String,
     /// Where the username ends (and the KD middle part starts) in `text`.
-    user_end: usize,
+    user_end: u32,
     /// The nonce's, nc's and cnonce's places in `text` (nc and cnonce empty without qop).
-    nonce: std::ops::Range<usize>,
-    nc_at: std::ops::Range<usize>,
-    cnonce: std::ops::Range<usize>,
+    nonce_at: (u32, u32),
+    nc_at: (u32, u32),
+    cnonce_at: (u32, u32),
     nc: u32,
     /// The client's response decoded, or `None` when it is not a hex digest of the right
     /// length.
     response: Option<RawDigest>,
-    /// H(A2) of the request, and of the `rspauth` (only with `Authentication-Info`).
+    /// H(A2) of the request.
     ha2: Hex,
-    ha2_rspauth: Option<Hex>,
+    /// With `Authentication-Info`: H(A2) of the `rspauth`, replaced by the `rspauth` itself
+    /// once the response is right (so the future never holds a running hash).
+    rspauth: Option<Hex>,
     issued_ms: u64,
     expires_ms: u64,
 }
 
 impl Pending {
+    fn slice(&self, (start, end): (u32, u32)) -> &str {
+        self.text.get(start as usize..end as usize).unwrap_or("")
+    }
     fn username(&self) -> &str {
-        &self.text[..self.user_end]
+        self.slice((0, self.user_end))
     }
     fn nonce(&self) -> &str {
-        &self.text[self.nonce.clone()]
+        self.slice(self.nonce_at)
     }
     fn nc_str(&self) -> &str {
-        &self.text[self.nc_at.clone()]
+        self.slice(self.nc_at)
     }
     fn cnonce(&self) -> &str {
-        &self.text[self.cnonce.clone()]
+        self.slice(self.cnonce_at)
     }
     /// `":" nonce ":" nc ":" cnonce ":" qop ":"` (or `":" nonce ":"`).
     fn kd_middle(&self) -> &str {
-        &self.text[self.user_end..]
+        self.text.get(self.user_end as usize..).unwrap_or("")
     }
 }
 
@@ -579,19 +584,24 @@ impl<C: DigestCredentialStore, N: NonceStore> Digest<C, N> {
         let cnonce = creds.cnonce().unwrap_or("");
         let qop = creds.qop();
         let mut text = String::with_capacity(username.len() + nonce.len() + nc_str.len() + cnonce.len() + 16);
+        // Every part is at most MAX_PARAM_LEN bytes, so positions fit in a u32.
+        let at = |text: &String| u32::try_from(text.len()).unwrap_or(u32::MAX);
         text.push_str(username);
-        let user_end = text.len();
+        let user_end = at(&text);
         text.push(':');
-        let nonce_at = text.len()..text.len() + nonce.len();
+        let nonce_start = at(&text);
         text.push_str(nonce);
+        let nonce_at = (nonce_start, at(&text));
         text.push(':');
-        let (mut nc_at, mut cnonce_at) = (text.len()..text.len(), text.len()..text.len());
+        let (mut nc_at, mut cnonce_at) = ((0, 0), (0, 0));
         if let Some(q) = qop {
-            nc_at = text.len()..text.len() + nc_str.len();
+            let start = at(&text);
             text.push_str(nc_str);
+            nc_at = (start, at(&text));
             text.push(':');
-            cnonce_at = text.len()..text.len() + cnonce.len();
+            let start = at(&text);
             text.push_str(cnonce);
+            cnonce_at = (start, at(&text));
             text.push(':');
             text.push_str(q.name());
             text.push(':');
@@ -602,13 +612,13 @@ impl<C: DigestCredentialStore, N: NonceStore> Digest<C, N> {
             userhash: creds.userhash(),
             text,
             user_end,
-            nonce: nonce_at,
+            nonce_at,
             nc_at,
-            cnonce: cnonce_at,
+            cnonce_at,
             nc: creds.nc().unwrap_or(0),
             response: RawDigest::from_hex(creds.response(), alg.hex_len()),
             ha2: algorithm::ha2(alg, parts.method.as_str(), uri, body_hash.as_ref()),
-            ha2_rspauth: cfg
+            rspauth: cfg
                 .authentication_info
                 .then(|| algorithm::ha2(alg, "", uri, body_hash.as_ref())),
             issued_ms: info.issued_ms,
@@ -643,8 +653,8 @@ struct Ctx<U, N> {
     cfg: Arc<Config>,
     nonces: Arc<N>,
     p: Pending,
-    /// Set once the response is right: the user, and the KD prefix for the `rspauth`.
-    passed: Option<(U, Option<Hasher>, u64)>,
+    /// Set once the response is right: the user and the time.
+    passed: Option<(U, u64)>,
 }
 
 type Output<U> = Result<Authenticated<U>, AuthFailure>;
@@ -679,9 +689,9 @@ impl<C: DigestCredentialStore, N: NonceStore> Future for DigestFuture<C, N> {
                     let ctx = this.ctx.as_mut().expect("DigestFuture lost its context");
                     let checked = found
                         .map_err(|e| AuthFailure::internal(e).with_scheme(SCHEME))
-                        .and_then(|found| check_response(&ctx.cfg, &ctx.p, found));
+                        .and_then(|found| check_response(&ctx.cfg, &mut ctx.p, found));
                     match checked {
-                        Ok((user, kd_rspauth, now)) => {
+                        Ok((user, now)) => {
                             let fut = ctx.nonces.check_and_record(&NonceUse {
                                 nonce: ctx.p.nonce(),
                                 nc: ctx.p.nc,
@@ -689,7 +699,7 @@ impl<C: DigestCredentialStore, N: NonceStore> Future for DigestFuture<C, N> {
                                 expires_ms: ctx.p.expires_ms,
                                 now_ms: now,
                             });
-                            ctx.passed = Some((user, kd_rspauth, now));
+                            ctx.passed = Some((user, now));
                             this.state.set(DigestState::Replay { fut });
                         }
                         Err(f) => {
@@ -785,14 +795,10 @@ impl<C: DigestCredentialStore, N: NonceStore> Scheme for Digest<C, N> {
     }
 }
 
-/// Checks the response once the store has answered: the user, the KD prefix for the
-/// `rspauth` (with `Authentication-Info`) and the time, or why the request fails.
-#[allow(clippy::type_complexity)]
-fn check_response<U>(
-    cfg: &Config,
-    p: &Pending,
-    found: Option<DigestUser<U>>,
-) -> Result<(U, Option<Hasher>, u64), AuthFailure> {
+/// Checks the response once the store has answered: the user and the time, or why the
+/// request fails. With `Authentication-Info`, a right response also turns `p.rspauth`
+/// from the rspauth's H(A2) into the rspauth.
+fn check_response<U>(cfg: &Config, p: &mut Pending, found: Option<DigestUser<U>>) -> Result<(U, u64), AuthFailure> {
     let alg = p.alg;
     let hex_len = alg.hex_len();
     let (user, ha1) = match found {
@@ -820,7 +826,7 @@ fn check_response<U>(
     let mut kd = Hasher::new(alg);
     kd.update(ha1.as_bytes());
     kd.update(p.kd_middle().as_bytes());
-    let kd_rspauth = p.ha2_rspauth.is_some().then(|| kd.clone());
+    let kd_rspauth = p.rspauth.is_some().then(|| kd.clone());
     kd.update(p.ha2.as_bytes());
     let expected = kd.finish_raw();
     let presented = p.response.as_ref();
@@ -838,13 +844,17 @@ fn check_response<U>(
             .with_scheme(SCHEME)
             .with_description("nonce expired"));
     }
-    Ok((user, kd_rspauth, now))
+    if let (Some(mut kd), Some(ha2)) = (kd_rspauth, p.rspauth.as_mut()) {
+        kd.update(ha2.as_bytes());
+        *ha2 = kd.finish();
+    }
+    Ok((user, now))
 }
 
 /// The end of a verification, once the replay store has answered.
 fn finish<U, N>(ctx: Ctx<U, N>, check: Result<NonceCheck, crate::BoxError>) -> Output<U> {
     let Ctx { cfg, p, passed, .. } = ctx;
-    let (user, kd_rspauth, now) = passed.expect("DigestFuture checked the response first");
+    let (user, now) = passed.expect("DigestFuture checked the response first");
     let check = check.map_err(|e| {
         AuthFailure::internal(e)
             .with_scheme(SCHEME)
@@ -855,38 +865,117 @@ fn finish<U, N>(ctx: Ctx<U, N>, check: Result<NonceCheck, crate::BoxError>) -> O
             .with_scheme(SCHEME)
             .with_description("nonce count replayed or not increasing"));
     }
-    let (Some(mut kd), Some(ha2_rspauth)) = (kd_rspauth, p.ha2_rspauth) else {
-        return Ok(Authenticated::new(user).with_scheme(SCHEME));
+    let mut auth = Authenticated::new(user).with_scheme(SCHEME);
+    let Some(rspauth) = &p.rspauth else {
+        return Ok(auth);
     };
-    // Authentication-Info (RFC 7616 §3.5), written into one buffer sized up front.
-    kd.update(ha2_rspauth.as_bytes());
-    let rspauth = kd.finish();
     let within = cfg.nextnonce_within.unwrap_or(cfg.signer.lifetime() / 5);
     let within_ms = u64::try_from(within.as_millis()).unwrap_or(u64::MAX);
     let nextnonce = (p.expires_ms.saturating_sub(now) <= within_ms).then(|| cfg.signer.issue_at(now));
-    let (nc, cnonce) = (p.nc_str(), p.cnonce());
-    let mut info = String::with_capacity(
-        64 + rspauth.as_bytes().len() + nc.len() + 2 * cnonce.len() + nextnonce.as_ref().map_or(0, |n| n.len() + 16),
-    );
-    info.push_str("rspauth=\"");
-    info.push_str(rspauth.as_str());
-    info.push('"');
-    if let Some(q) = p.qop {
-        info.push_str(", qop=");
-        info.push_str(q.name());
-        info.push_str(", nc=");
-        info.push_str(nc);
-        info.push_str(", cnonce=");
-        // The cnonce came from a quoted-string, so it has no control characters.
-        let _ = write_quoted(&mut info, cnonce);
-    }
-    if let Some(n) = nextnonce {
-        info.push_str(", nextnonce=");
-        let _ = write_quoted(&mut info, &n);
-    }
-    let mut auth = Authenticated::new(user).with_scheme(SCHEME);
-    if let Ok(v) = HeaderValue::try_from(info) {
+    if let Some(v) = authentication_info(rspauth, p.qop, p.nc_str(), p.cnonce(), nextnonce.as_deref()) {
         auth.response_headers.insert(AUTHENTICATION_INFO, v);
     }
     Ok(auth)
+}
+
+/// The `Authentication-Info` value (RFC 7616 §3.5), written into a stack buffer and copied
+/// once into the header value (a buffer on the heap only for a cnonce of 150 bytes or more).
+fn authentication_info(
+    rspauth: &Hex,
+    qop: Option<Qop>,
+    nc: &str,
+    cnonce: &str,
+    nextnonce: Option<&str>,
+) -> Option<HeaderValue> {
+    let mut out = InfoBuf::default();
+    out.push("rspauth=\"");
+    out.push(rspauth.as_str());
+    out.push("\"");
+    if let Some(q) = qop {
+        out.push(", qop=");
+        out.push(q.name());
+        out.push(", nc=");
+        out.push(nc);
+        out.push(", cnonce=");
+        // The cnonce came from a quoted-string, so it has no control characters.
+        write_quoted_to(cnonce, |s| out.push(s)).ok()?;
+    }
+    if let Some(n) = nextnonce {
+        out.push(", nextnonce=");
+        write_quoted_to(n, |s| out.push(s)).ok()?;
+    }
+    HeaderValue::from_bytes(out.as_bytes()).ok()
+}
+
+/// A byte buffer on the stack that moves to the heap when it outgrows 256 bytes.
+struct InfoBuf {
+    stack: [u8; 256],
+    len: usize,
+    heap: Option<Vec<u8>>,
+}
+
+impl Default for InfoBuf {
+    fn default() -> Self {
+        InfoBuf {
+            stack: [0; 256],
+            len: 0,
+            heap: None,
+        }
+    }
+}
+
+impl InfoBuf {
+    fn push(&mut self, s: &str) {
+        let s = s.as_bytes();
+        if let Some(heap) = &mut self.heap {
+            heap.extend_from_slice(s);
+        } else if let Some(dst) = self.stack.get_mut(self.len..self.len + s.len()) {
+            dst.copy_from_slice(s);
+            self.len += s.len();
+        } else {
+            let mut heap = Vec::with_capacity(2 * (self.len + s.len()));
+            heap.extend_from_slice(&self.stack[..self.len]);
+            heap.extend_from_slice(s);
+            self.heap = Some(heap);
+        }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        match &self.heap {
+            Some(heap) => heap,
+            None => &self.stack[..self.len],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authentication_info_on_the_stack_and_spilled() {
+        let rspauth = Hex::encode(&[0xab; 32]);
+        let v = authentication_info(&rspauth, Some(Qop::Auth), "00000001", "c\"n", None).unwrap();
+        assert_eq!(
+            v,
+            format!(r#"rspauth="{}", qop=auth, nc=00000001, cnonce="c\"n""#, "ab".repeat(32)).as_str()
+        );
+        // A cnonce too long for the stack buffer, with quotes to escape on both sides of
+        // the spill, and a nextnonce.
+        for len in [150, 170, 180, 190, 1024] {
+            let cnonce: String = (0..len).map(|i| if i % 7 == 0 { '"' } else { 'x' }).collect();
+            let v = authentication_info(&rspauth, Some(Qop::AuthInt), "0000000a", &cnonce, Some("NN")).unwrap();
+            let escaped = cnonce.replace('"', "\\\"");
+            assert_eq!(
+                v.to_str().unwrap(),
+                format!(
+                    r#"rspauth="{}", qop=auth-int, nc=0000000a, cnonce="{escaped}", nextnonce="NN""#,
+                    "ab".repeat(32)
+                )
+            );
+        }
+        // RFC 2069 form: the rspauth alone.
+        let v = authentication_info(&rspauth, None, "", "", None).unwrap();
+        assert_eq!(v, format!(r#"rspauth="{}""#, "ab".repeat(32)).as_str());
+    }
 }
