@@ -228,6 +228,61 @@ async fn configured_offer_order_userhash_and_qops() {
     }
 }
 
+#[tokio::test]
+async fn domain_is_sent_quoted_in_every_challenge_when_configured() {
+    // Not sent by default.
+    let res = send(&app(digest()), "GET", "/", None, "").await;
+    for c in challenges(&res) {
+        assert_eq!(param(&c, "domain"), None, "{c}");
+    }
+    let d = digest().domain(["/api", "/admin/", "https://mirror.example.org/x?y=1"]);
+    let app = app(d);
+    let res = send(&app, "GET", "/", None, "").await;
+    let cs = challenges(&res);
+    assert_eq!(cs.len(), 2);
+    for c in &cs {
+        assert!(
+            c.contains(r#", domain="/api /admin/ https://mirror.example.org/x?y=1", "#),
+            "{c}"
+        );
+        let (_, rest) = split_scheme(c.as_bytes()).unwrap();
+        let p = AuthParams::parse(rest).unwrap();
+        assert!(p.get_value("domain").unwrap().was_quoted());
+        let uris: Vec<_> = p.get("domain").unwrap().split(' ').collect();
+        assert_eq!(uris, ["/api", "/admin/", "https://mirror.example.org/x?y=1"]);
+    }
+    // Also on a stale challenge.
+    let (nonce, opaque) = nonce_opaque(&res);
+    let good = Creds::new(&nonce, &opaque).header();
+    assert_eq!(
+        send(&app, "GET", "/dir/index.html", Some(&good), "").await.status(),
+        StatusCode::OK
+    );
+    let replay = send(&app, "GET", "/dir/index.html", Some(&good), "").await;
+    assert_401_with_challenge(&replay, true);
+    for c in challenges(&replay) {
+        assert_eq!(
+            param(&c, "domain").as_deref(),
+            Some("/api /admin/ https://mirror.example.org/x?y=1")
+        );
+    }
+    // One URI; an empty list removes it.
+    let one = digest().domain(["/"]);
+    let res = send(&self::app(one), "GET", "/", None, "").await;
+    assert_eq!(param(&challenges(&res)[0], "domain").as_deref(), Some("/"));
+    let cleared = digest().domain(["/"]).domain(Vec::<String>::new());
+    let res = send(&self::app(cleared), "GET", "/", None, "").await;
+    assert_eq!(param(&challenges(&res)[0], "domain"), None);
+}
+
+#[test]
+fn domain_refuses_what_would_break_the_list() {
+    for bad in ["", "/a b", "/a\"b", "/a\tb", "/a\nb", "/a\u{7f}", "/ä"] {
+        let r = std::panic::catch_unwind(|| digest().domain(["/ok", bad]));
+        assert!(r.is_err(), "{bad:?} accepted");
+    }
+}
+
 // ---------------------------------------------------------------- round trips with http-auth
 
 fn http_auth_client(res: &Response<Body>, index: usize) -> DigestClient {

@@ -196,6 +196,8 @@ struct Config {
     lifetime: Duration,
     signer: NonceSigner,
     opaque: String,
+    /// The `domain` URIs, space-separated (RFC 7616 §3.3), when configured.
+    domain: Option<String>,
     /// Stand-in H(A1) bytes for unknown users (same work as a known one).
     dummy: [u8; 32],
 }
@@ -225,6 +227,7 @@ impl<C, N> fmt::Debug for Digest<C, N> {
             .field("userhash", &self.cfg.userhash)
             .field("allow_rfc2069", &self.cfg.allow_rfc2069)
             .field("nonce_lifetime", &self.cfg.lifetime)
+            .field("domain", &self.cfg.domain)
             .field("secret", &"<redacted>")
             .finish_non_exhaustive()
     }
@@ -253,6 +256,7 @@ impl<C: DigestCredentialStore> Digest<C, MemoryNonceStore> {
             secret: Arc::from(&secret[..]),
             lifetime: DEFAULT_NONCE_LIFETIME,
             opaque: String::new(),
+            domain: None,
             dummy,
         };
         cfg.rebuild();
@@ -284,6 +288,45 @@ impl<C, N> Digest<C, N> {
             "Digest realm must not contain control characters"
         );
         self.edit(|c| c.realm = Arc::from(realm))
+    }
+
+    /// The protection space (RFC 7616 §3.3 `domain`): the URIs whose requests take the same
+    /// credentials, sent in every challenge as one quoted, space-separated list, e.g.
+    /// `domain="/api /admin https://mirror.example.org/"`. An absolute path is relative to
+    /// this server's root; an absolute URI may name another server. Clients may then send
+    /// credentials to those URIs before being challenged. Not sent unless set; an empty list
+    /// removes it.
+    ///
+    /// ```
+    /// use tower_httpauth::digest::{Digest, DigestUsers};
+    /// let digest = Digest::new(DigestUsers::new("api@example.org"))
+    ///     .realm("api@example.org")
+    ///     .domain(["/api", "/admin"]);
+    /// # let _ = digest;
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If a URI is empty or holds anything but visible ASCII other than `"` (no control
+    /// characters, no spaces: they would break the list).
+    pub fn domain<I>(self, uris: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        let mut list = String::new();
+        for uri in uris {
+            let uri = uri.as_ref();
+            assert!(
+                !uri.is_empty() && uri.bytes().all(|b| b.is_ascii_graphic() && b != b'"'),
+                "a Digest domain URI must be non-empty visible ASCII without `\"`, spaces or control characters: {uri:?}"
+            );
+            if !list.is_empty() {
+                list.push(' ');
+            }
+            list.push_str(uri);
+        }
+        self.edit(|c| c.domain = (!list.is_empty()).then_some(list))
     }
 
     /// The algorithms offered, most preferred first, one `WWW-Authenticate` field each
@@ -414,8 +457,11 @@ impl<C, N> Digest<C, N> {
     /// The challenge for `algorithm` with `nonce`, as one `WWW-Authenticate` value.
     fn challenge_value(&self, algorithm: Algorithm, nonce: &str, stale: bool) -> Option<HeaderValue> {
         let cfg = &self.cfg;
-        let mut c = Challenge::new(SCHEME)
-            .quoted("realm", &cfg.realm)
+        let mut c = Challenge::new(SCHEME).quoted("realm", &cfg.realm);
+        if let Some(domain) = &cfg.domain {
+            c = c.quoted("domain", domain);
+        }
+        c = c
             .quoted("qop", &cfg.qop_value)
             .token("algorithm", algorithm.name())
             .quoted("nonce", nonce)
