@@ -480,6 +480,18 @@ pub fn write_quoted(out: &mut String, value: &str) -> Result<(), WriteError> {
 /// [`write_quoted`] into any sink, in pieces (for buffers that are not a `String`). Nothing
 /// is written when `value` is refused.
 pub(crate) fn write_quoted_to(value: &str, mut out: impl FnMut(&str)) -> Result<(), WriteError> {
+    // One pass without early exit (it vectorises) for the common case: nothing to escape or
+    // refuse (HTAB, allowed, takes the careful path).
+    let mut special = 0u8;
+    for b in value.bytes() {
+        special |= u8::from(b < 0x20) | u8::from(b == b'"') | u8::from(b == b'\\') | u8::from(b == 0x7F);
+    }
+    if special == 0 {
+        out("\"");
+        out(value);
+        out("\"");
+        return Ok(());
+    }
     if value.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7F) {
         return Err(WriteError::ControlCharacter);
     }

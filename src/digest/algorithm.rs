@@ -5,38 +5,25 @@ use std::fmt;
 /// The longest hex digest (SHA-256 and SHA-512/256: 64 characters).
 pub const MAX_HEX_LEN: usize = 64;
 
-/// Each hex digit lowercased; 0 for any other byte.
-static HEX_LOWER: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut i = 0usize;
-    while i < 256 {
-        let c = i as u8;
-        t[i] = match c {
-            b'0'..=b'9' | b'a'..=b'f' => c,
-            b'A'..=b'F' => c + 32,
-            _ => 0,
-        };
-        i += 1;
-    }
-    t
-};
+/// The value of the hex digit `c` (either case) and whether it is one, computed without a
+/// table or a branch so that loops over a digest vectorise.
+#[inline(always)]
+fn hex_digit(c: u8) -> (u8, bool) {
+    let digit = c.wrapping_sub(b'0');
+    // Only `A`-`F` and `a`-`f` land on `a`-`f` once ORed with 0x20.
+    let letter = (c | 0x20).wrapping_sub(b'a');
+    let is_digit = digit < 10;
+    (
+        if is_digit { digit } else { letter.wrapping_add(10) },
+        is_digit | (letter < 6),
+    )
+}
 
-/// Each hex digit's value (either case); 0xFF for any other byte.
-static HEX_VALUE: [u8; 256] = {
-    let mut t = [0xFFu8; 256];
-    let mut i = 0usize;
-    while i < 256 {
-        let c = i as u8;
-        t[i] = match c {
-            b'0'..=b'9' => c - b'0',
-            b'a'..=b'f' => c - b'a' + 10,
-            b'A'..=b'F' => c - b'A' + 10,
-            _ => 0xFF,
-        };
-        i += 1;
-    }
-    t
-};
+/// The lowercase hex digit of `n` (0 to 15).
+#[inline(always)]
+fn hex_char(n: u8) -> u8 {
+    if n < 10 { b'0' + n } else { b'a' - 10 + n }
+}
 
 /// A digest as raw bytes (16 for MD5, 32 for the others).
 #[derive(Clone, Copy)]
@@ -55,9 +42,9 @@ impl RawDigest {
         }
         let mut buf = [0u8; MAX_HEX_LEN / 2];
         let mut bad = 0u8;
-        for (d, pair) in buf.iter_mut().zip(s.chunks_exact(2)) {
-            let (hi, lo) = (HEX_VALUE[pair[0] as usize], HEX_VALUE[pair[1] as usize]);
-            bad |= (hi | lo) & 0xF0;
+        for (d, pair) in buf.iter_mut().zip(s.as_chunks::<2>().0) {
+            let ((hi, hi_ok), (lo, lo_ok)) = (hex_digit(pair[0]), hex_digit(pair[1]));
+            bad |= u8::from(!(hi_ok & lo_ok));
             *d = (hi << 4) | (lo & 0x0F);
         }
         (bad == 0).then_some(RawDigest {
@@ -82,12 +69,10 @@ pub struct Hex {
 impl Hex {
     /// Lowercase hex of `bytes` (at most 32 bytes; longer input is truncated).
     pub fn encode(bytes: &[u8]) -> Self {
-        const DIGITS: &[u8; 16] = b"0123456789abcdef";
         let mut buf = [0u8; MAX_HEX_LEN];
         let n = bytes.len().min(MAX_HEX_LEN / 2);
-        for (i, b) in bytes[..n].iter().enumerate() {
-            buf[2 * i] = DIGITS[(b >> 4) as usize];
-            buf[2 * i + 1] = DIGITS[(b & 0x0f) as usize];
+        for (pair, &b) in buf.as_chunks_mut::<2>().0.iter_mut().zip(&bytes[..n]) {
+            *pair = [hex_char(b >> 4), hex_char(b & 0x0F)];
         }
         Hex {
             buf,
@@ -102,13 +87,14 @@ impl Hex {
             return None;
         }
         let mut buf = [0u8; MAX_HEX_LEN];
-        let mut ok = true;
+        let mut bad = 0u8;
         for (d, &c) in buf.iter_mut().zip(s.as_bytes()) {
-            let l = HEX_LOWER[c as usize];
-            ok &= l != 0;
-            *d = l;
+            let (_, ok) = hex_digit(c);
+            bad |= u8::from(!ok);
+            // Digits stay, letters (of either case) are lowercased.
+            *d = if c.wrapping_sub(b'0') < 10 { c } else { c | 0x20 };
         }
-        ok.then_some(Hex { buf, len: len as u8 })
+        (bad == 0).then_some(Hex { buf, len: len as u8 })
     }
 
     /// The digest as text.
@@ -661,5 +647,37 @@ mod tests {
             assert!(Hex::parse(bad, 6).is_none(), "{bad}");
         }
         assert!(!format!("{:?}", Hex::encode(b"secret")).contains("736563"));
+        // Every byte, in every position, against the obvious definitions.
+        for c in 0..=255u8 {
+            let value = (c as char).to_digit(16);
+            for at in 0..8 {
+                let mut s = *b"0a1B2c3D";
+                s[at] = c;
+                let text = std::str::from_utf8(&s).ok();
+                let want_hex = value.map(|_| String::from_utf8_lossy(&s).to_ascii_lowercase());
+                if let Some(t) = text {
+                    assert_eq!(
+                        Hex::parse(t, 8).map(|h| h.as_str().to_owned()),
+                        want_hex,
+                        "{c:#x} at {at}"
+                    );
+                    let want_raw = value.map(|_| {
+                        (0..4)
+                            .map(|i| u8::from_str_radix(&want_hex.as_ref().unwrap()[2 * i..2 * i + 2], 16).unwrap())
+                            .collect::<Vec<_>>()
+                    });
+                    assert_eq!(
+                        RawDigest::from_hex(t, 8).map(|r| r.as_bytes().to_vec()),
+                        want_raw,
+                        "{c:#x} at {at}"
+                    );
+                }
+            }
+        }
+        let all: Vec<u8> = (0..=255u8).collect();
+        for chunk in all.chunks(32) {
+            let want: String = chunk.iter().map(|b| format!("{b:02x}")).collect();
+            assert_eq!(Hex::encode(chunk).as_str(), want);
+        }
     }
 }

@@ -936,15 +936,17 @@ fn authentication_info(
     let mut out = InfoBuf::default();
     out.push("rspauth=\"");
     out.push(rspauth.as_str());
-    out.push("\"");
     if let Some(q) = qop {
-        out.push(", qop=");
-        out.push(q.name());
-        out.push(", nc=");
+        out.push(match q {
+            Qop::Auth => "\", qop=auth, nc=",
+            Qop::AuthInt => "\", qop=auth-int, nc=",
+        });
         out.push(nc);
         out.push(", cnonce=");
         // The cnonce came from a quoted-string, so it has no control characters.
         write_quoted_to(cnonce, |s| out.push(s)).ok()?;
+    } else {
+        out.push("\"");
     }
     if let Some(n) = nextnonce {
         out.push(", nextnonce=");
