@@ -210,12 +210,33 @@ impl Config {
     }
 }
 
+/// The configuration and the replay store, behind the one `Arc` each verification clones.
+struct Shared<N> {
+    cfg: Config,
+    nonces: Arc<N>,
+}
+
+impl<N> Clone for Shared<N> {
+    fn clone(&self) -> Self {
+        Shared {
+            cfg: self.cfg.clone(),
+            nonces: self.nonces.clone(),
+        }
+    }
+}
+
+impl<N> std::ops::Deref for Shared<N> {
+    type Target = Config;
+    fn deref(&self) -> &Config {
+        &self.cfg
+    }
+}
+
 /// The Digest scheme (RFC 7616), generic over the credential store `C` and the replay
 /// store `N`. See the [module docs](self).
 pub struct Digest<C, N = MemoryNonceStore> {
     store: Arc<C>,
-    nonces: Arc<N>,
-    cfg: Arc<Config>,
+    cfg: Arc<Shared<N>>,
 }
 
 impl<C, N> fmt::Debug for Digest<C, N> {
@@ -262,15 +283,17 @@ impl<C: DigestCredentialStore> Digest<C, MemoryNonceStore> {
         cfg.rebuild();
         Digest {
             store: Arc::new(store),
-            nonces: Arc::new(MemoryNonceStore::new()),
-            cfg: Arc::new(cfg),
+            cfg: Arc::new(Shared {
+                cfg,
+                nonces: Arc::new(MemoryNonceStore::new()),
+            }),
         }
     }
 }
 
 impl<C, N> Digest<C, N> {
     fn edit(mut self, f: impl FnOnce(&mut Config)) -> Self {
-        let cfg = Arc::make_mut(&mut self.cfg);
+        let cfg = &mut Arc::make_mut(&mut self.cfg).cfg;
         f(cfg);
         cfg.rebuild();
         self
@@ -424,8 +447,10 @@ impl<C, N> Digest<C, N> {
     pub fn nonce_store<N2: NonceStore>(self, store: N2) -> Digest<C, N2> {
         Digest {
             store: self.store,
-            nonces: Arc::new(store),
-            cfg: self.cfg,
+            cfg: Arc::new(Shared {
+                cfg: self.cfg.cfg.clone(),
+                nonces: Arc::new(store),
+            }),
         }
     }
 
@@ -441,7 +466,7 @@ impl<C, N> Digest<C, N> {
 
     /// The replay store.
     pub fn nonces(&self) -> &N {
-        &self.nonces
+        &self.cfg.nonces
     }
 
     /// The `opaque` value sent in challenges (derived from the secret and realm).
@@ -696,8 +721,7 @@ pin_project! {
 
 /// What a verification carries between its steps.
 struct Ctx<U, N> {
-    cfg: Arc<Config>,
-    nonces: Arc<N>,
+    cfg: Arc<Shared<N>>,
     p: Pending,
     /// Set once the response is right: the user and the time.
     passed: Option<(U, u64)>,
@@ -738,7 +762,7 @@ impl<C: DigestCredentialStore, N: NonceStore> Future for DigestFuture<C, N> {
                         .and_then(|found| check_response(&ctx.cfg, &mut ctx.p, found));
                     match checked {
                         Ok((user, now)) => {
-                            let fut = ctx.nonces.check_and_record(&NonceUse {
+                            let fut = ctx.cfg.nonces.check_and_record(&NonceUse {
                                 nonce: ctx.p.nonce(),
                                 nc: ctx.p.nc,
                                 issued_ms: ctx.p.issued_ms,
@@ -795,7 +819,6 @@ impl<C: DigestCredentialStore, N: NonceStore> Scheme for Digest<C, N> {
             state: DigestState::Lookup { fut },
             ctx: Some(Ctx {
                 cfg: self.cfg.clone(),
-                nonces: self.nonces.clone(),
                 p: pending,
                 passed: None,
             }),

@@ -2,6 +2,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::future::{Future, Ready, ready};
+use std::hash::{BuildHasher, Hasher};
 use std::sync::{Arc, Mutex};
 
 use crate::BoxError;
@@ -111,8 +112,35 @@ struct Entry {
     issued_ms: u64,
 }
 
+/// Hashes a nonce by its length and its last 16 bytes only, with the process's random
+/// SipHash key. For this crate's nonces those bytes are HMAC tag, unpredictable without
+/// the secret, so they spread as well as the whole nonce would, for a quarter of the
+/// hashing. Keys are still compared whole: two nonces that share the hashed part are
+/// different entries, never one.
+#[derive(Clone, Default)]
+struct TailHash(std::hash::RandomState);
+
+struct TailHasher(std::hash::DefaultHasher);
+
+impl BuildHasher for TailHash {
+    type Hasher = TailHasher;
+    fn build_hasher(&self) -> TailHasher {
+        TailHasher(self.0.build_hasher())
+    }
+}
+
+impl Hasher for TailHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.write_usize(bytes.len());
+        self.0.write(&bytes[bytes.len().saturating_sub(16)..]);
+    }
+    fn finish(&self) -> u64 {
+        self.0.finish()
+    }
+}
+
 struct Memory {
-    map: HashMap<Arc<str>, Entry>,
+    map: HashMap<Arc<str>, Entry, TailHash>,
     /// Keys in first-use order, with their expiry (so that dropping expired entries needs
     /// no map lookup).
     order: VecDeque<(Arc<str>, u64)>,
@@ -148,7 +176,7 @@ impl MemoryNonceStore {
     pub fn with_limits(max_entries: usize, max_bytes: usize) -> Self {
         MemoryNonceStore {
             inner: Arc::new(Mutex::new(Memory {
-                map: HashMap::new(),
+                map: HashMap::default(),
                 order: VecDeque::new(),
                 bytes: 0,
                 max_entries: max_entries.max(1),
@@ -308,6 +336,20 @@ mod tests {
         }
         assert!(s.len() <= 3);
         assert!(s.lock().bytes <= 3 * (100 + ENTRY_OVERHEAD));
+    }
+
+    #[test]
+    fn nonces_sharing_their_tail_stay_apart() {
+        let s = MemoryNonceStore::new();
+        let tail = "t".repeat(16);
+        let (a, b) = (format!("a{tail}"), format!("b{tail}"));
+        assert_eq!(s.check(&u(&a, 5, 10)), NonceCheck::Fresh);
+        // Same length and last 16 bytes: another nonce, with its own count.
+        assert_eq!(s.check(&u(&b, 1, 10)), NonceCheck::Fresh);
+        assert_eq!(s.check(&u(&b, 1, 10)), NonceCheck::Refused);
+        assert_eq!(s.check(&u(&a, 5, 10)), NonceCheck::Refused);
+        assert_eq!(s.check(&u(&a, 6, 10)), NonceCheck::Fresh);
+        assert_eq!(s.len(), 2);
     }
 
     #[test]
