@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use crate::digest::algorithm::{Algorithm, Qop};
+use crate::digest::algorithm::{Algorithm, Qop, RawDigest};
 use crate::header::{ParamError, ParamValue, split_scheme};
 
 /// The longest value accepted for any single Digest parameter, in bytes.
@@ -269,10 +269,8 @@ fn decode_ext_value(v: &str) -> Option<String> {
 /// Reads `nc`: exactly 8 hex digits.
 fn parse_nc(v: &str) -> Option<(u32, [u8; 8])> {
     let b: [u8; 8] = v.as_bytes().try_into().ok()?;
-    if !b.iter().all(u8::is_ascii_hexdigit) {
-        return None;
-    }
-    Some((u32::from_str_radix(v, 16).ok()?, b))
+    let raw = RawDigest::from_hex(v, 8)?;
+    Some((u32::from_be_bytes(raw.as_bytes().try_into().ok()?), b))
 }
 
 impl<'a> DigestCredentials<'a> {
@@ -572,6 +570,25 @@ mod tests {
             DigestCredentials::parse(huge.as_bytes()),
             Err(DigestParseError::TooLong("username"))
         );
+    }
+
+    #[test]
+    fn nc_values() {
+        assert_eq!(parse_nc("00000001").map(|(n, _)| n), Some(1));
+        assert_eq!(parse_nc("0000000A").map(|(n, _)| n), Some(10));
+        assert_eq!(parse_nc("ffffffff").map(|(n, _)| n), Some(u32::MAX));
+        assert_eq!(parse_nc("1234abCD"), Some((0x1234_abcd, *b"1234abCD")));
+        for bad in [
+            "+0000001",
+            "-0000001",
+            "0000000",
+            "000000001",
+            "0x000001",
+            " 0000001",
+            "0000000g",
+        ] {
+            assert_eq!(parse_nc(bad), None, "{bad}");
+        }
     }
 
     #[test]
