@@ -958,7 +958,7 @@ fn authentication_info(
 ) -> Option<HeaderValue> {
     let mut out = InfoBuf::default();
     out.push("rspauth=\"");
-    out.push(rspauth.as_str());
+    out.push_bytes(rspauth.as_bytes());
     if let Some(q) = qop {
         out.push(match q {
             Qop::Auth => "\", qop=auth, nc=",
@@ -997,7 +997,11 @@ impl Default for InfoBuf {
 
 impl InfoBuf {
     fn push(&mut self, s: &str) {
-        let s = s.as_bytes();
+        self.push_bytes(s.as_bytes());
+    }
+
+    /// Appends ASCII or UTF-8 (the buffer only ever holds whole `str`s and hex digits).
+    fn push_bytes(&mut self, s: &[u8]) {
         if let Some(heap) = &mut self.heap {
             heap.extend_from_slice(s);
         } else if let Some(dst) = self.stack.get_mut(self.len..self.len + s.len()) {
