@@ -1,4 +1,5 @@
-//! Allocation regression test for the Basic hot path (counts, not timings).
+//! Allocation regression test for the Basic paths (counts, not timings): success allocates
+//! nothing beyond the extensions insert, a refusal at most three times.
 //!
 //! The whole file is one test, because the counting allocator counts every thread of this
 //! binary; `stats_alloc` is a dev-dependency and wraps the system allocator here only.
@@ -44,7 +45,7 @@ where
 }
 
 #[test]
-fn basic_success_allocates_nothing_beyond_the_extensions_insert() {
+fn basic_success_and_failure_allocate_only_what_they_must() {
     let good = HeaderValue::from_static("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
     let request = || {
         let mut req = Request::new(());
@@ -96,5 +97,27 @@ fn basic_success_allocates_nothing_beyond_the_extensions_insert() {
         "Basic success path: {} allocations per request, the extensions insert alone makes {}",
         with_auth as f64 / N as f64,
         insert as f64 / N as f64
+    );
+
+    // A refusal: the failure (one box) and the response's header map holding the challenge
+    // (its index table and its entries). The challenge is built once, at configuration.
+    let bad = HeaderValue::from_static("Basic QWxhZGRpbjpvcGVuIHNlc2FtZg==");
+    let bad_request = || {
+        let mut req = Request::new(());
+        req.headers_mut().insert(AUTHORIZATION, bad.clone());
+        req
+    };
+    // One refusal first: the logging call site registers itself once, on first use.
+    call(&mut ours, bad_request());
+    let mut refused = Vec::with_capacity(N);
+    let failure = allocations(bad_request, |req| refused.push(call(&mut ours, req)));
+    assert!(refused.iter().all(|r| {
+        r.status() == StatusCode::UNAUTHORIZED
+            && r.headers()["www-authenticate"] == r#"Basic realm="Restricted", charset="UTF-8""#
+    }));
+    assert!(
+        failure <= 3 * N,
+        "Basic failure path: {} allocations per request, expected at most 3",
+        failure as f64 / N as f64
     );
 }
