@@ -458,7 +458,11 @@ fn uri_matches(uri: &str, parts: &Parts) -> bool {
         u.path_and_query().map(|p| p.as_str()).unwrap_or("/") == pq
             && host.is_some_and(|h| h.eq_ignore_ascii_case(auth.as_str()))
     } else {
-        // absolute-form: the same absolute URI (scheme and host compare case-insensitively).
+        // absolute-form (a request to a proxy): the same absolute URI (scheme and host compare
+        // case-insensitively), or its path and query alone, as curl sends through a proxy.
+        if uri == pq {
+            return true;
+        }
         let Ok(u) = uri.parse::<http::Uri>() else {
             return false;
         };
