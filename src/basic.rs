@@ -61,7 +61,7 @@ use crate::BoxError;
 use crate::compare::constant_time_eq;
 use crate::failure::{AuthFailure, FailureKind};
 use crate::header::{Challenge, split_scheme};
-use crate::scheme::{Authenticated, Scheme, Verdict, VerdictFuture};
+use crate::scheme::{Authenticated, Scheme, Started, Verdict, VerdictFuture};
 
 /// The default bound on the length of an `Authorization` field, in bytes.
 pub const DEFAULT_MAX_HEADER_LEN: usize = 4096;
@@ -430,6 +430,44 @@ pub trait BasicVerifier: Send + Sync + 'static {
 
     /// Verifies `credentials`: `Ok(Some(user))` to accept, `Ok(None)` to refuse.
     fn verify(&self, credentials: BasicCredentials) -> Self::Future;
+
+    /// Like [`verify`](Self::verify), but a verifier that can answer without waiting (a
+    /// fixed credential, an in-memory table) returns [`Started::Done`], which lets the
+    /// layer skip its asynchronous machinery. The answer must be the one `verify` would
+    /// give. The default returns [`Started::Pending`]`(self.verify(credentials))`.
+    ///
+    /// ```
+    /// use std::convert::Infallible;
+    /// use std::future::{Ready, ready};
+    /// use tower_httpauth::{BasicCredentials, BasicVerifier, Started, constant_time_eq};
+    ///
+    /// struct OneUser;
+    ///
+    /// impl BasicVerifier for OneUser {
+    ///     type User = String;
+    ///     type Error = Infallible;
+    ///     type Future = Ready<Result<Option<String>, Infallible>>;
+    ///
+    ///     fn verify(&self, c: BasicCredentials) -> Self::Future {
+    ///         ready(self.check(&c))
+    ///     }
+    ///
+    ///     fn start(&self, c: BasicCredentials) -> Started<Result<Option<String>, Infallible>, Self::Future> {
+    ///         Started::Done(self.check(&c))
+    ///     }
+    /// }
+    ///
+    /// impl OneUser {
+    ///     fn check(&self, c: &BasicCredentials) -> Result<Option<String>, Infallible> {
+    ///         let ok = constant_time_eq(c.username_bytes(), b"john") & constant_time_eq(c.password_bytes(), b"hello");
+    ///         Ok(ok.then(|| "john".to_owned()))
+    ///     }
+    /// }
+    /// ```
+    #[allow(clippy::type_complexity)]
+    fn start(&self, credentials: BasicCredentials) -> Started<Result<Option<Self::User>, Self::Error>, Self::Future> {
+        Started::Pending(self.verify(credentials))
+    }
 }
 
 impl<F, Fut> BasicVerifier for F
@@ -602,6 +640,19 @@ impl<V: BasicVerifier> Scheme for Basic<V> {
         BasicFuture { state }
     }
 
+    fn start(&self, parts: &Parts) -> Started<Result<Authenticated<V::User>, AuthFailure>, Self::Future> {
+        match self.credentials(parts) {
+            Ok(Some(c)) => match self.verifier.start(c) {
+                Started::Done(verdict) => Started::Done(basic_outcome(verdict)),
+                Started::Pending(fut) => Started::Pending(BasicFuture {
+                    state: BasicState::Verifying { fut },
+                }),
+            },
+            Ok(None) => Started::Done(Err(AuthFailure::missing().with_scheme("Basic"))),
+            Err(f) => Started::Done(Err(f)),
+        }
+    }
+
     fn challenge(&self, failure: &AuthFailure, headers: &mut HeaderMap) {
         let _ = failure;
         headers.append(WWW_AUTHENTICATE, self.challenge.clone());
@@ -641,12 +692,17 @@ where
             BasicStateProj::Failed { failure } => {
                 Poll::Ready(Err(failure.take().expect("BasicFuture polled after completion")))
             }
-            BasicStateProj::Verifying { fut } => Poll::Ready(match ready!(fut.poll(cx)) {
-                Ok(Some(user)) => Ok(Authenticated::new(user).with_scheme("Basic")),
-                Ok(None) => Err(AuthFailure::invalid().with_scheme("Basic")),
-                Err(e) => Err(AuthFailure::internal(e).with_scheme("Basic")),
-            }),
+            BasicStateProj::Verifying { fut } => Poll::Ready(basic_outcome(ready!(fut.poll(cx)))),
         }
+    }
+}
+
+/// A verifier's answer as the scheme's outcome.
+fn basic_outcome<U, E: Into<BoxError>>(verdict: Result<Option<U>, E>) -> Result<Authenticated<U>, AuthFailure> {
+    match verdict {
+        Ok(Some(user)) => Ok(Authenticated::new(user).with_scheme("Basic")),
+        Ok(None) => Err(AuthFailure::invalid().with_scheme("Basic")),
+        Err(e) => Err(AuthFailure::internal(e).with_scheme("Basic")),
     }
 }
 
@@ -688,10 +744,20 @@ impl BasicVerifier for StaticCredentials {
     type Future = std::future::Ready<Result<Option<()>, Self::Error>>;
 
     fn verify(&self, c: BasicCredentials) -> Self::Future {
+        std::future::ready(self.check(&c))
+    }
+
+    fn start(&self, c: BasicCredentials) -> Started<Result<Option<()>, Self::Error>, Self::Future> {
+        Started::Done(self.check(&c))
+    }
+}
+
+impl StaticCredentials {
+    fn check(&self, c: &BasicCredentials) -> Result<Option<()>, std::convert::Infallible> {
         // Both comparisons always run: `&` not `&&`.
         let ok =
             constant_time_eq(c.username_bytes(), &self.username) & constant_time_eq(c.password_bytes(), &self.password);
-        std::future::ready(Ok(ok.then_some(())))
+        Ok(ok.then_some(()))
     }
 }
 

@@ -61,7 +61,7 @@ use tower_service::Service;
 use crate::digest::AUTHENTICATION_INFO;
 use crate::failure::{AuthFailure, DefaultFailure, FailureHandler, FailureKind};
 use crate::roles::{NoRoles, Requirement, RolesHook, SyncRoles};
-use crate::scheme::{Authenticated, Scheme};
+use crate::scheme::{Authenticated, Scheme, Started};
 use crate::throttle::{Keys, MemoryStore, OnStoreError, Throttle, ThrottleStatus, ThrottleStore};
 use crate::user::AuthUser;
 
@@ -482,9 +482,39 @@ where
                 };
             }
         }
-        let fut = shared.scheme.authenticate(&parts);
+        let state = match shared.scheme.start(&parts) {
+            Started::Pending(fut) => State::Authenticating { fut },
+            // Decided at once: no pending request to keep, unless the roles hook must run.
+            Started::Done(outcome) => match decide(shared, outcome) {
+                Next::Roles(auth) => State::Roles {
+                    fut: shared.roles.roles(&auth.user),
+                    auth: Some(auth),
+                },
+                Next::Inner(auth) => {
+                    if shared.proxy {
+                        proxy_swap_out(&mut parts.headers, origin_authorization);
+                    }
+                    let (fut, headers) = forward(parts, body, &mut inner, shared.proxy, auth);
+                    return ResponseFuture {
+                        state: State::Inner { fut, headers },
+                        pending: None,
+                    };
+                }
+                Next::Refuse(failure) => {
+                    if shared.proxy {
+                        proxy_swap_out(&mut parts.headers, origin_authorization);
+                    }
+                    return ResponseFuture {
+                        state: State::Refused {
+                            res: Some(refuse(shared, failure, &parts)),
+                        },
+                        pending: None,
+                    };
+                }
+            },
+        };
         ResponseFuture {
-            state: State::Authenticating { fut },
+            state,
             pending: Some(Pending {
                 parts,
                 body,
@@ -495,6 +525,29 @@ where
                 origin_authorization,
             }),
         }
+    }
+}
+
+/// What follows an authentication outcome.
+enum Next<U> {
+    /// Call the inner service, with the user (or none, on an optional route).
+    Inner(Option<Authenticated<U>>),
+    /// Run the roles hook first.
+    Roles(Authenticated<U>),
+    /// Answer with a failure.
+    Refuse(AuthFailure),
+}
+
+fn decide<S, R, F, T, U>(shared: &Shared<S, R, F, T>, outcome: Result<Authenticated<U>, AuthFailure>) -> Next<U> {
+    match outcome {
+        Ok(auth) if shared.requirement.is_some() => Next::Roles(auth),
+        Ok(auth) => Next::Inner(Some(auth)),
+        Err(failure)
+            if failure.kind() == FailureKind::MissingCredentials && shared.optional && shared.requirement.is_none() =>
+        {
+            Next::Inner(None)
+        }
+        Err(failure) => Next::Refuse(failure),
     }
 }
 
@@ -567,19 +620,20 @@ pin_project! {
         T: ThrottleStore,
     {
         #[pin]
-        state: State<I::Future, S::Future, R::Future, T::Future, S::User>,
+        state: State<I::Future, S::Future, R::Future, T::Future, S::User, I::Response>,
         pending: Option<Pending<I, S, R, F, B, T>>,
     }
 }
 
 pin_project! {
     #[project = StateProj]
-    enum State<IF, SF, RF, TF, U> {
+    enum State<IF, SF, RF, TF, U, Res> {
         Checking { #[pin] fut: TF },
         Authenticating { #[pin] fut: SF },
         Recording { #[pin] fut: TF, outcome: Option<Result<Authenticated<U>, AuthFailure>> },
         Roles { #[pin] fut: RF, auth: Option<Authenticated<U>> },
         Inner { #[pin] fut: IF, headers: HeaderMap },
+        Refused { res: Option<Res> },
         Done,
     }
 }
@@ -755,30 +809,25 @@ where
                     this.state.set(State::Done);
                     return Poll::Ready(Ok(res));
                 }
+                StateProj::Refused { res } => {
+                    let res = res.take().expect("ResponseFuture polled after completion");
+                    this.state.set(State::Done);
+                    return Poll::Ready(Ok(res));
+                }
                 StateProj::Done => panic!("ResponseFuture polled after completion"),
             };
             let pending = this.pending.as_mut().expect("polled after completion");
             let shared = &pending.shared;
-            match outcome {
-                Ok(auth) => match &shared.requirement {
-                    Some(_) => {
-                        let fut = shared.roles.roles(&auth.user);
-                        this.state.set(State::Roles { fut, auth: Some(auth) });
-                    }
-                    None => {
-                        let p = this.pending.take().expect("pending request");
-                        this.state.set(call_inner(p, Some(auth)));
-                    }
-                },
-                Err(failure)
-                    if failure.kind() == FailureKind::MissingCredentials
-                        && shared.optional
-                        && shared.requirement.is_none() =>
-                {
-                    let p = this.pending.take().expect("pending request");
-                    this.state.set(call_inner(p, None));
+            match decide(shared, outcome) {
+                Next::Roles(auth) => {
+                    let fut = shared.roles.roles(&auth.user);
+                    this.state.set(State::Roles { fut, auth: Some(auth) });
                 }
-                Err(failure) => {
+                Next::Inner(auth) => {
+                    let p = this.pending.take().expect("pending request");
+                    this.state.set(call_inner(p, auth));
+                }
+                Next::Refuse(failure) => {
                     let mut p = this.pending.take().expect("pending request");
                     p.restore();
                     this.state.set(State::Done);
@@ -795,6 +844,7 @@ type StateOf<I, S, R, T, B> = State<
     <R as RolesHook<<S as Scheme>::User>>::Future,
     <T as ThrottleStore>::Future,
     <S as Scheme>::User,
+    <I as Service<Request<B>>>::Response,
 >;
 
 fn call_inner<I, S, R, F, B, T>(
@@ -810,25 +860,41 @@ where
     let mut p = p;
     p.restore();
     let Pending {
-        mut parts,
+        parts,
         body,
         mut inner,
         shared,
         ..
     } = p;
+    let (fut, headers) = forward(parts, body, &mut inner, shared.proxy, auth);
+    State::Inner { fut, headers }
+}
+
+/// Calls the inner service with the user (if any) in the extensions; returns its future and
+/// the headers to add to its response.
+fn forward<I, B, U>(
+    mut parts: Parts,
+    body: B,
+    inner: &mut I,
+    proxy: bool,
+    auth: Option<Authenticated<U>>,
+) -> (I::Future, HeaderMap)
+where
+    I: Service<Request<B>>,
+    U: Clone + Send + Sync + 'static,
+{
     let headers = match auth {
         Some(auth) => {
             parts.extensions.insert(AuthUser(auth.user));
             let mut headers = auth.response_headers;
-            if shared.proxy {
+            if proxy {
                 rename_header(&mut headers, &AUTHENTICATION_INFO, &PROXY_AUTHENTICATION_INFO);
             }
             headers
         }
         None => HeaderMap::new(),
     };
-    let fut = inner.call(Request::from_parts(parts, body));
-    State::Inner { fut, headers }
+    (inner.call(Request::from_parts(parts, body)), headers)
 }
 
 /// Builds the failure response: challenges, logging, the handler, and the `401` rule.

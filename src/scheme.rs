@@ -73,6 +73,16 @@ pub trait Scheme: Send + Sync + 'static {
     /// [`FailureKind::MissingCredentials`](crate::FailureKind::MissingCredentials).
     fn authenticate(&self, parts: &Parts) -> Self::Future;
 
+    /// Like [`authenticate`](Scheme::authenticate), but a scheme that can decide without
+    /// waiting (a fixed credential, a signed token, an in-memory table, a malformed or
+    /// missing header) answers [`Started::Done`] at once, and the layer then skips its
+    /// asynchronous machinery. The outcome must be the one `authenticate` would yield.
+    ///
+    /// The default starts the future: [`Started::Pending`]`(self.authenticate(parts))`.
+    fn start(&self, parts: &Parts) -> Started<Result<Authenticated<Self::User>, AuthFailure>, Self::Future> {
+        Started::Pending(self.authenticate(parts))
+    }
+
     /// Appends this scheme's challenge(s) for `failure` to `headers` as `WWW-Authenticate`
     /// fields, one field per challenge.
     fn challenge(&self, failure: &AuthFailure, headers: &mut HeaderMap);
@@ -86,6 +96,35 @@ pub trait Scheme: Send + Sync + 'static {
     fn username<'a>(&self, parts: &'a Parts) -> Option<Cow<'a, str>> {
         let _ = parts;
         None
+    }
+}
+
+/// How a verification begins: decided at once, or a future to await.
+///
+/// Returned by [`Scheme::start`] and by the verifiers' `start` methods (such as
+/// [`BasicVerifier::start`](crate::BasicVerifier::start)); a synchronous answer lets the
+/// layer skip its asynchronous machinery.
+///
+/// ```
+/// use tower_httpauth::Started;
+/// let s: Started<u8, std::future::Ready<u8>> = Started::Done(7);
+/// assert!(matches!(s, Started::Done(7)));
+/// ```
+#[derive(Debug)]
+pub enum Started<T, F> {
+    /// The outcome, known without waiting.
+    Done(T),
+    /// The future that yields it.
+    Pending(F),
+}
+
+impl<T, F> Started<T, F> {
+    /// Maps the future of [`Started::Pending`], leaving [`Started::Done`] as it is.
+    pub fn map_pending<G>(self, f: impl FnOnce(F) -> G) -> Started<T, G> {
+        match self {
+            Started::Done(t) => Started::Done(t),
+            Started::Pending(fut) => Started::Pending(f(fut)),
+        }
     }
 }
 
