@@ -61,7 +61,7 @@ use crate::BoxError;
 use crate::compare::constant_time_eq;
 use crate::failure::{AuthFailure, FailureKind};
 use crate::header::{Challenge, split_scheme};
-use crate::scheme::{Authenticated, Scheme, Started, Verdict, VerdictFuture};
+use crate::scheme::{Authenticated, Scheme, Started, SyncFn, Verdict, VerdictFuture};
 
 /// The default bound on the length of an `Authorization` field, in bytes.
 pub const DEFAULT_MAX_HEADER_LEN: usize = 4096;
@@ -483,6 +483,26 @@ where
 
     fn verify(&self, credentials: BasicCredentials) -> Self::Future {
         VerdictFuture::new(self(credentials))
+    }
+}
+
+impl<F, V> BasicVerifier for SyncFn<F>
+where
+    F: Fn(&BasicCredentials) -> V + Send + Sync + 'static,
+    V: Verdict,
+    V::User: Clone + Send + Sync + 'static,
+    V::Error: Send + 'static,
+{
+    type User = V::User;
+    type Error = V::Error;
+    type Future = std::future::Ready<Result<Option<V::User>, V::Error>>;
+
+    fn verify(&self, credentials: BasicCredentials) -> Self::Future {
+        std::future::ready(self.call(&credentials))
+    }
+
+    fn start(&self, credentials: BasicCredentials) -> Started<Result<Option<V::User>, V::Error>, Self::Future> {
+        Started::Done(self.call(&credentials))
     }
 }
 

@@ -85,7 +85,7 @@ use crate::BoxError;
 use crate::basic::{DEFAULT_MAX_HEADER_LEN, authorization};
 use crate::failure::{AuthFailure, FailureKind};
 use crate::header::{Challenge, is_token, is_token68, split_scheme};
-use crate::scheme::{Authenticated, Scheme, Started, Verdict, VerdictFuture};
+use crate::scheme::{Authenticated, Scheme, Started, SyncFn, Verdict, VerdictFuture};
 
 /// The label [`Bearer`] records in its failures by default ([`AuthFailure::scheme`]).
 pub const BEARER_LABEL: &str = "Bearer";
@@ -308,6 +308,26 @@ pub trait TokenVerifier: Send + Sync + 'static {
     #[allow(clippy::type_complexity)]
     fn start(&self, token: Token) -> Started<Result<Option<Self::User>, Self::Error>, Self::Future> {
         Started::Pending(self.verify(token))
+    }
+}
+
+impl<F, V> TokenVerifier for SyncFn<F>
+where
+    F: Fn(&Token) -> V + Send + Sync + 'static,
+    V: Verdict,
+    V::User: Clone + Send + Sync + 'static,
+    V::Error: Send + 'static,
+{
+    type User = V::User;
+    type Error = V::Error;
+    type Future = std::future::Ready<Result<Option<V::User>, V::Error>>;
+
+    fn verify(&self, token: Token) -> Self::Future {
+        std::future::ready(self.call(&token))
+    }
+
+    fn start(&self, token: Token) -> Started<Result<Option<V::User>, V::Error>, Self::Future> {
+        Started::Done(self.call(&token))
     }
 }
 

@@ -121,7 +121,7 @@ pub use failure::{AuthFailure, DefaultFailure, FailureHandler, FailureKind};
 pub use layer::{AuthLayer, AuthService, ResponseFuture};
 pub use multi::{Multi, Or};
 pub use roles::{NoRoles, Requirement, RolesHook, SyncRoles};
-pub use scheme::{Authenticated, Scheme, Started, Verdict};
+pub use scheme::{Authenticated, Scheme, Started, SyncFn, Verdict, sync_fn};
 #[cfg(feature = "htdigest")]
 #[cfg_attr(docsrs, doc(cfg(feature = "htdigest")))]
 pub use store::Htdigest;

@@ -128,6 +128,49 @@ impl<T, F> Started<T, F> {
     }
 }
 
+/// A verifier from a synchronous closure, for checks that never wait (an in-memory table,
+/// a signature): the layer then decides inside `call`, without its asynchronous machinery
+/// (see [`Scheme::start`]). For [`Basic`](crate::Basic) the closure takes
+/// `&BasicCredentials`, for [`Bearer`](crate::Bearer) `&Token`; it returns a [`Verdict`]
+/// (`Option<User>`, or `Result<Option<User>, E>` where `Err` is answered `500`).
+///
+/// Never block in it (no file or network I/O): use an async closure for that.
+///
+/// ```
+/// use tower_httpauth::{AuthLayer, Basic, BasicCredentials, Bearer, Token, constant_time_eq, sync_fn};
+///
+/// let basic = Basic::new(sync_fn(|c: &BasicCredentials| {
+///     let ok = constant_time_eq(c.username().as_bytes(), b"john") & constant_time_eq(c.password().as_bytes(), b"hello");
+///     ok.then(|| "john".to_owned())
+/// }));
+/// let bearer = Bearer::new(sync_fn(|t: &Token| constant_time_eq(t.as_bytes(), b"s3cret-token").then_some("svc")));
+/// # let _ = (AuthLayer::new(basic), AuthLayer::new(bearer));
+/// ```
+pub fn sync_fn<F>(f: F) -> SyncFn<F> {
+    SyncFn(f)
+}
+
+/// The verifier made by [`sync_fn`].
+#[derive(Clone, Copy)]
+pub struct SyncFn<F>(F);
+
+impl<F> SyncFn<F> {
+    /// Calls the closure.
+    pub(crate) fn call<A: ?Sized, V>(&self, arg: &A) -> Result<Option<V::User>, V::Error>
+    where
+        F: Fn(&A) -> V,
+        V: Verdict,
+    {
+        (self.0)(arg).into_result()
+    }
+}
+
+impl<F> std::fmt::Debug for SyncFn<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SyncFn")
+    }
+}
+
 /// What a verifier may return: `Option<User>` (no user means wrong credentials) or
 /// `Result<Option<User>, E>` (an `Err` means the verifier itself failed, e.g. its database
 /// is down, and is answered `500`, never `401`).

@@ -617,3 +617,28 @@ async fn a_synchronous_verifier_behaves_like_an_asynchronous_one() {
     let (res, _) = send(optional, creds("john", "nope")).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn sync_fn_verifiers_for_basic() {
+    let layer = AuthLayer::new(
+        Basic::new(tower_httpauth::sync_fn(|c: &BasicCredentials| {
+            lookup(c.username(), c.password())
+        }))
+        .realm("test"),
+    );
+    let (res, calls) = send(layer.clone(), creds("susan", "bye")).await;
+    assert_eq!(
+        (res.status(), res.into_body().as_str(), calls),
+        (StatusCode::OK, "susan", 1)
+    );
+    let (res, calls) = send(layer.clone(), creds("susan", "hello")).await;
+    assert_eq!((res.status(), calls), (StatusCode::UNAUTHORIZED, 0));
+    assert_challenge(&res);
+
+    // An `Err` from the closure is the store failing: 500, never 401.
+    let failing = AuthLayer::new(Basic::new(tower_httpauth::sync_fn(|_: &BasicCredentials| {
+        Err::<Option<User>, _>(std::io::Error::other("table unavailable"))
+    })));
+    let (res, calls) = send(failing, creds("susan", "bye")).await;
+    assert_eq!((res.status(), calls), (StatusCode::INTERNAL_SERVER_ERROR, 0));
+}

@@ -295,6 +295,20 @@ pub fn ours_closure_layer() -> AuthLayer<impl tower_httpauth::Scheme<User = User
     )
 }
 
+/// The same check as [`ours_closure_layer`], as a synchronous verifier ([`sync_fn`]): the
+/// layer decides inside `call`.
+pub fn ours_sync_layer() -> AuthLayer<impl tower_httpauth::Scheme<User = User>> {
+    AuthLayer::new(
+        Basic::new(tower_httpauth::sync_fn(|c: &BasicCredentials| {
+            let account = &*ACCOUNT;
+            let ok = constant_time_eq(c.username().as_bytes(), &account.name)
+                & constant_time_eq(c.password().as_bytes(), &account.password);
+            ok.then(|| account.user.clone())
+        }))
+        .realm("bench"),
+    )
+}
+
 /// Our fixed-credential verifier, unit user.
 pub fn ours_static_layer() -> AuthLayer<Basic<StaticCredentials>> {
     AuthLayer::new(Basic::new(StaticCredentials::new(USERNAME, PASSWORD)).realm("bench"))
@@ -391,6 +405,18 @@ pub fn basic_cases() -> Vec<Case> {
             ours_closure_layer().layer(Handler::<AuthUser<User>>::new()),
         ),
         case(
+            "ours/sync/ok",
+            good,
+            StatusCode::OK,
+            ours_sync_layer().layer(Handler::<AuthUser<User>>::new()),
+        ),
+        case(
+            "ours/sync/fail",
+            bad,
+            StatusCode::UNAUTHORIZED,
+            ours_sync_layer().layer(Handler::<AuthUser<User>>::new()),
+        ),
+        case(
             "async-auth/boxed/ok",
             good,
             StatusCode::OK,
@@ -462,6 +488,24 @@ pub const BASIC_TARGETS: &[(&str, &str, &str, f64)] = &[
     ("real verifier, success", "ours/closure/ok", "async-auth/ready/ok", 0.5),
     ("real verifier, success", "ours/closure/ok", "async-auth/boxed/ok", 0.5),
     ("real verifier, success", "ours/closure/ok", "axum/from_fn/ok", 0.25),
+    (
+        "real verifier (sync_fn), success",
+        "ours/sync/ok",
+        "async-auth/ready/ok",
+        0.5,
+    ),
+    (
+        "real verifier (sync_fn), success",
+        "ours/sync/ok",
+        "axum/from_fn/ok",
+        0.25,
+    ),
+    (
+        "real verifier (sync_fn), failure",
+        "ours/sync/fail",
+        "async-auth/ready/fail",
+        0.5,
+    ),
     (
         "real verifier, failure",
         "ours/closure/fail",
