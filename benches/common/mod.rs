@@ -713,3 +713,69 @@ pub fn print_paired(title: &str, result: &PairedResult, config: &PairedConfig, t
     }
     println!();
 }
+
+/// `Authorization: Bearer` with the token [`multi_cases`] accept.
+pub static BEARER_GOOD: LazyLock<HeaderValue> =
+    LazyLock::new(|| HeaderValue::from_static("Bearer mF_9.B5f-4.1JqM-long-enough-to-be-real-0123456789"));
+
+fn bearer_alone() -> AuthLayer<tower_httpauth::Bearer<tower_httpauth::StaticTokens>> {
+    AuthLayer::new(tower_httpauth::Bearer::new(
+        tower_httpauth::StaticTokens::new().with("mF_9.B5f-4.1JqM-long-enough-to-be-real-0123456789", "john"),
+    ))
+}
+
+/// Basic, Digest, an API-key header and Bearer on one route, Bearer last (it is detected
+/// after the three others: the worst case).
+fn multi4() -> AuthLayer<impl tower_httpauth::Scheme<User = String>> {
+    use tower_httpauth::digest::{Digest, DigestUsers};
+    use tower_httpauth::{Bearer, Multi, StaticTokens};
+    let basic = Basic::new(tower_httpauth::sync_fn(|c: &BasicCredentials| {
+        (constant_time_eq(c.username().as_bytes(), b"john") & constant_time_eq(c.password().as_bytes(), b"hello"))
+            .then(|| "john".to_owned())
+    }));
+    let digest = Digest::new(DigestUsers::new("bench").with_password("john", "hello")).realm("bench");
+    let api_key = Bearer::api_key("x-api-key", StaticTokens::new().with("demo-key-123", "svc"));
+    let bearer = Bearer::new(StaticTokens::new().with("mF_9.B5f-4.1JqM-long-enough-to-be-real-0123456789", "john"));
+    AuthLayer::new(Multi::new(basic).or(digest).or(api_key).or(bearer))
+}
+
+/// The multi-scheme cases: the same Bearer request through Bearer alone and through four
+/// schemes, and a request without credentials (one challenge against five: Digest offers two).
+pub fn multi_cases() -> Vec<Case> {
+    let good = Some(&*BEARER_GOOD);
+    let mut cases = vec![
+        case(FLOOR, good, StatusCode::NO_CONTENT, Handler::<AuthUser<String>>::new()),
+        case(
+            "bearer-alone/ok",
+            good,
+            StatusCode::OK,
+            bearer_alone().layer(Handler::<AuthUser<String>>::new()),
+        ),
+        case(
+            "multi4/ok",
+            good,
+            StatusCode::OK,
+            multi4().layer(Handler::<AuthUser<String>>::new()),
+        ),
+        case(
+            "bearer-alone/missing",
+            None,
+            StatusCode::UNAUTHORIZED,
+            bearer_alone().layer(Handler::<AuthUser<String>>::new()),
+        ),
+        case(
+            "multi4/missing",
+            None,
+            StatusCode::UNAUTHORIZED,
+            multi4().layer(Handler::<AuthUser<String>>::new()),
+        ),
+    ];
+    for c in &mut cases {
+        c.check();
+    }
+    cases
+}
+
+/// The multi-scheme target: four schemes cost under 10% more than the chosen one alone.
+pub const MULTI_TARGETS: &[(&str, &str, &str, f64)] =
+    &[("4 schemes, Bearer chosen last", "multi4/ok", "bearer-alone/ok", 1.1)];
