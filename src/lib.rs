@@ -98,6 +98,7 @@ pub mod failure;
 pub mod header;
 mod layer;
 pub mod multi;
+pub mod precis;
 pub mod roles;
 pub mod scheme;
 #[cfg(any(feature = "password-hash", feature = "htpasswd", feature = "htdigest"))]
@@ -120,6 +121,7 @@ pub use digest::{
 pub use failure::{AuthFailure, DefaultFailure, FailureHandler, FailureKind};
 pub use layer::{AuthLayer, AuthService, ResponseFuture};
 pub use multi::{Multi, Or};
+pub use precis::{Precis, PrecisError};
 pub use roles::{NoRoles, Requirement, RolesHook, SyncRoles};
 pub use scheme::{Authenticated, Scheme, Verdict};
 #[cfg(feature = "htdigest")]
