@@ -47,6 +47,7 @@
 //! | optional authentication, exempt methods, per-route layers | [`AuthLayer`] |
 //! | your own error responses (JSON, HTML, gRPC statuses) | [`failure`]: [`FailureKind`], [`AuthLayer::on_failure`] |
 //! | password hashes, htpasswd and htdigest files | `store` (features `password-hash`, `htpasswd`, `htdigest`, `tokio`) |
+//! | internationalized user-ids and passwords (RFC 8265, on by default): what to store | [`precis`]: [`precis::username`], [`precis::password`], [`Precis`] |
 //! | the header grammar (auth-params, token68, challenges) | [`header`] |
 //! | a scheme of your own | [`scheme`]: [`Scheme`] |
 //!
