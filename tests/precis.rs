@@ -372,3 +372,109 @@ async fn digest_opt_out_uses_the_octets_as_sent() {
         vec!["john".to_owned(), "john".to_owned(), FULLWIDTH_JOHN.to_owned()]
     );
 }
+
+// ---------------------------------------------------------------- properties
+
+mod properties {
+    use std::borrow::Cow;
+    use std::future::Future;
+    use std::pin::pin;
+    use std::task::{Context, Poll, Waker};
+
+    use proptest::prelude::*;
+    use tower_httpauth::{BasicCredentials, BasicVerifier, StaticCredentials, precis};
+
+    /// Strings over characters PRECIS treats specially, and anything else.
+    fn tricky() -> impl Strategy<Value = String> {
+        let interesting = prop::sample::select(vec![
+            'a',
+            'Z',
+            'e',
+            ' ',
+            ':',
+            '\u{301}',
+            '\u{308}',
+            '\u{e9}',
+            '\u{a0}',
+            '\u{3000}',
+            '\u{2003}',
+            '\u{ff4a}',
+            '\u{ff1a}',
+            '\u{ff8a}',
+            '\u{ff9f}',
+            '\u{5d0}',
+            '\u{627}',
+            '1',
+            '\u{200b}',
+            '\u{200d}',
+            '\u{94d}',
+            '\u{85}',
+            '\u{fffd}',
+            '\u{212b}',
+            '\u{1100}',
+            '\u{1161}',
+            'ß',
+            'İ',
+            '\u{1f600}',
+            '\u{1f980}',
+        ]);
+        prop_oneof![
+            prop::collection::vec(interesting, 0..12).prop_map(|v| v.into_iter().collect()),
+            "(?s).{0,12}",
+        ]
+    }
+
+    fn verify(v: &StaticCredentials, c: BasicCredentials) -> bool {
+        let mut cx = Context::from_waker(Waker::noop());
+        match pin!(v.verify(c)).poll(&mut cx) {
+            Poll::Ready(Ok(found)) => found.is_some(),
+            _ => unreachable!("StaticCredentials answers at once"),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+        /// Enforcement never panics, is idempotent (an enforced form is borrowed back as is),
+        /// and never leaves a colon in a user-id nor an empty result.
+        #[test]
+        fn enforcement_is_stable(s in tricky()) {
+            if let Ok(u) = precis::username(&s) {
+                prop_assert!(!u.is_empty() && !u.contains(':'));
+                prop_assert!(matches!(precis::username(&u), Ok(Cow::Borrowed(x)) if x == u), "{s:?} -> {u:?}");
+            }
+            if let Ok(p) = precis::password(&s) {
+                prop_assert!(!p.is_empty());
+                prop_assert!(matches!(precis::password(&p), Ok(Cow::Borrowed(x)) if x == p), "{s:?} -> {p:?}");
+            }
+        }
+
+        /// Whatever a user registers with `StaticCredentials`, typing it again the same way,
+        /// or in its enforced form, logs in through Basic when PRECIS accepts it; otherwise
+        /// Basic refuses it before the verifier.
+        #[test]
+        fn registered_credentials_log_in_as_typed(user in tricky(), password in tricky()) {
+            // What Basic can carry at all: no colon in the user-id, no C0 control (400).
+            let sendable = |c: &char| *c >= ' ' && *c != '\u{7f}';
+            let user: String = user.chars().filter(|c| sendable(c) && *c != ':').collect();
+            let password: String = password.chars().filter(sendable).collect();
+            let verifier = StaticCredentials::new(&user, &password);
+            let basic = tower_httpauth::Basic::new(verifier.clone());
+            let value = BasicCredentials::new(&user, &password).to_header_value();
+            let req = http::Request::builder().header(http::header::AUTHORIZATION, value).body(()).unwrap();
+            let (parts, ()) = req.into_parts();
+            match (precis::username(&user), precis::password(&password)) {
+                (Ok(u), Ok(p)) => {
+                    let c = basic.credentials(&parts).unwrap().unwrap();
+                    prop_assert_eq!((c.username(), c.password()), (&*u, &*p));
+                    prop_assert!(verify(&verifier, c));
+                    prop_assert!(verify(&verifier, BasicCredentials::new(&u, &p)));
+                }
+                _ => {
+                    let refused = basic.credentials(&parts).unwrap_err();
+                    prop_assert_eq!(refused.kind(), tower_httpauth::FailureKind::InvalidCredentials);
+                }
+            }
+        }
+    }
+}
