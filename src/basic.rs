@@ -75,6 +75,10 @@ pub const DEFAULT_MAX_HEADER_LEN: usize = 4096;
 
 /// Decoded Basic credentials: a user-id and a password.
 ///
+/// [`Basic`] hands verifiers these in their RFC 8265 enforced forms (see
+/// [`precis`](crate::precis) and [`Basic::precis`]); [`decode`](Self::decode) and
+/// [`new`](Self::new) keep the text as it is.
+///
 /// `Debug` prints the user-id and hides the password. Credentials of up to
 /// [`INLINE_CREDENTIALS_LEN`] bytes (user-id, colon and password) are kept inline, so decoding
 /// them does not allocate; longer ones are kept on the heap.
