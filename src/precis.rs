@@ -250,7 +250,8 @@ fn username_error(e: &CoreError) -> PrecisError {
     }
 }
 
-/// Enforces an owned user-id and password in place; `Err` when either is refused.
+/// The enforced forms of a user-id and password, `None` when both already are (nothing
+/// copied); `Err` when either is refused.
 pub(crate) fn enforce_pair(username: &str, password: &str) -> Result<Option<(String, String)>, PrecisError> {
     let u = self::username(username)?;
     let p = self::password(password)?;

@@ -40,6 +40,8 @@
 //!    tampered nonce → `401`.
 //! 4. Your [`DigestCredentialStore`] returns the user's H(A1) (or password). Unknown users
 //!    go through the same hashing and comparison as known ones.
+//!    The username it is asked for, and a password it returns, are taken in their RFC 8265
+//!    forms (see [`Digest::precis`]); a username that PRECIS refuses → `401`, no lookup.
 //! 5. The response is recomputed and compared in constant time. Wrong → `401` (no
 //!    `stale`, so the client asks the user again).
 //! 6. Right, but the nonce expired, or this (nonce, nc) was seen before, or the
