@@ -1,6 +1,9 @@
 //! RFC 8265 (PRECIS) user-ids and passwords through Basic and Digest: what the verifier
 //! and the credential store see, which spellings log in, what is refused (`401`, the
-//! verifier or store not called), the ISO-8859-1 fallback, and the opt-out.
+//! verifier or store not called), the ISO-8859-1 fallback, the opt-out, and real clients
+//! (curl, python requests) sending non-ASCII credentials.
+
+mod common;
 
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
@@ -371,6 +374,113 @@ async fn digest_opt_out_uses_the_octets_as_sent() {
         *asked.lock().unwrap(),
         vec!["john".to_owned(), "john".to_owned(), FULLWIDTH_JOHN.to_owned()]
     );
+}
+
+// ---------------------------------------------------------------- real clients
+
+/// Basic over TCP; the store holds `josé` / `café` decomposed (NFD), the user handed on is
+/// the user-id the verifier saw.
+fn basic_app() -> Router {
+    let stored = StaticCredentials::new("jose\u{301}", NFD);
+    let basic = Basic::new(move |c: BasicCredentials| {
+        let ok = stored.clone();
+        let user = c.username().to_owned();
+        async move {
+            use tower_httpauth::BasicVerifier;
+            let found = ok.verify(c).await.unwrap_or(None);
+            found.map(|()| user)
+        }
+    });
+    Router::new().route("/r", any(who)).layer(AuthLayer::new(basic))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn curl_utf8_credentials_in_any_normalisation_form() {
+    if !common::have_program("curl") {
+        return;
+    }
+    let addr = common::serve(basic_app()).await;
+    for (user, password) in [
+        ("jos\u{e9}", NFC),
+        ("jose\u{301}", NFD),
+        ("jos\u{e9}", NFD),
+        ("\u{ff4a}\u{ff4f}\u{ff53}\u{e9}", NFC), // fullwidth "jos" + é
+    ] {
+        let out = common::run(
+            "curl",
+            vec![
+                "-s".into(),
+                "-u".into(),
+                format!("{user}:{password}"),
+                format!("http://{addr}/r"),
+            ],
+        )
+        .await;
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "jos\u{e9}",
+            "{user:?} / {password:?}"
+        );
+    }
+    let out = common::run(
+        "curl",
+        vec![
+            "-s".into(),
+            "-o".into(),
+            "/dev/null".into(),
+            "-w".into(),
+            "%{http_code}".into(),
+            "-u".into(),
+            "jos\u{e9}:cafe".into(),
+            format!("http://{addr}/r"),
+        ],
+    )
+    .await;
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "401");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_requests_latin1_credentials_match_a_decomposed_store() {
+    if !common::have_python_module("requests") {
+        return;
+    }
+    // requests sends ISO-8859-1: E9 for é. Decoded, enforced (NFC), it is the stored user.
+    let addr = common::serve(basic_app()).await;
+    let code = format!(
+        "import requests\n\
+         r = requests.get('http://{addr}/r', auth=('jos\\u00e9', 'caf\\u00e9'))\n\
+         w = requests.get('http://{addr}/r', auth=('jos\\u00e9', 'cafe'))\n\
+         print(r.status_code, r.content.decode('utf-8'), w.status_code)"
+    );
+    assert_eq!(common::python(&code).await, "200 jos\u{e9} 401");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn curl_digest_nfc_password_against_a_decomposed_plaintext_store() {
+    if !common::have_program("curl") {
+        return;
+    }
+    // The store keeps "café" decomposed; curl hashes what it is given, the NFC form.
+    let app = password_store_app(NFD, Precis::Enforce, Arc::default());
+    let addr = common::serve(app).await;
+    let run = |password: &str| {
+        common::run(
+            "curl",
+            vec![
+                "-s".into(),
+                "--digest".into(),
+                "-u".into(),
+                format!("john:{password}"),
+                "-w".into(),
+                " %{http_code}".into(),
+                format!("http://{addr}/r"),
+            ],
+        )
+    };
+    let out = run(NFC).await;
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "john 200");
+    let out = run("cafe").await;
+    assert!(String::from_utf8_lossy(&out.stdout).ends_with(" 401"));
 }
 
 // ---------------------------------------------------------------- properties
