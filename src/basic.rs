@@ -794,6 +794,10 @@ impl BasicVerifier for StaticCredentials {
 ///
 /// For slow password hashes (Argon2, bcrypt) the hash depends on a salt stored with it,
 /// so use a verifier that checks a PHC string instead of hashing first.
+///
+/// The lookup gets the user-id, and the hash function the password, in their RFC 8265
+/// forms unless [`Basic::precis`] is off: store (hashes of) those forms, see
+/// [`precis`](crate::precis).
 pub struct Passwords<L, H = Plain> {
     lookup: L,
     hash: Arc<H>,
