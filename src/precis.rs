@@ -277,8 +277,8 @@ pub(crate) fn password_or_same(s: &str) -> Cow<'_, str> {
 mod tests {
     use super::*;
 
-    /// The fast path agrees with the profile on every ASCII user-id of up to 3 characters,
-    /// and on every single ASCII character in a password.
+    /// The fast paths agree with the profile on every ASCII character, alone and next to
+    /// spaces, colons, letters, controls and the end of the string.
     #[test]
     fn ascii_fast_paths_agree_with_the_profile() {
         let slow_user = |s: &str| -> Result<String, PrecisError> {
