@@ -37,6 +37,12 @@
 //!   App. B.2), which is what python `requests` sends for non-ASCII credentials.
 //! - More than one `Authorization` field is malformed (`400`); a field longer than
 //!   [`Basic::max_header_len`] (4096 bytes by default) is answered `431`.
+//! - The user-id and password are then enforced per RFC 8265 (PRECIS: UsernameCasePreserved
+//!   and OpaqueString, as RFC 7617 §2.1 asks with `charset="UTF-8"`), on the ISO-8859-1
+//!   fallback too: your verifier gets the enforced forms (NFC, fullwidth user-ids mapped to
+//!   ASCII), and credentials the profiles refuse (empty password, C1 control, unassigned code
+//!   point, …) are answered `401` without calling it. Store the enforced forms: see
+//!   [`precis`](crate::precis), and [`Basic::precis`] to turn it off.
 //!
 //! # Security
 //!
@@ -61,12 +67,17 @@ use crate::BoxError;
 use crate::compare::constant_time_eq;
 use crate::failure::{AuthFailure, FailureKind};
 use crate::header::{Challenge, split_scheme};
+use crate::precis::{Precis, PrecisError};
 use crate::scheme::{Authenticated, Scheme, Started, SyncFn, Verdict, VerdictFuture};
 
 /// The default bound on the length of an `Authorization` field, in bytes.
 pub const DEFAULT_MAX_HEADER_LEN: usize = 4096;
 
 /// Decoded Basic credentials: a user-id and a password.
+///
+/// [`Basic`] hands verifiers these in their RFC 8265 enforced forms (see
+/// [`precis`](crate::precis) and [`Basic::precis`]); [`decode`](Self::decode) and
+/// [`new`](Self::new) keep the text as it is.
 ///
 /// `Debug` prints the user-id and hides the password. Credentials of up to
 /// [`INLINE_CREDENTIALS_LEN`] bytes (user-id, colon and password) are kept inline, so decoding
@@ -260,6 +271,16 @@ impl BasicCredentials {
     /// The password as bytes (no UTF-8 re-check), for the built-in verifiers.
     fn password_bytes(&self) -> &[u8] {
         &self.text.as_bytes()[self.colon + 1..]
+    }
+
+    /// The credentials with user-id and password in their RFC 8265 enforced forms (see
+    /// [`precis`](crate::precis)); `self` unchanged, without allocating, when they already
+    /// are (any printable ASCII, as most are).
+    pub(crate) fn enforce_precis(self) -> Result<Self, PrecisError> {
+        match crate::precis::enforce_pair(self.username(), self.password())? {
+            None => Ok(self),
+            Some((u, p)) => Ok(BasicCredentials::new(&u, &p)),
+        }
     }
 
     /// Splits into owned user-id and password.
@@ -513,6 +534,7 @@ pub struct Basic<V> {
     realm: String,
     challenge: HeaderValue,
     max_header_len: usize,
+    precis: Precis,
 }
 
 impl<V> fmt::Debug for Basic<V> {
@@ -521,6 +543,7 @@ impl<V> fmt::Debug for Basic<V> {
             .field("scheme_name", &self.scheme_name)
             .field("realm", &self.realm)
             .field("max_header_len", &self.max_header_len)
+            .field("precis", &self.precis)
             .finish_non_exhaustive()
     }
 }
@@ -534,6 +557,7 @@ impl<V: BasicVerifier> Basic<V> {
             realm: String::from("Restricted"),
             challenge: HeaderValue::from_static(""),
             max_header_len: DEFAULT_MAX_HEADER_LEN,
+            precis: Precis::Enforce,
         };
         b.challenge = b.build_challenge();
         b
@@ -589,6 +613,29 @@ impl<V> Basic<V> {
         self
     }
 
+    /// Whether user-ids and passwords are enforced per RFC 8265 before the verifier sees
+    /// them (default [`Precis::Enforce`]; see [`precis`](crate::precis)).
+    ///
+    /// With [`Precis::Enforce`], the verifier (and [`Passwords`], [`StaticCredentials`],
+    /// `HashedPasswords`, `Htpasswd`) gets the enforced user-id and password, so stored
+    /// passwords and hashes must be of the enforced forms; a user-id or password the profiles
+    /// refuse is answered `401` and the verifier does not run. Printable-ASCII credentials
+    /// are already in their enforced forms (and cost nothing more). [`Precis::Off`] hands the
+    /// decoded text over byte for byte.
+    ///
+    /// ```
+    /// use tower_httpauth::{Basic, Precis, StaticCredentials};
+    /// // The default: "ｊｏｈｎ" (fullwidth) logs in as "john"; "e" + U+0301 matches "é".
+    /// let basic = Basic::new(StaticCredentials::new("john", "caf\u{e9}"));
+    /// // Byte for byte instead:
+    /// let raw = Basic::new(StaticCredentials::new("john", "caf\u{e9}")).precis(Precis::Off);
+    /// # let _ = (basic, raw);
+    /// ```
+    pub fn precis(mut self, mode: Precis) -> Self {
+        self.precis = mode;
+        self
+    }
+
     /// The configured realm.
     pub fn realm_name(&self) -> &str {
         &self.realm
@@ -599,7 +646,9 @@ impl<V> Basic<V> {
         &self.verifier
     }
 
-    /// Reads Basic credentials from a request head.
+    /// Reads Basic credentials from a request head, in their RFC 8265 enforced forms unless
+    /// [`precis`](Self::precis) is off. A user-id or password the profiles refuse is an
+    /// [`invalid`](AuthFailure::invalid) failure (`401`).
     ///
     /// `Ok(None)` when there are none for this scheme (no `Authorization`, or another scheme).
     pub fn credentials(&self, parts: &Parts) -> Result<Option<BasicCredentials>, AuthFailure> {
@@ -612,9 +661,17 @@ impl<V> Basic<V> {
         if !scheme.eq_ignore_ascii_case(&self.scheme_name) {
             return Ok(None);
         }
-        BasicCredentials::decode(token)
-            .map(Some)
-            .map_err(|e| AuthFailure::malformed(e.message()).with_scheme("Basic"))
+        let c =
+            BasicCredentials::decode(token).map_err(|e| AuthFailure::malformed(e.message()).with_scheme("Basic"))?;
+        if !self.precis.enforces() {
+            return Ok(Some(c));
+        }
+        c.enforce_precis().map(Some).map_err(|e| {
+            AuthFailure::invalid().with_scheme("Basic").with_description(match e {
+                PrecisError::Empty => "Basic user-id or password empty (RFC 8265)",
+                _ => "Basic user-id or password refused by RFC 8265 (PRECIS)",
+            })
+        })
     }
 }
 
@@ -741,11 +798,16 @@ pub struct StaticCredentials {
 }
 
 impl StaticCredentials {
-    /// Accepts exactly `username` and `password`.
+    /// Accepts exactly `username` and `password`, kept in their RFC 8265 enforced forms
+    /// (see [`precis`](crate::precis)), which is what [`Basic`] hands over by default: a
+    /// password given decomposed (`e` + U+0301) matches one sent precomposed (`é`), and
+    /// `ｊｏｈｎ` matches `john`. A form the profiles refuse (an empty password) is kept as
+    /// given: it never matches while [`Basic`] enforces, and matches byte for byte with
+    /// [`Precis::Off`].
     pub fn new(username: &str, password: &str) -> Self {
         StaticCredentials {
-            username: username.as_bytes().into(),
-            password: password.as_bytes().into(),
+            username: crate::precis::username_or_same(username).as_bytes().into(),
+            password: crate::precis::password_or_same(password).as_bytes().into(),
         }
     }
 }
@@ -818,6 +880,10 @@ impl StaticCredentials {
 ///
 /// For slow password hashes (Argon2, bcrypt) the hash depends on a salt stored with it,
 /// so use a verifier that checks a PHC string instead of hashing first.
+///
+/// The lookup gets the user-id, and the hash function the password, in their RFC 8265
+/// forms unless [`Basic::precis`] is off: store (hashes of) those forms, see
+/// [`precis`](crate::precis).
 pub struct Passwords<L, H = Plain> {
     lookup: L,
     hash: Arc<H>,

@@ -5,6 +5,7 @@
 //! binary; `stats_alloc` is a dev-dependency and wraps the system allocator here only.
 
 use std::alloc::System;
+use std::borrow::Cow;
 use std::convert::Infallible;
 use std::future::{Future, Ready, ready};
 use std::pin::pin;
@@ -120,4 +121,33 @@ fn basic_success_and_failure_allocate_only_what_they_must() {
         "Basic failure path: {} allocations per request, expected at most 3",
         failure as f64 / N as f64
     );
+
+    // RFC 8265 (PRECIS) enforcement costs no allocation for credentials already in their
+    // enforced form: ASCII (the fast path) and NFC non-ASCII text alike (first call outside
+    // the count: the profiles' lazy statics).
+    let basic = Basic::new(StaticCredentials::new("Aladdin", "open sesame"));
+    for (user, password) in [("Aladdin", "open sesame"), ("Jäsøn Doe", "Secret, or nöt? ☠")] {
+        let value = BasicCredentials::new(user, password).to_header_value();
+        let parts = || {
+            let mut req = Request::new(());
+            req.headers_mut().insert(AUTHORIZATION, value.clone());
+            req.into_parts().0
+        };
+        let _ = basic.credentials(&parts());
+        let n = allocations(parts, |parts| {
+            let c = basic.credentials(std::hint::black_box(&parts)).unwrap().unwrap();
+            assert_eq!((c.username(), c.password()), (user, password));
+            std::hint::black_box(parts);
+        });
+        assert_eq!(n, 0, "{user:?}: decoding and enforcing allocated");
+        let n = allocations(
+            || (),
+            |()| {
+                let u = tower_httpauth::precis::username(std::hint::black_box(user)).unwrap();
+                let p = tower_httpauth::precis::password(std::hint::black_box(password)).unwrap();
+                assert!(matches!((u, p), (Cow::Borrowed(_), Cow::Borrowed(_))));
+            },
+        );
+        assert_eq!(n, 0, "{user:?}: precis::username / password allocated");
+    }
 }

@@ -40,6 +40,8 @@
 //!    tampered nonce → `401`.
 //! 4. Your [`DigestCredentialStore`] returns the user's H(A1) (or password). Unknown users
 //!    go through the same hashing and comparison as known ones.
+//!    The username it is asked for, and a password it returns, are taken in their RFC 8265
+//!    forms (see [`Digest::precis`]); a username that PRECIS refuses → `401`, no lookup.
 //! 5. The response is recomputed and compared in constant time. Wrong → `401` (no
 //!    `stale`, so the client asks the user again).
 //! 6. Right, but the nonce expired, or this (nonce, nc) was seen before, or the
@@ -168,6 +170,7 @@ use crate::basic::{DEFAULT_MAX_HEADER_LEN, authorization};
 use crate::compare::constant_time_eq;
 use crate::failure::{AuthFailure, FailureKind};
 use crate::header::{Challenge, split_scheme, write_quoted};
+use crate::precis::Precis;
 use crate::scheme::{Authenticated, Scheme};
 use algorithm::{Hasher, RawDigest};
 use nonce::{NonceSigner, now_ms, random_bytes};
@@ -192,6 +195,7 @@ struct Config {
     max_header_len: usize,
     nextnonce_within: Option<Duration>,
     authentication_info: bool,
+    precis: Precis,
     secret: Arc<[u8]>,
     lifetime: Duration,
     signer: NonceSigner,
@@ -224,6 +228,7 @@ impl<C, N> fmt::Debug for Digest<C, N> {
             .field("qops", &self.cfg.qops)
             .field("userhash", &self.cfg.userhash)
             .field("allow_rfc2069", &self.cfg.allow_rfc2069)
+            .field("precis", &self.cfg.precis)
             .field("nonce_lifetime", &self.cfg.lifetime)
             .field("secret", &"<redacted>")
             .finish_non_exhaustive()
@@ -250,6 +255,7 @@ impl<C: DigestCredentialStore> Digest<C, MemoryNonceStore> {
             max_header_len: DEFAULT_MAX_HEADER_LEN,
             nextnonce_within: None,
             authentication_info: true,
+            precis: Precis::Enforce,
             secret: Arc::from(&secret[..]),
             lifetime: DEFAULT_NONCE_LIFETIME,
             opaque: String::new(),
@@ -375,6 +381,36 @@ impl<C, N> Digest<C, N> {
     /// fields are answered `431`.
     pub fn max_header_len(self, len: usize) -> Self {
         self.edit(|c| c.max_header_len = len)
+    }
+
+    /// Whether usernames and passwords are enforced per RFC 8265 (default
+    /// [`Precis::Enforce`], as RFC 7616 §4 asks; see [`precis`](crate::precis)).
+    ///
+    /// With [`Precis::Enforce`]:
+    ///
+    /// - the username (`username`, or `username*` once decoded) is enforced per
+    ///   UsernameCasePreserved before the store lookup: the store sees `john` for `ｊｏｈｎ`,
+    ///   and a name the profile refuses is answered `401` without a lookup. A userhash is
+    ///   looked up as sent (the client hashed the enforced name, RFC 7616 §4);
+    /// - when the store returns a password ([`DigestUser::with_password`]), H(A1) is computed
+    ///   over the enforced name and the OpaqueString-enforced password (NFC, as UTF-8), so a
+    ///   password stored decomposed matches a client that hashed it precomposed. A stored
+    ///   password the profile refuses (an empty one) never matches;
+    /// - an H(A1) the store returns is used as is: compute it over the enforced forms
+    ///   ([`DigestUsers`] does).
+    ///
+    /// ASCII names and passwords are already in their enforced forms and cost nothing
+    /// more. [`Precis::Off`] uses the name and password byte for byte.
+    ///
+    /// ```
+    /// use tower_httpauth::Precis;
+    /// use tower_httpauth::digest::{Digest, DigestUsers};
+    /// let users = DigestUsers::new("api").with_password("john", "hello");
+    /// let digest = Digest::new(users).realm("api").precis(Precis::Off);
+    /// # let _ = digest;
+    /// ```
+    pub fn precis(self, mode: Precis) -> Self {
+        self.edit(|c| c.precis = mode)
     }
 
     /// Replaces the replay store (default: a [`MemoryNonceStore`]).
@@ -579,11 +615,19 @@ impl<C: DigestCredentialStore, N: NonceStore> Digest<C, N> {
         };
         let uri = creds.uri();
         let (username, nonce) = (creds.username(), creds.nonce());
+        // RFC 7616 §4: the name in its UsernameCasePreserved form (no copy when it already
+        // is, as every ASCII name without `:` is). A userhash is hex: looked up as sent.
+        let username = match cfg.precis {
+            Precis::Enforce if !creds.userhash() => {
+                crate::precis::username(username).map_err(|_| invalid("username refused by RFC 8265 (PRECIS)"))?
+            }
+            _ => Cow::Borrowed(username),
+        };
         let nc_str = creds.nc_str().unwrap_or("");
         let cnonce = creds.cnonce().unwrap_or("");
         let qop = creds.qop();
         let mut text = String::with_capacity(username.len() + nonce.len() + nc_str.len() + cnonce.len() + 16);
-        text.push_str(username);
+        text.push_str(&username);
         let user_end = text.len();
         text.push(':');
         let nonce_at = text.len()..text.len() + nonce.len();
@@ -754,6 +798,8 @@ impl<C: DigestCredentialStore, N: NonceStore> Scheme for Digest<C, N> {
     ///
     /// - `username="…"`: as sent;
     /// - `username*=UTF-8''…`: the decoded name (the same user as the plain form);
+    /// - either in its RFC 8265 enforced form, unless [`Digest::precis`] is off (`ｊｏｈｎ`
+    ///   is counted as `john`);
     /// - `userhash=true`: `userhash:` followed by the hash in lower case. The hash is
     ///   `H(user ":" realm)`, stable for one user, realm and algorithm, so failures are
     ///   still counted per user (an attacker can spread guesses over at most the offered
@@ -775,7 +821,12 @@ impl<C: DigestCredentialStore, N: NonceStore> Scheme for Digest<C, N> {
                 creds.username().to_ascii_lowercase()
             )));
         }
-        Some(Cow::Owned(creds.username().to_owned()))
+        let name = creds.username();
+        Some(Cow::Owned(match self.cfg.precis {
+            // The name the store is asked for (a refused one is answered 401 anyway).
+            Precis::Enforce => crate::precis::username_or_same(name).into_owned(),
+            _ => name.to_owned(),
+        }))
     }
 
     fn challenge(&self, failure: &AuthFailure, headers: &mut HeaderMap) {
@@ -801,6 +852,7 @@ fn check_response<U>(
     let hex_len = alg.hex_len();
     let (user, ha1) = match found {
         Some(DigestUser { user, secret, username }) => {
+            let mut user = Some(user);
             let ha1 = match &secret {
                 DigestSecret::Ha1(h) => Hex::parse(h, hex_len).ok_or_else(|| {
                     AuthFailure::internal(format!(
@@ -808,12 +860,30 @@ fn check_response<U>(
                     ))
                     .with_scheme(SCHEME)
                 })?,
+                DigestSecret::Password(pw) if cfg.precis.enforces() => {
+                    // RFC 7616 §4: A1 over the enforced forms (NFC UTF-8). A stored form the
+                    // profiles refuse never matches, after the same work.
+                    let name = username
+                        .as_deref()
+                        .map_or(Ok(Cow::Borrowed(p.username())), crate::precis::username);
+                    let pw = crate::precis::password(pw);
+                    let refused = name.is_err() || pw.is_err();
+                    let ha1 = alg.ha1(
+                        name.as_deref().unwrap_or(p.username()),
+                        &cfg.realm,
+                        pw.as_deref().unwrap_or_default(),
+                    );
+                    if refused {
+                        user = None;
+                    }
+                    ha1
+                }
                 DigestSecret::Password(pw) => {
                     let name = username.as_deref().unwrap_or(p.username());
                     alg.ha1(name, &cfg.realm, pw)
                 }
             };
-            (Some(user), ha1)
+            (user, ha1)
         }
         // Unknown user: a stand-in H(A1), then the same hashing and comparison.
         None => (None, Hex::encode(&cfg.dummy[..hex_len / 2])),
