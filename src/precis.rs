@@ -258,7 +258,7 @@ fn stable<'a>(
 /// other rule; width mapping, NFC and the Bidi Rule leave ASCII unchanged (no ASCII code
 /// point has a width mapping, a decomposition or right-to-left direction). The space is not
 /// in the class, hence the userpart split.
-fn is_enforced_ascii_username(b: &[u8]) -> bool {
+pub(crate) fn is_enforced_ascii_username(b: &[u8]) -> bool {
     let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
         return false;
     };
