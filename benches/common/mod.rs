@@ -352,6 +352,33 @@ impl tower_httpauth::Scheme for NoopScheme {
     fn challenge(&self, _failure: &tower_httpauth::AuthFailure, _headers: &mut HeaderMap) {}
 }
 
+/// Diagnostic: [`NoopScheme`] answering synchronously ([`tower_httpauth::Scheme::start`]), to
+/// measure the layer's synchronous path.
+pub struct NoopSyncScheme;
+
+impl tower_httpauth::Scheme for NoopSyncScheme {
+    type User = User;
+    type Future = Ready<Result<tower_httpauth::Authenticated<User>, tower_httpauth::AuthFailure>>;
+
+    fn detect(&self, _parts: &http::request::Parts) -> bool {
+        true
+    }
+
+    fn authenticate(&self, _parts: &http::request::Parts) -> Self::Future {
+        ready(Ok(tower_httpauth::Authenticated::new(ACCOUNT.user.clone())))
+    }
+
+    fn start(
+        &self,
+        _parts: &http::request::Parts,
+    ) -> tower_httpauth::Started<Result<tower_httpauth::Authenticated<User>, tower_httpauth::AuthFailure>, Self::Future>
+    {
+        tower_httpauth::Started::Done(Ok(tower_httpauth::Authenticated::new(ACCOUNT.user.clone())))
+    }
+
+    fn challenge(&self, _failure: &tower_httpauth::AuthFailure, _headers: &mut HeaderMap) {}
+}
+
 /// The name of the floor case, subtracted from every other case.
 pub const FLOOR: &str = "bare";
 
@@ -463,6 +490,12 @@ pub fn basic_cases() -> Vec<Case> {
             good,
             StatusCode::OK,
             AuthLayer::new(NoopScheme).layer(Handler::<AuthUser<User>>::new()),
+        ),
+        case(
+            "diag/ours-noop-sync-scheme",
+            good,
+            StatusCode::OK,
+            AuthLayer::new(NoopSyncScheme).layer(Handler::<AuthUser<User>>::new()),
         ),
     ];
     for c in &mut cases {
