@@ -490,7 +490,8 @@ pub trait BasicVerifier: Send + Sync + 'static {
     ///
     /// impl OneUser {
     ///     fn check(&self, c: &BasicCredentials) -> Result<Option<String>, Infallible> {
-    ///         let ok = constant_time_eq(c.username_bytes(), b"john") & constant_time_eq(c.password_bytes(), b"hello");
+    ///         let ok = constant_time_eq(c.username().as_bytes(), b"john")
+    ///             & constant_time_eq(c.password().as_bytes(), b"hello");
     ///         Ok(ok.then(|| "john".to_owned()))
     ///     }
     /// }
