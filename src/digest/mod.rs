@@ -44,7 +44,8 @@
 //!    forms (see [`Digest::precis`]); a username that PRECIS refuses → `401`, no lookup.
 //! 5. The response is recomputed and compared in constant time. Wrong → `401` (no
 //!    `stale`, so the client asks the user again).
-//! 6. Right, but the nonce expired, or this (nonce, nc) was seen before, or the
+//! 6. Right, but the nonce expired, or was used up ([`Digest::max_nonce_uses`]), or this
+//!    (nonce, nc) was seen before, or the
 //!    [`NonceStore`] cannot vouch for it → `401` with `stale=true`: curl, requests, httpx
 //!    and Chromium retry with the new nonce without asking the user.
 //! 7. Success: the user goes to the handler, and the response carries
@@ -194,6 +195,7 @@ struct Config {
     allow_rfc2069: bool,
     max_header_len: usize,
     nextnonce_within: Option<Duration>,
+    max_nonce_uses: Option<u32>,
     authentication_info: bool,
     precis: Precis,
     secret: Arc<[u8]>,
@@ -218,6 +220,19 @@ pub struct Digest<C, N = MemoryNonceStore> {
     store: Arc<C>,
     nonces: Arc<N>,
     cfg: Arc<Config>,
+}
+
+/// Cheap (three `Arc`s): the clone shares the credential store, the replay store and the
+/// nonce secret, so a nonce used on one route cannot be replayed on another. Refine the
+/// clone (e.g. [`max_nonce_uses`](Digest::max_nonce_uses)) for a second layer.
+impl<C, N> Clone for Digest<C, N> {
+    fn clone(&self) -> Self {
+        Digest {
+            store: self.store.clone(),
+            nonces: self.nonces.clone(),
+            cfg: self.cfg.clone(),
+        }
+    }
 }
 
 impl<C, N> fmt::Debug for Digest<C, N> {
@@ -254,6 +269,7 @@ impl<C: DigestCredentialStore> Digest<C, MemoryNonceStore> {
             allow_rfc2069: false,
             max_header_len: DEFAULT_MAX_HEADER_LEN,
             nextnonce_within: None,
+            max_nonce_uses: None,
             authentication_info: true,
             precis: Precis::Enforce,
             secret: Arc::from(&secret[..]),
@@ -351,6 +367,34 @@ impl<C, N> Digest<C, N> {
     /// left (default: a fifth of the lifetime). No tested client uses it yet.
     pub fn nextnonce_within(self, within: Duration) -> Self {
         self.edit(|c| c.nextnonce_within = Some(within))
+    }
+
+    /// Limited-use nonces (RFC 7616 §5.5, which suggests them for `POST` and `PUT`): a nonce
+    /// authenticates at most `uses` requests (`nc` up to `uses`). A later request with an
+    /// otherwise correct response gets `401` with `stale=true` and a fresh nonce, which
+    /// curl, requests, httpx and Chromium answer at once without asking the user again; from
+    /// the last allowed use on, `Authentication-Info` carries `nextnonce`. Unlimited by
+    /// default (the nonce lifetime still applies). Each exhausted nonce costs the client a
+    /// round trip, so put a low limit on the write routes only, with a second layer:
+    ///
+    /// ```
+    /// use axum::{Router, routing::{get, post}};
+    /// use tower_httpauth::AuthLayer;
+    /// use tower_httpauth::digest::{Digest, DigestUsers};
+    ///
+    /// let users = DigestUsers::new("api").with_password("john", "hello");
+    /// let digest = Digest::new(users).realm("api").secret(b"one secret for both layers");
+    /// let app: Router = Router::new()
+    ///     .route("/items", get(|| async { "list" }).route_layer(AuthLayer::new(digest.clone())))
+    ///     .route("/items/new", post(|| async { "created" }).route_layer(AuthLayer::new(digest.max_nonce_uses(1))));
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If `uses` is 0.
+    pub fn max_nonce_uses(self, uses: u32) -> Self {
+        assert!(uses > 0, "a nonce must be usable at least once");
+        self.edit(|c| c.max_nonce_uses = Some(uses))
     }
 
     /// Whether successful responses carry `Authentication-Info` (`rspauth`, `qop`, `nc`,
@@ -912,6 +956,11 @@ fn check_response<U>(
             .with_scheme(SCHEME)
             .with_description("nonce expired"));
     }
+    if cfg.max_nonce_uses.is_some_and(|max| p.nc > max) {
+        return Err(AuthFailure::new(FailureKind::StaleNonce)
+            .with_scheme(SCHEME)
+            .with_description("nonce used up"));
+    }
     Ok((user, kd_rspauth, now))
 }
 
@@ -937,7 +986,8 @@ fn finish<U, N>(ctx: Ctx<U, N>, check: Result<NonceCheck, crate::BoxError>) -> O
     let rspauth = kd.finish();
     let within = cfg.nextnonce_within.unwrap_or(cfg.signer.lifetime() / 5);
     let within_ms = u64::try_from(within.as_millis()).unwrap_or(u64::MAX);
-    let nextnonce = (p.expires_ms.saturating_sub(now) <= within_ms).then(|| cfg.signer.issue_at(now));
+    let used_up = cfg.max_nonce_uses.is_some_and(|max| p.nc >= max);
+    let nextnonce = (used_up || p.expires_ms.saturating_sub(now) <= within_ms).then(|| cfg.signer.issue_at(now));
     let (nc, cnonce) = (p.nc_str(), p.cnonce());
     let mut info = String::with_capacity(
         64 + rspauth.as_bytes().len() + nc.len() + 2 * cnonce.len() + nextnonce.as_ref().map_or(0, |n| n.len() + 16),
