@@ -58,7 +58,10 @@ fn main() {
         }),
     ));
 
-    for mut case in common::basic_cases() {
+    for mut case in common::basic_cases()
+        .into_iter()
+        .chain(common::multi_cases().into_iter().skip(1))
+    {
         let mut batch = Vec::with_capacity(N);
         // Warm up once (lazy statics, first-use allocations).
         case.fill(&mut batch, 4);

@@ -100,6 +100,17 @@ fn pieces(c: &mut Criterion) {
     group.bench_function("Basic::credentials", |b| {
         b.iter(|| black_box(basic.credentials(black_box(&parts))))
     });
+    let basic_off =
+        Basic::new(StaticCredentials::new(common::USERNAME, common::PASSWORD)).precis(tower_httpauth::Precis::Off);
+    group.bench_function("Basic::credentials (PRECIS off)", |b| {
+        b.iter(|| black_box(basic_off.credentials(black_box(&parts))))
+    });
+    group.bench_function("precis::username+password", |b| {
+        b.iter(|| {
+            black_box(tower_httpauth::precis::username(black_box(common::USERNAME)).is_ok());
+            black_box(tower_httpauth::precis::password(black_box(common::PASSWORD)).is_ok())
+        })
+    });
     group.bench_function("Scheme::authenticate+poll", |b| {
         b.iter(|| {
             let fut = std::pin::pin!(tower_httpauth::Scheme::authenticate(&basic, black_box(&parts)));

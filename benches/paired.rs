@@ -10,7 +10,8 @@
 //! PAIRED_ROUNDS=1000 PAIRED_BATCH=2000 PAIRED_SECS=120 cargo bench --bench paired
 //! ```
 //!
-//! It then measures the timing flatness of `constant_time_eq` the same way (equal inputs, a
+//! Then the multi-scheme cases (four schemes on one route against the chosen one alone), and
+//! the timing flatness of `constant_time_eq` the same way (equal inputs, a
 //! difference in the first or the last byte, a wrong length), with `==` for contrast.
 //!
 //! `PAIRED_ONLY=ours/static` keeps the floor and the matching cases (for `perf record`).
@@ -27,6 +28,14 @@ fn main() {
     }
     let result = common::run_paired(cases, config);
     common::print_paired("Basic", &result, &config, common::BASIC_TARGETS);
+    let mut multi = common::multi_cases();
+    if let Ok(only) = std::env::var("PAIRED_ONLY") {
+        multi.retain(|c| c.name == common::FLOOR || c.name.contains(&only));
+    }
+    if multi.len() > 1 {
+        let result = common::run_paired(multi, config);
+        common::print_paired("Multi-scheme", &result, &config, common::MULTI_TARGETS);
+    }
     flatness(config.rounds <= 3);
 }
 

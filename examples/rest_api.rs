@@ -24,6 +24,10 @@
 //!
 //! The first registered user is the admin. Every error is JSON (`{"error","message"}`), and
 //! every `401` carries its `WWW-Authenticate` challenges.
+//!
+//! Usernames and passwords are stored in their RFC 8265 (PRECIS) forms, the forms Basic and
+//! Digest compare with: `ｍｉｇｕｅｌ` registers and logs in as `miguel`, and a password with
+//! an `é` works whether it was typed precomposed or decomposed.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -44,6 +48,7 @@ use sqlx::{AnyPool, Row};
 use tower_httpauth::digest::{Algorithm, Digest, DigestLookup, DigestUser};
 use tower_httpauth::failure::default_headers;
 use tower_httpauth::header::{AuthParams, split_scheme};
+use tower_httpauth::precis::{self, PrecisError};
 use tower_httpauth::store::{HashPolicy, HashPool, HashedPasswords};
 use tower_httpauth::{
     AuthFailure, AuthLayer, AuthUser, Basic, BasicCredentials, Bearer, BoxError, FailureKind, Multi, SignedTokens,
@@ -325,14 +330,25 @@ async fn register(State(state): State<AppState>, body: Result<Json<NewUser>, Jso
         (Ok(u), Ok(p)) => (u, p),
         (Err(msg), _) | (_, Err(msg)) => return error(StatusCode::BAD_REQUEST, "invalid_field", &msg),
     };
-    if username.contains(':') {
+    // Store the forms Basic and Digest compare with (RFC 8265, PRECIS): a name typed in
+    // fullwidth ("ｍｉｇｕｅｌ") is "miguel", and a password typed with a precomposed "é" or
+    // with "e" + U+0301 is the same password at every login. ASCII is left as it is.
+    let username = match precis::username(&username) {
+        Ok(u) => u.into_owned(),
         // Basic cannot carry a user-id with a colon (RFC 7617 §2).
-        return error(
-            StatusCode::BAD_REQUEST,
-            "invalid_field",
-            "username must not contain ':'",
-        );
-    }
+        Err(PrecisError::Colon) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "invalid_field",
+                "username must not contain ':'",
+            );
+        }
+        Err(e) => return error(StatusCode::BAD_REQUEST, "invalid_field", &format!("username: {e}")),
+    };
+    let password = match precis::password(&password) {
+        Ok(p) => p.into_owned(),
+        Err(e) => return error(StatusCode::BAD_REQUEST, "invalid_field", &format!("password: {e}")),
+    };
     let taken = || {
         error(
             StatusCode::BAD_REQUEST,

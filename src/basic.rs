@@ -37,6 +37,12 @@
 //!   App. B.2), which is what python `requests` sends for non-ASCII credentials.
 //! - More than one `Authorization` field is malformed (`400`); a field longer than
 //!   [`Basic::max_header_len`] (4096 bytes by default) is answered `431`.
+//! - The user-id and password are then enforced per RFC 8265 (PRECIS: UsernameCasePreserved
+//!   and OpaqueString, as RFC 7617 §2.1 asks with `charset="UTF-8"`), on the ISO-8859-1
+//!   fallback too: your verifier gets the enforced forms (NFC, fullwidth user-ids mapped to
+//!   ASCII), and credentials the profiles refuse (empty password, C1 control, unassigned code
+//!   point, …) are answered `401` without calling it. Store the enforced forms: see
+//!   [`precis`](crate::precis), and [`Basic::precis`] to turn it off.
 //!
 //! # Security
 //!
@@ -61,12 +67,17 @@ use crate::BoxError;
 use crate::compare::constant_time_eq;
 use crate::failure::{AuthFailure, FailureKind};
 use crate::header::{Challenge, split_scheme};
-use crate::scheme::{Authenticated, Scheme, Verdict, VerdictFuture};
+use crate::precis::{Precis, PrecisError};
+use crate::scheme::{Authenticated, Scheme, Started, SyncFn, Verdict, VerdictFuture};
 
 /// The default bound on the length of an `Authorization` field, in bytes.
 pub const DEFAULT_MAX_HEADER_LEN: usize = 4096;
 
 /// Decoded Basic credentials: a user-id and a password.
+///
+/// [`Basic`] hands verifiers these in their RFC 8265 enforced forms (see
+/// [`precis`](crate::precis) and [`Basic::precis`]); [`decode`](Self::decode) and
+/// [`new`](Self::new) keep the text as it is.
 ///
 /// `Debug` prints the user-id and hides the password. Credentials of up to
 /// [`INLINE_CREDENTIALS_LEN`] bytes (user-id, colon and password) are kept inline, so decoding
@@ -262,6 +273,26 @@ impl BasicCredentials {
         &self.text.as_bytes()[self.colon + 1..]
     }
 
+    /// The enforced credentials when they differ from these, `None` when these already are
+    /// (nothing copied or moved).
+    fn precis_replacement(&self) -> Result<Option<Self>, PrecisError> {
+        // Fast path: printable ASCII, what nearly every client sends. RFC 8265 leaves it as it
+        // is, so only the user-id's spacing and emptiness matter (the unit tests of
+        // `precis` check this against the profiles for every ASCII character). One
+        // branch-free pass that vectorises.
+        let text = self.text.as_bytes();
+        let (user, password) = (&text[..self.colon], &text[self.colon + 1..]);
+        let printable = text.iter().fold(true, |ok, &b| ok & (b.wrapping_sub(0x20) < 0x5F));
+        if printable
+            && !password.is_empty()
+            && !user.is_empty()
+            && (!user.contains(&b' ') || crate::precis::is_enforced_ascii_username(user))
+        {
+            return Ok(None);
+        }
+        Ok(crate::precis::enforce_pair(self.username(), self.password())?.map(|(u, p)| BasicCredentials::new(&u, &p)))
+    }
+
     /// Splits into owned user-id and password.
     pub fn into_parts(self) -> (String, String) {
         (self.username().to_owned(), self.password().to_owned())
@@ -430,6 +461,45 @@ pub trait BasicVerifier: Send + Sync + 'static {
 
     /// Verifies `credentials`: `Ok(Some(user))` to accept, `Ok(None)` to refuse.
     fn verify(&self, credentials: BasicCredentials) -> Self::Future;
+
+    /// Like [`verify`](Self::verify), but a verifier that can answer without waiting (a
+    /// fixed credential, an in-memory table) returns [`Started::Done`], which lets the
+    /// layer skip its asynchronous machinery. The answer must be the one `verify` would
+    /// give. The default returns [`Started::Pending`]`(self.verify(credentials))`.
+    ///
+    /// ```
+    /// use std::convert::Infallible;
+    /// use std::future::{Ready, ready};
+    /// use tower_httpauth::{BasicCredentials, BasicVerifier, Started, constant_time_eq};
+    ///
+    /// struct OneUser;
+    ///
+    /// impl BasicVerifier for OneUser {
+    ///     type User = String;
+    ///     type Error = Infallible;
+    ///     type Future = Ready<Result<Option<String>, Infallible>>;
+    ///
+    ///     fn verify(&self, c: BasicCredentials) -> Self::Future {
+    ///         ready(self.check(&c))
+    ///     }
+    ///
+    ///     fn start(&self, c: BasicCredentials) -> Started<Result<Option<String>, Infallible>, Self::Future> {
+    ///         Started::Done(self.check(&c))
+    ///     }
+    /// }
+    ///
+    /// impl OneUser {
+    ///     fn check(&self, c: &BasicCredentials) -> Result<Option<String>, Infallible> {
+    ///         let ok = constant_time_eq(c.username().as_bytes(), b"john")
+    ///             & constant_time_eq(c.password().as_bytes(), b"hello");
+    ///         Ok(ok.then(|| "john".to_owned()))
+    ///     }
+    /// }
+    /// ```
+    #[allow(clippy::type_complexity)]
+    fn start(&self, credentials: BasicCredentials) -> Started<Result<Option<Self::User>, Self::Error>, Self::Future> {
+        Started::Pending(self.verify(credentials))
+    }
 }
 
 impl<F, Fut> BasicVerifier for F
@@ -448,6 +518,26 @@ where
     }
 }
 
+impl<F, V> BasicVerifier for SyncFn<F>
+where
+    F: Fn(&BasicCredentials) -> V + Send + Sync + 'static,
+    V: Verdict,
+    V::User: Clone + Send + Sync + 'static,
+    V::Error: Send + 'static,
+{
+    type User = V::User;
+    type Error = V::Error;
+    type Future = std::future::Ready<Result<Option<V::User>, V::Error>>;
+
+    fn verify(&self, credentials: BasicCredentials) -> Self::Future {
+        std::future::ready(self.call(&credentials))
+    }
+
+    fn start(&self, credentials: BasicCredentials) -> Started<Result<Option<V::User>, V::Error>, Self::Future> {
+        Started::Done(self.call(&credentials))
+    }
+}
+
 /// The Basic scheme: parses credentials, calls the verifier, writes the challenge.
 pub struct Basic<V> {
     verifier: V,
@@ -455,6 +545,7 @@ pub struct Basic<V> {
     realm: String,
     challenge: HeaderValue,
     max_header_len: usize,
+    precis: Precis,
 }
 
 impl<V> fmt::Debug for Basic<V> {
@@ -463,6 +554,7 @@ impl<V> fmt::Debug for Basic<V> {
             .field("scheme_name", &self.scheme_name)
             .field("realm", &self.realm)
             .field("max_header_len", &self.max_header_len)
+            .field("precis", &self.precis)
             .finish_non_exhaustive()
     }
 }
@@ -476,6 +568,7 @@ impl<V: BasicVerifier> Basic<V> {
             realm: String::from("Restricted"),
             challenge: HeaderValue::from_static(""),
             max_header_len: DEFAULT_MAX_HEADER_LEN,
+            precis: Precis::Enforce,
         };
         b.challenge = b.build_challenge();
         b
@@ -531,6 +624,29 @@ impl<V> Basic<V> {
         self
     }
 
+    /// Whether user-ids and passwords are enforced per RFC 8265 before the verifier sees
+    /// them (default [`Precis::Enforce`]; see [`precis`](crate::precis)).
+    ///
+    /// With [`Precis::Enforce`], the verifier (and [`Passwords`], [`StaticCredentials`],
+    /// `HashedPasswords`, `Htpasswd`) gets the enforced user-id and password, so stored
+    /// passwords and hashes must be of the enforced forms; a user-id or password the profiles
+    /// refuse is answered `401` and the verifier does not run. Printable-ASCII credentials
+    /// are already in their enforced forms (and cost nothing more). [`Precis::Off`] hands the
+    /// decoded text over byte for byte.
+    ///
+    /// ```
+    /// use tower_httpauth::{Basic, Precis, StaticCredentials};
+    /// // The default: "ｊｏｈｎ" (fullwidth) logs in as "john"; "e" + U+0301 matches "é".
+    /// let basic = Basic::new(StaticCredentials::new("john", "caf\u{e9}"));
+    /// // Byte for byte instead:
+    /// let raw = Basic::new(StaticCredentials::new("john", "caf\u{e9}")).precis(Precis::Off);
+    /// # let _ = (basic, raw);
+    /// ```
+    pub fn precis(mut self, mode: Precis) -> Self {
+        self.precis = mode;
+        self
+    }
+
     /// The configured realm.
     pub fn realm_name(&self) -> &str {
         &self.realm
@@ -541,7 +657,9 @@ impl<V> Basic<V> {
         &self.verifier
     }
 
-    /// Reads Basic credentials from a request head.
+    /// Reads Basic credentials from a request head, in their RFC 8265 enforced forms unless
+    /// [`precis`](Self::precis) is off. A user-id or password the profiles refuse is an
+    /// [`invalid`](AuthFailure::invalid) failure (`401`).
     ///
     /// `Ok(None)` when there are none for this scheme (no `Authorization`, or another scheme).
     pub fn credentials(&self, parts: &Parts) -> Result<Option<BasicCredentials>, AuthFailure> {
@@ -554,9 +672,19 @@ impl<V> Basic<V> {
         if !scheme.eq_ignore_ascii_case(&self.scheme_name) {
             return Ok(None);
         }
-        BasicCredentials::decode(token)
-            .map(Some)
-            .map_err(|e| AuthFailure::malformed(e.message()).with_scheme("Basic"))
+        let c =
+            BasicCredentials::decode(token).map_err(|e| AuthFailure::malformed(e.message()).with_scheme("Basic"))?;
+        if !self.precis.enforces() {
+            return Ok(Some(c));
+        }
+        match c.precis_replacement() {
+            Ok(None) => Ok(Some(c)),
+            Ok(Some(enforced)) => Ok(Some(enforced)),
+            Err(e) => Err(AuthFailure::invalid().with_scheme("Basic").with_description(match e {
+                PrecisError::Empty => "Basic user-id or password empty (RFC 8265)",
+                _ => "Basic user-id or password refused by RFC 8265 (PRECIS)",
+            })),
+        }
     }
 }
 
@@ -602,6 +730,19 @@ impl<V: BasicVerifier> Scheme for Basic<V> {
         BasicFuture { state }
     }
 
+    fn start(&self, parts: &Parts) -> Started<Result<Authenticated<V::User>, AuthFailure>, Self::Future> {
+        match self.credentials(parts) {
+            Ok(Some(c)) => match self.verifier.start(c) {
+                Started::Done(verdict) => Started::Done(basic_outcome(verdict)),
+                Started::Pending(fut) => Started::Pending(BasicFuture {
+                    state: BasicState::Verifying { fut },
+                }),
+            },
+            Ok(None) => Started::Done(Err(AuthFailure::missing().with_scheme("Basic"))),
+            Err(f) => Started::Done(Err(f)),
+        }
+    }
+
     fn challenge(&self, failure: &AuthFailure, headers: &mut HeaderMap) {
         let _ = failure;
         headers.append(WWW_AUTHENTICATE, self.challenge.clone());
@@ -641,12 +782,17 @@ where
             BasicStateProj::Failed { failure } => {
                 Poll::Ready(Err(failure.take().expect("BasicFuture polled after completion")))
             }
-            BasicStateProj::Verifying { fut } => Poll::Ready(match ready!(fut.poll(cx)) {
-                Ok(Some(user)) => Ok(Authenticated::new(user).with_scheme("Basic")),
-                Ok(None) => Err(AuthFailure::invalid().with_scheme("Basic")),
-                Err(e) => Err(AuthFailure::internal(e).with_scheme("Basic")),
-            }),
+            BasicStateProj::Verifying { fut } => Poll::Ready(basic_outcome(ready!(fut.poll(cx)))),
         }
+    }
+}
+
+/// A verifier's answer as the scheme's outcome.
+fn basic_outcome<U, E: Into<BoxError>>(verdict: Result<Option<U>, E>) -> Result<Authenticated<U>, AuthFailure> {
+    match verdict {
+        Ok(Some(user)) => Ok(Authenticated::new(user).with_scheme("Basic")),
+        Ok(None) => Err(AuthFailure::invalid().with_scheme("Basic")),
+        Err(e) => Err(AuthFailure::internal(e).with_scheme("Basic")),
     }
 }
 
@@ -665,11 +811,16 @@ pub struct StaticCredentials {
 }
 
 impl StaticCredentials {
-    /// Accepts exactly `username` and `password`.
+    /// Accepts exactly `username` and `password`, kept in their RFC 8265 enforced forms
+    /// (see [`precis`](crate::precis)), which is what [`Basic`] hands over by default: a
+    /// password given decomposed (`e` + U+0301) matches one sent precomposed (`é`), and
+    /// `ｊｏｈｎ` matches `john`. A form the profiles refuse (an empty password) is kept as
+    /// given: it never matches while [`Basic`] enforces, and matches byte for byte with
+    /// [`Precis::Off`].
     pub fn new(username: &str, password: &str) -> Self {
         StaticCredentials {
-            username: username.as_bytes().into(),
-            password: password.as_bytes().into(),
+            username: crate::precis::username_or_same(username).as_bytes().into(),
+            password: crate::precis::password_or_same(password).as_bytes().into(),
         }
     }
 }
@@ -688,10 +839,20 @@ impl BasicVerifier for StaticCredentials {
     type Future = std::future::Ready<Result<Option<()>, Self::Error>>;
 
     fn verify(&self, c: BasicCredentials) -> Self::Future {
+        std::future::ready(self.check(&c))
+    }
+
+    fn start(&self, c: BasicCredentials) -> Started<Result<Option<()>, Self::Error>, Self::Future> {
+        Started::Done(self.check(&c))
+    }
+}
+
+impl StaticCredentials {
+    fn check(&self, c: &BasicCredentials) -> Result<Option<()>, std::convert::Infallible> {
         // Both comparisons always run: `&` not `&&`.
         let ok =
             constant_time_eq(c.username_bytes(), &self.username) & constant_time_eq(c.password_bytes(), &self.password);
-        std::future::ready(Ok(ok.then_some(())))
+        Ok(ok.then_some(()))
     }
 }
 
@@ -732,6 +893,10 @@ impl BasicVerifier for StaticCredentials {
 ///
 /// For slow password hashes (Argon2, bcrypt) the hash depends on a salt stored with it,
 /// so use a verifier that checks a PHC string instead of hashing first.
+///
+/// The lookup gets the user-id, and the hash function the password, in their RFC 8265
+/// forms unless [`Basic::precis`] is off: store (hashes of) those forms, see
+/// [`precis`](crate::precis).
 pub struct Passwords<L, H = Plain> {
     lookup: L,
     hash: Arc<H>,

@@ -85,7 +85,7 @@ use crate::BoxError;
 use crate::basic::{DEFAULT_MAX_HEADER_LEN, authorization};
 use crate::failure::{AuthFailure, FailureKind};
 use crate::header::{Challenge, is_token, is_token68, split_scheme};
-use crate::scheme::{Authenticated, Scheme, Verdict, VerdictFuture};
+use crate::scheme::{Authenticated, Scheme, Started, SyncFn, Verdict, VerdictFuture};
 
 /// The label [`Bearer`] records in its failures by default ([`AuthFailure::scheme`]).
 pub const BEARER_LABEL: &str = "Bearer";
@@ -299,6 +299,36 @@ pub trait TokenVerifier: Send + Sync + 'static {
 
     /// Verifies `token`.
     fn verify(&self, token: Token) -> Self::Future;
+
+    /// Like [`verify`](Self::verify), but a verifier that can answer without waiting (a
+    /// fixed table, a signature check) returns [`Started::Done`], which lets the layer skip
+    /// its asynchronous machinery. The answer must be the one `verify` would give. The
+    /// default returns [`Started::Pending`]`(self.verify(token))`; see
+    /// [`BasicVerifier::start`](crate::BasicVerifier::start) for an example.
+    #[allow(clippy::type_complexity)]
+    fn start(&self, token: Token) -> Started<Result<Option<Self::User>, Self::Error>, Self::Future> {
+        Started::Pending(self.verify(token))
+    }
+}
+
+impl<F, V> TokenVerifier for SyncFn<F>
+where
+    F: Fn(&Token) -> V + Send + Sync + 'static,
+    V: Verdict,
+    V::User: Clone + Send + Sync + 'static,
+    V::Error: Send + 'static,
+{
+    type User = V::User;
+    type Error = V::Error;
+    type Future = std::future::Ready<Result<Option<V::User>, V::Error>>;
+
+    fn verify(&self, token: Token) -> Self::Future {
+        std::future::ready(self.call(&token))
+    }
+
+    fn start(&self, token: Token) -> Started<Result<Option<V::User>, V::Error>, Self::Future> {
+        Started::Done(self.call(&token))
+    }
 }
 
 impl<F, Fut> TokenVerifier for F
@@ -358,6 +388,16 @@ impl TokenVerifier for StaticTokens {
     type Future = std::future::Ready<Result<Option<String>, Self::Error>>;
 
     fn verify(&self, token: Token) -> Self::Future {
+        std::future::ready(self.check(&token))
+    }
+
+    fn start(&self, token: Token) -> Started<Result<Option<String>, Self::Error>, Self::Future> {
+        Started::Done(self.check(&token))
+    }
+}
+
+impl StaticTokens {
+    fn check(&self, token: &Token) -> Result<Option<String>, std::convert::Infallible> {
         // Compare against every key, so timing does not tell which one matched.
         let mut found = None;
         for (key, user) in &self.tokens {
@@ -365,7 +405,7 @@ impl TokenVerifier for StaticTokens {
                 found = Some(user.clone());
             }
         }
-        std::future::ready(Ok(found))
+        Ok(found)
     }
 }
 
@@ -935,6 +975,24 @@ impl<V: TokenVerifier> Scheme for Bearer<V> {
         }
     }
 
+    fn start(&self, parts: &Parts) -> Started<Result<Authenticated<V::User>, AuthFailure>, Self::Future> {
+        let label = self.label;
+        match self.token(parts) {
+            Ok(Some(token)) => {
+                let private = token.source() == TokenSource::Query;
+                match self.verifier.start(token) {
+                    Started::Done(verdict) => Started::Done(bearer_outcome(verdict, private, label)),
+                    Started::Pending(fut) => Started::Pending(BearerFuture {
+                        state: BearerState::Verifying { private, fut },
+                        label,
+                    }),
+                }
+            }
+            Ok(None) => Started::Done(Err(AuthFailure::missing().with_scheme(label))),
+            Err(f) => Started::Done(Err(f)),
+        }
+    }
+
     fn challenge(&self, failure: &AuthFailure, headers: &mut HeaderMap) {
         let error = match failure.kind() {
             _ if !self.owns(failure) => None,
@@ -997,19 +1055,31 @@ where
             BearerStateProj::Failed { failure } => {
                 Poll::Ready(Err(failure.take().expect("BearerFuture polled after completion")))
             }
-            BearerStateProj::Verifying { fut, private } => Poll::Ready(match ready!(fut.poll(cx)) {
-                Ok(Some(user)) => {
-                    let mut auth = Authenticated::new(user).with_scheme(label);
-                    if *private {
-                        auth.response_headers
-                            .insert(CACHE_CONTROL, HeaderValue::from_static("private"));
-                    }
-                    Ok(auth)
-                }
-                Ok(None) => Err(AuthFailure::invalid().with_scheme(label)),
-                Err(e) => Err(rejection_failure(e.into(), label)),
-            }),
+            BearerStateProj::Verifying { fut, private } => {
+                Poll::Ready(bearer_outcome(ready!(fut.poll(cx)), *private, label))
+            }
         }
+    }
+}
+
+/// A verifier's answer as the scheme's outcome; `private` adds `Cache-Control: private`
+/// (a token from the query string).
+fn bearer_outcome<U, E: Into<BoxError>>(
+    verdict: Result<Option<U>, E>,
+    private: bool,
+    label: &'static str,
+) -> Result<Authenticated<U>, AuthFailure> {
+    match verdict {
+        Ok(Some(user)) => {
+            let mut auth = Authenticated::new(user).with_scheme(label);
+            if private {
+                auth.response_headers
+                    .insert(CACHE_CONTROL, HeaderValue::from_static("private"));
+            }
+            Ok(auth)
+        }
+        Ok(None) => Err(AuthFailure::invalid().with_scheme(label)),
+        Err(e) => Err(rejection_failure(e.into(), label)),
     }
 }
 

@@ -49,18 +49,24 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
-use http::header::WWW_AUTHENTICATE;
+use http::header::{
+    AUTHORIZATION, Entry, HeaderName, HeaderValue, PROXY_AUTHENTICATE, PROXY_AUTHORIZATION, WWW_AUTHENTICATE,
+};
 use http::request::Parts;
 use http::{HeaderMap, Method, Request, Response};
 use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
+use crate::digest::AUTHENTICATION_INFO;
 use crate::failure::{AuthFailure, DefaultFailure, FailureHandler, FailureKind};
 use crate::roles::{NoRoles, Requirement, RolesHook, SyncRoles};
-use crate::scheme::{Authenticated, Scheme};
+use crate::scheme::{Authenticated, Scheme, Started};
 use crate::throttle::{Keys, MemoryStore, OnStoreError, Throttle, ThrottleStatus, ThrottleStore};
 use crate::user::AuthUser;
+
+/// `Proxy-Authentication-Info` (RFC 7615 §4), the proxy's `Authentication-Info`.
+const PROXY_AUTHENTICATION_INFO: HeaderName = HeaderName::from_static("proxy-authentication-info");
 
 type Predicate = dyn Fn(&Parts) -> bool + Send + Sync;
 
@@ -73,6 +79,7 @@ struct Shared<S, R, F, T = MemoryStore> {
     exempt_methods: Vec<Method>,
     exempt_if: Option<Arc<Predicate>>,
     throttle: Option<Throttle<T>>,
+    proxy: bool,
 }
 
 impl<S, R, F, T> Clone for Shared<S, R, F, T> {
@@ -86,6 +93,7 @@ impl<S, R, F, T> Clone for Shared<S, R, F, T> {
             exempt_methods: self.exempt_methods.clone(),
             exempt_if: self.exempt_if.clone(),
             throttle: self.throttle.clone(),
+            proxy: self.proxy,
         }
     }
 }
@@ -168,6 +176,7 @@ impl<S: Scheme> AuthLayer<S> {
                 exempt_methods: vec![Method::OPTIONS],
                 exempt_if: None,
                 throttle: None,
+                proxy: false,
             }),
         }
     }
@@ -200,6 +209,7 @@ impl<S, R, F, T> AuthLayer<S, R, F, T> {
                 exempt_methods: s.exempt_methods.clone(),
                 exempt_if: s.exempt_if.clone(),
                 throttle: s.throttle.clone(),
+                proxy: s.proxy,
             }),
         }
     }
@@ -231,6 +241,7 @@ impl<S, R, F, T> AuthLayer<S, R, F, T> {
                 exempt_methods: s.exempt_methods.clone(),
                 exempt_if: s.exempt_if.clone(),
                 throttle: s.throttle.clone(),
+                proxy: s.proxy,
             }),
         }
     }
@@ -323,8 +334,30 @@ impl<S, R, F, T> AuthLayer<S, R, F, T> {
                 exempt_methods: s.exempt_methods.clone(),
                 exempt_if: s.exempt_if.clone(),
                 throttle: Some(throttle),
+                proxy: s.proxy,
             }),
         }
+    }
+
+    /// Proxy authentication (RFC 9110 §11.7, RFC 7616 §3.8), for a forward proxy built on
+    /// tower: credentials are read from `Proxy-Authorization`; refusals are `407 Proxy
+    /// Authentication Required` (instead of `401`) with the challenges in
+    /// `Proxy-Authenticate`; Digest's `Authentication-Info` is sent as
+    /// `Proxy-Authentication-Info`. Every scheme works this way, alone or in
+    /// [`Multi`](crate::Multi).
+    ///
+    /// The proxy consumes its credentials: `Proxy-Authorization` is removed before the request
+    /// reaches the inner service, and an `Authorization` field meant for the origin server
+    /// passes through untouched. For Digest `auth-int`, use
+    /// [`DigestBodyLayer::proxy`](crate::digest::DigestBodyLayer::proxy) too.
+    ///
+    /// ```
+    /// # use tower_httpauth::{AuthLayer, Basic, StaticCredentials};
+    /// let layer = AuthLayer::new(Basic::new(StaticCredentials::new("alice", "s3cret")).realm("proxy")).proxy();
+    /// # let _ = layer;
+    /// ```
+    pub fn proxy(self) -> Self {
+        self.edit(|s| s.proxy = true)
     }
 
     /// The throttle, if one is attached.
@@ -406,14 +439,27 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let shared = &self.shared;
         if shared.is_exempt_method(req.method()) {
+            let mut req = req;
+            if shared.proxy {
+                // Credentials for this hop never travel further, even unchecked.
+                req.headers_mut().remove(PROXY_AUTHORIZATION);
+            }
             return ResponseFuture::passthrough(inner.call(req));
         }
-        let (parts, body) = req.into_parts();
+        let (mut parts, body) = req.into_parts();
         if let Some(pred) = &shared.exempt_if
             && pred(&parts)
         {
+            if shared.proxy {
+                parts.headers.remove(PROXY_AUTHORIZATION);
+            }
             return ResponseFuture::passthrough(inner.call(Request::from_parts(parts, body)));
         }
+        let origin_authorization = if shared.proxy {
+            proxy_swap_in(&mut parts.headers)
+        } else {
+            Vec::new()
+        };
         // Throttling applies to requests that carry credentials for the scheme: a request
         // without any is not a guess, and gets its challenge as usual.
         if let Some(throttle) = &shared.throttle
@@ -431,13 +477,44 @@ where
                         shared: shared.clone(),
                         keys,
                         had_failures: false,
+                        origin_authorization,
                     }),
                 };
             }
         }
-        let fut = shared.scheme.authenticate(&parts);
+        let state = match shared.scheme.start(&parts) {
+            Started::Pending(fut) => State::Authenticating { fut },
+            // Decided at once: no pending request to keep, unless the roles hook must run.
+            Started::Done(outcome) => match decide(shared, outcome) {
+                Next::Roles(auth) => State::Roles {
+                    fut: shared.roles.roles(&auth.user),
+                    auth: Some(auth),
+                },
+                Next::Inner(auth) => {
+                    if shared.proxy {
+                        proxy_swap_out(&mut parts.headers, origin_authorization);
+                    }
+                    let (fut, headers) = forward(parts, body, &mut inner, shared.proxy, auth);
+                    return ResponseFuture {
+                        state: State::Inner { fut, headers },
+                        pending: None,
+                    };
+                }
+                Next::Refuse(failure) => {
+                    if shared.proxy {
+                        proxy_swap_out(&mut parts.headers, origin_authorization);
+                    }
+                    return ResponseFuture {
+                        state: State::Refused {
+                            res: Some(refuse(shared, failure, &parts)),
+                        },
+                        pending: None,
+                    };
+                }
+            },
+        };
         ResponseFuture {
-            state: State::Authenticating { fut },
+            state,
             pending: Some(Pending {
                 parts,
                 body,
@@ -445,8 +522,32 @@ where
                 shared: shared.clone(),
                 keys: Keys::default(),
                 had_failures: false,
+                origin_authorization,
             }),
         }
+    }
+}
+
+/// What follows an authentication outcome.
+enum Next<U> {
+    /// Call the inner service, with the user (or none, on an optional route).
+    Inner(Option<Authenticated<U>>),
+    /// Run the roles hook first.
+    Roles(Authenticated<U>),
+    /// Answer with a failure.
+    Refuse(AuthFailure),
+}
+
+fn decide<S, R, F, T, U>(shared: &Shared<S, R, F, T>, outcome: Result<Authenticated<U>, AuthFailure>) -> Next<U> {
+    match outcome {
+        Ok(auth) if shared.requirement.is_some() => Next::Roles(auth),
+        Ok(auth) => Next::Inner(Some(auth)),
+        Err(failure)
+            if failure.kind() == FailureKind::MissingCredentials && shared.optional && shared.requirement.is_none() =>
+        {
+            Next::Inner(None)
+        }
+        Err(failure) => Next::Refuse(failure),
     }
 }
 
@@ -460,6 +561,53 @@ struct Pending<I, S, R, F, B, T> {
     /// Whether the throttle saw earlier failures for these keys (a success then resets
     /// the user-id's count).
     had_failures: bool,
+    /// Proxy mode: the `Authorization` values meant for the origin server, set aside while
+    /// the `Proxy-Authorization` values stand in their place.
+    origin_authorization: Vec<HeaderValue>,
+}
+
+impl<I, S, R, F, B, T> Pending<I, S, R, F, B, T> {
+    /// Proxy mode: puts the origin's `Authorization` back in place of the proxy credentials.
+    fn restore(&mut self) {
+        if self.shared.proxy {
+            proxy_swap_out(&mut self.parts.headers, std::mem::take(&mut self.origin_authorization));
+        }
+    }
+}
+
+/// Proxy mode: sets the origin's `Authorization` values aside (returned) and moves the
+/// `Proxy-Authorization` values into their place, so that every scheme reads them.
+fn proxy_swap_in(headers: &mut HeaderMap) -> Vec<HeaderValue> {
+    let origin = match headers.entry(AUTHORIZATION) {
+        Entry::Occupied(e) => e.remove_entry_mult().1.collect(),
+        Entry::Vacant(_) => Vec::new(),
+    };
+    let proxy: Vec<HeaderValue> = match headers.entry(PROXY_AUTHORIZATION) {
+        Entry::Occupied(e) => e.remove_entry_mult().1.collect(),
+        Entry::Vacant(_) => Vec::new(),
+    };
+    for v in proxy {
+        headers.append(AUTHORIZATION, v);
+    }
+    origin
+}
+
+/// Undoes [`proxy_swap_in`]: the proxy credentials are dropped (consumed by this hop).
+fn proxy_swap_out(headers: &mut HeaderMap, origin: Vec<HeaderValue>) {
+    headers.remove(AUTHORIZATION);
+    for v in origin {
+        headers.append(AUTHORIZATION, v);
+    }
+}
+
+/// Moves every value of `from` to `to`, after any `to` already has.
+fn rename_header(headers: &mut HeaderMap, from: &HeaderName, to: &HeaderName) {
+    if let Entry::Occupied(e) = headers.entry(from) {
+        let values: Vec<HeaderValue> = e.remove_entry_mult().1.collect();
+        for v in values {
+            headers.append(to, v);
+        }
+    }
 }
 
 pin_project! {
@@ -472,19 +620,20 @@ pin_project! {
         T: ThrottleStore,
     {
         #[pin]
-        state: State<I::Future, S::Future, R::Future, T::Future, S::User>,
+        state: State<I::Future, S::Future, R::Future, T::Future, S::User, I::Response>,
         pending: Option<Pending<I, S, R, F, B, T>>,
     }
 }
 
 pin_project! {
     #[project = StateProj]
-    enum State<IF, SF, RF, TF, U> {
+    enum State<IF, SF, RF, TF, U, Res> {
         Checking { #[pin] fut: TF },
         Authenticating { #[pin] fut: SF },
         Recording { #[pin] fut: TF, outcome: Option<Result<Authenticated<U>, AuthFailure>> },
         Roles { #[pin] fut: RF, auth: Option<Authenticated<U>> },
         Inner { #[pin] fut: IF, headers: HeaderMap },
+        Refused { res: Option<Res> },
         Done,
     }
 }
@@ -567,7 +716,8 @@ where
                         }
                         Err(failure) => failure,
                     };
-                    let p = this.pending.take().expect("pending request");
+                    let mut p = this.pending.take().expect("pending request");
+                    p.restore();
                     this.state.set(State::Done);
                     return Poll::Ready(Ok(refuse(&p.shared, failure, &p.parts)));
                 }
@@ -626,7 +776,7 @@ where
                 StateProj::Roles { fut, auth } => {
                     let result = ready!(fut.poll(cx));
                     let auth = auth.take().expect("roles polled after completion");
-                    let p = this.pending.take().expect("pending request");
+                    let mut p = this.pending.take().expect("pending request");
                     let requirement = p.shared.requirement.as_ref().expect("a requirement");
                     let failure = match result {
                         Ok(roles) if requirement.is_satisfied_by(&roles) => {
@@ -642,6 +792,7 @@ where
                         }
                         Err(e) => AuthFailure::internal(e).with_description("roles hook failed"),
                     };
+                    p.restore();
                     this.state.set(State::Done);
                     return Poll::Ready(Ok(refuse(&p.shared, failure, &p.parts)));
                 }
@@ -658,31 +809,27 @@ where
                     this.state.set(State::Done);
                     return Poll::Ready(Ok(res));
                 }
+                StateProj::Refused { res } => {
+                    let res = res.take().expect("ResponseFuture polled after completion");
+                    this.state.set(State::Done);
+                    return Poll::Ready(Ok(res));
+                }
                 StateProj::Done => panic!("ResponseFuture polled after completion"),
             };
             let pending = this.pending.as_mut().expect("polled after completion");
             let shared = &pending.shared;
-            match outcome {
-                Ok(auth) => match &shared.requirement {
-                    Some(_) => {
-                        let fut = shared.roles.roles(&auth.user);
-                        this.state.set(State::Roles { fut, auth: Some(auth) });
-                    }
-                    None => {
-                        let p = this.pending.take().expect("pending request");
-                        this.state.set(call_inner(p, Some(auth)));
-                    }
-                },
-                Err(failure)
-                    if failure.kind() == FailureKind::MissingCredentials
-                        && shared.optional
-                        && shared.requirement.is_none() =>
-                {
-                    let p = this.pending.take().expect("pending request");
-                    this.state.set(call_inner(p, None));
+            match decide(shared, outcome) {
+                Next::Roles(auth) => {
+                    let fut = shared.roles.roles(&auth.user);
+                    this.state.set(State::Roles { fut, auth: Some(auth) });
                 }
-                Err(failure) => {
+                Next::Inner(auth) => {
                     let p = this.pending.take().expect("pending request");
+                    this.state.set(call_inner(p, auth));
+                }
+                Next::Refuse(failure) => {
+                    let mut p = this.pending.take().expect("pending request");
+                    p.restore();
                     this.state.set(State::Done);
                     return Poll::Ready(Ok(refuse(&p.shared, failure, &p.parts)));
                 }
@@ -697,6 +844,7 @@ type StateOf<I, S, R, T, B> = State<
     <R as RolesHook<<S as Scheme>::User>>::Future,
     <T as ThrottleStore>::Future,
     <S as Scheme>::User,
+    <I as Service<Request<B>>>::Response,
 >;
 
 fn call_inner<I, S, R, F, B, T>(
@@ -709,21 +857,44 @@ where
     R: RolesHook<S::User>,
     T: ThrottleStore,
 {
+    let mut p = p;
+    p.restore();
     let Pending {
-        mut parts,
+        parts,
         body,
         mut inner,
+        shared,
         ..
     } = p;
+    let (fut, headers) = forward(parts, body, &mut inner, shared.proxy, auth);
+    State::Inner { fut, headers }
+}
+
+/// Calls the inner service with the user (if any) in the extensions; returns its future and
+/// the headers to add to its response.
+fn forward<I, B, U>(
+    mut parts: Parts,
+    body: B,
+    inner: &mut I,
+    proxy: bool,
+    auth: Option<Authenticated<U>>,
+) -> (I::Future, HeaderMap)
+where
+    I: Service<Request<B>>,
+    U: Clone + Send + Sync + 'static,
+{
     let headers = match auth {
         Some(auth) => {
             parts.extensions.insert(AuthUser(auth.user));
-            auth.response_headers
+            let mut headers = auth.response_headers;
+            if proxy {
+                rename_header(&mut headers, &AUTHENTICATION_INFO, &PROXY_AUTHENTICATION_INFO);
+            }
+            headers
         }
         None => HeaderMap::new(),
     };
-    let fut = inner.call(Request::from_parts(parts, body));
-    State::Inner { fut, headers }
+    (inner.call(Request::from_parts(parts, body)), headers)
 }
 
 /// Builds the failure response: challenges, logging, the handler, and the `401` rule.
@@ -739,7 +910,14 @@ where
     let kind = failure.kind();
     let mut challenges = HeaderMap::new();
     shared.scheme.challenge(&failure, &mut challenges);
-    *failure.challenges_mut() = challenges;
+    // With the default handler, the challenges map becomes the response's header map
+    // (moved, not copied: two allocations fewer on every refusal); a custom handler sees
+    // them in `failure.challenges()`.
+    let default_handler = std::any::TypeId::of::<F>() == std::any::TypeId::of::<DefaultFailure>();
+    if !default_handler {
+        *failure.challenges_mut() = challenges;
+        challenges = HeaderMap::new();
+    }
     match kind {
         FailureKind::Internal => tracing::error!(
             method = %parts.method,
@@ -756,10 +934,41 @@ where
         ),
     }
     let mut res = shared.failure.respond(&failure, parts);
-    if res.status() == http::StatusCode::UNAUTHORIZED && !res.headers().contains_key(WWW_AUTHENTICATE) {
+    if default_handler {
+        // `DefaultFailure` sent the status (and `Retry-After`); the challenges go on the
+        // statuses it documents.
+        if matches!(res.status().as_u16(), 400 | 401 | 403) {
+            if res.headers().is_empty() {
+                *res.headers_mut() = challenges;
+            } else {
+                for (name, value) in challenges.iter() {
+                    res.headers_mut().append(name, value.clone());
+                }
+            }
+        }
+    } else if res.status() == http::StatusCode::UNAUTHORIZED && !res.headers().contains_key(WWW_AUTHENTICATE) {
         for v in failure.challenges().get_all(WWW_AUTHENTICATE) {
             res.headers_mut().append(WWW_AUTHENTICATE, v.clone());
         }
     }
+    if shared.proxy {
+        to_proxy_response(&mut res, &failure);
+    }
     res
+}
+
+/// Proxy mode: `401` becomes `407`, `WWW-Authenticate` becomes `Proxy-Authenticate`, and a
+/// `407` from a custom handler without `Proxy-Authenticate` gets the challenges.
+fn to_proxy_response<B>(res: &mut Response<B>, failure: &AuthFailure) {
+    if res.status() == http::StatusCode::UNAUTHORIZED {
+        *res.status_mut() = http::StatusCode::PROXY_AUTHENTICATION_REQUIRED;
+    }
+    rename_header(res.headers_mut(), &WWW_AUTHENTICATE, &PROXY_AUTHENTICATE);
+    if res.status() == http::StatusCode::PROXY_AUTHENTICATION_REQUIRED
+        && !res.headers().contains_key(PROXY_AUTHENTICATE)
+    {
+        for v in failure.challenges().get_all(WWW_AUTHENTICATE) {
+            res.headers_mut().append(PROXY_AUTHENTICATE, v.clone());
+        }
+    }
 }

@@ -47,6 +47,7 @@
 //! | optional authentication, exempt methods, per-route layers | [`AuthLayer`] |
 //! | your own error responses (JSON, HTML, gRPC statuses) | [`failure`]: [`FailureKind`], [`AuthLayer::on_failure`] |
 //! | password hashes, htpasswd and htdigest files | `store` (features `password-hash`, `htpasswd`, `htdigest`, `tokio`) |
+//! | internationalized user-ids and passwords (RFC 8265, on by default): what to store | [`precis`]: [`precis::username`], [`precis::password`], [`Precis`] |
 //! | the header grammar (auth-params, token68, challenges) | [`header`] |
 //! | a scheme of your own | [`scheme`]: [`Scheme`] |
 //!
@@ -98,6 +99,7 @@ pub mod failure;
 pub mod header;
 mod layer;
 pub mod multi;
+pub mod precis;
 pub mod roles;
 pub mod scheme;
 #[cfg(any(feature = "password-hash", feature = "htpasswd", feature = "htdigest"))]
@@ -120,8 +122,9 @@ pub use digest::{
 pub use failure::{AuthFailure, DefaultFailure, FailureHandler, FailureKind};
 pub use layer::{AuthLayer, AuthService, ResponseFuture};
 pub use multi::{Multi, Or};
+pub use precis::{Precis, PrecisError};
 pub use roles::{NoRoles, Requirement, RolesHook, SyncRoles};
-pub use scheme::{Authenticated, Scheme, Verdict};
+pub use scheme::{Authenticated, Scheme, Started, SyncFn, Verdict, sync_fn};
 #[cfg(feature = "htdigest")]
 #[cfg_attr(docsrs, doc(cfg(feature = "htdigest")))]
 pub use store::Htdigest;

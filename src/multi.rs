@@ -44,7 +44,7 @@ use http::request::Parts;
 use pin_project_lite::pin_project;
 
 use crate::failure::AuthFailure;
-use crate::scheme::{Authenticated, Scheme};
+use crate::scheme::{Authenticated, Scheme, Started};
 
 /// Several schemes behind one layer; see the [module docs](self).
 #[derive(Clone)]
@@ -92,6 +92,10 @@ impl<S: Scheme> Scheme for Multi<S> {
 
     fn authenticate(&self, parts: &Parts) -> Self::Future {
         self.inner.authenticate(parts)
+    }
+
+    fn start(&self, parts: &Parts) -> Started<Result<Authenticated<S::User>, AuthFailure>, Self::Future> {
+        self.inner.start(parts)
     }
 
     fn challenge(&self, failure: &AuthFailure, headers: &mut HeaderMap) {
@@ -166,6 +170,21 @@ where
             },
         };
         OrFuture { state }
+    }
+
+    fn start(&self, parts: &Parts) -> Started<Result<Authenticated<A::User>, AuthFailure>, Self::Future> {
+        match (self.first.detect(parts), self.second.detect(parts)) {
+            (true, true) => Started::Done(Err(AuthFailure::malformed(
+                "the request carries credentials for more than one authentication scheme",
+            ))),
+            (true, false) => self.first.start(parts).map_pending(|fut| OrFuture {
+                state: OrState::First { fut },
+            }),
+            (false, true) => self.second.start(parts).map_pending(|fut| OrFuture {
+                state: OrState::Second { fut },
+            }),
+            (false, false) => Started::Done(Err(AuthFailure::missing())),
+        }
     }
 
     fn challenge(&self, failure: &AuthFailure, headers: &mut HeaderMap) {

@@ -73,6 +73,16 @@ pub trait Scheme: Send + Sync + 'static {
     /// [`FailureKind::MissingCredentials`](crate::FailureKind::MissingCredentials).
     fn authenticate(&self, parts: &Parts) -> Self::Future;
 
+    /// Like [`authenticate`](Scheme::authenticate), but a scheme that can decide without
+    /// waiting (a fixed credential, a signed token, an in-memory table, a malformed or
+    /// missing header) answers [`Started::Done`] at once, and the layer then skips its
+    /// asynchronous machinery. The outcome must be the one `authenticate` would yield.
+    ///
+    /// The default starts the future: [`Started::Pending`]`(self.authenticate(parts))`.
+    fn start(&self, parts: &Parts) -> Started<Result<Authenticated<Self::User>, AuthFailure>, Self::Future> {
+        Started::Pending(self.authenticate(parts))
+    }
+
     /// Appends this scheme's challenge(s) for `failure` to `headers` as `WWW-Authenticate`
     /// fields, one field per challenge.
     fn challenge(&self, failure: &AuthFailure, headers: &mut HeaderMap);
@@ -86,6 +96,78 @@ pub trait Scheme: Send + Sync + 'static {
     fn username<'a>(&self, parts: &'a Parts) -> Option<Cow<'a, str>> {
         let _ = parts;
         None
+    }
+}
+
+/// How a verification begins: decided at once, or a future to await.
+///
+/// Returned by [`Scheme::start`] and by the verifiers' `start` methods (such as
+/// [`BasicVerifier::start`](crate::BasicVerifier::start)); a synchronous answer lets the
+/// layer skip its asynchronous machinery.
+///
+/// ```
+/// use tower_httpauth::Started;
+/// let s: Started<u8, std::future::Ready<u8>> = Started::Done(7);
+/// assert!(matches!(s, Started::Done(7)));
+/// ```
+#[derive(Debug)]
+pub enum Started<T, F> {
+    /// The outcome, known without waiting.
+    Done(T),
+    /// The future that yields it.
+    Pending(F),
+}
+
+impl<T, F> Started<T, F> {
+    /// Maps the future of [`Started::Pending`], leaving [`Started::Done`] as it is.
+    pub fn map_pending<G>(self, f: impl FnOnce(F) -> G) -> Started<T, G> {
+        match self {
+            Started::Done(t) => Started::Done(t),
+            Started::Pending(fut) => Started::Pending(f(fut)),
+        }
+    }
+}
+
+/// A verifier from a synchronous closure, for checks that never wait (an in-memory table,
+/// a signature): the layer then decides inside `call`, without its asynchronous machinery
+/// (see [`Scheme::start`]). For [`Basic`](crate::Basic) the closure takes
+/// `&BasicCredentials`, for [`Bearer`](crate::Bearer) `&Token`; it returns a [`Verdict`]
+/// (`Option<User>`, or `Result<Option<User>, E>` where `Err` is answered `500`).
+///
+/// Never block in it (no file or network I/O): use an async closure for that.
+///
+/// ```
+/// use tower_httpauth::{AuthLayer, Basic, BasicCredentials, Bearer, Token, constant_time_eq, sync_fn};
+///
+/// let basic = Basic::new(sync_fn(|c: &BasicCredentials| {
+///     let ok = constant_time_eq(c.username().as_bytes(), b"john") & constant_time_eq(c.password().as_bytes(), b"hello");
+///     ok.then(|| "john".to_owned())
+/// }));
+/// let bearer = Bearer::new(sync_fn(|t: &Token| constant_time_eq(t.as_bytes(), b"s3cret-token").then_some("svc")));
+/// # let _ = (AuthLayer::new(basic), AuthLayer::new(bearer));
+/// ```
+pub fn sync_fn<F>(f: F) -> SyncFn<F> {
+    SyncFn(f)
+}
+
+/// The verifier made by [`sync_fn`].
+#[derive(Clone, Copy)]
+pub struct SyncFn<F>(F);
+
+impl<F> SyncFn<F> {
+    /// Calls the closure.
+    pub(crate) fn call<A: ?Sized, V>(&self, arg: &A) -> Result<Option<V::User>, V::Error>
+    where
+        F: Fn(&A) -> V,
+        V: Verdict,
+    {
+        (self.0)(arg).into_result()
+    }
+}
+
+impl<F> std::fmt::Debug for SyncFn<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SyncFn")
     }
 }
 

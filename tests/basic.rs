@@ -561,3 +561,84 @@ async fn passwords_lookup_error_is_500() {
     let (res, _) = send(AuthLayer::new(Basic::new(store)), creds("john", "hello")).await;
     assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
 }
+
+/// A verifier that answers synchronously through `start`; its `verify` refuses everyone, so
+/// a test passes only if the layer took the synchronous path.
+struct SyncLookup;
+
+impl tower_httpauth::BasicVerifier for SyncLookup {
+    type User = User;
+    type Error = std::io::Error;
+    type Future = std::future::Ready<Result<Option<User>, std::io::Error>>;
+
+    fn verify(&self, _c: BasicCredentials) -> Self::Future {
+        std::future::ready(Ok(None))
+    }
+
+    fn start(
+        &self,
+        c: BasicCredentials,
+    ) -> tower_httpauth::Started<Result<Option<User>, std::io::Error>, Self::Future> {
+        tower_httpauth::Started::Done(match c.username() {
+            "broken" => Err(std::io::Error::other("store down")),
+            name => Ok(lookup(name, c.password())),
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_synchronous_verifier_behaves_like_an_asynchronous_one() {
+    let layer = AuthLayer::new(Basic::new(SyncLookup).realm("test")).roles_from(|u: &User| u.roles.clone());
+    let (res, calls) = send(layer.clone(), creds("john", "hello")).await;
+    assert_eq!(
+        (res.status(), res.into_body().as_str(), calls),
+        (StatusCode::OK, "john", 1)
+    );
+    let (res, calls) = send(layer.clone(), creds("john", "nope")).await;
+    assert_eq!((res.status(), calls), (StatusCode::UNAUTHORIZED, 0));
+    assert_challenge(&res);
+    let (res, _) = send(layer.clone(), creds("broken", "x")).await;
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let (res, _) = send(layer.clone(), Request::new(String::new())).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_challenge(&res);
+
+    // Roles run after a synchronous success.
+    let admin = layer.clone().require_role("admin");
+    let (res, _) = send(admin.clone(), creds("susan", "bye")).await;
+    assert_eq!((res.status(), res.into_body().as_str()), (StatusCode::OK, "susan"));
+    let (res, calls) = send(admin, creds("john", "hello")).await;
+    assert_eq!((res.status(), calls), (StatusCode::FORBIDDEN, 0));
+
+    // Optional: no credentials pass with no user; wrong ones do not.
+    let optional = layer.optional();
+    let (res, _) = send(optional.clone(), Request::new(String::new())).await;
+    assert_eq!((res.status(), res.into_body().as_str()), (StatusCode::OK, "anonymous"));
+    let (res, _) = send(optional, creds("john", "nope")).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn sync_fn_verifiers_for_basic() {
+    let layer = AuthLayer::new(
+        Basic::new(tower_httpauth::sync_fn(|c: &BasicCredentials| {
+            lookup(c.username(), c.password())
+        }))
+        .realm("test"),
+    );
+    let (res, calls) = send(layer.clone(), creds("susan", "bye")).await;
+    assert_eq!(
+        (res.status(), res.into_body().as_str(), calls),
+        (StatusCode::OK, "susan", 1)
+    );
+    let (res, calls) = send(layer.clone(), creds("susan", "hello")).await;
+    assert_eq!((res.status(), calls), (StatusCode::UNAUTHORIZED, 0));
+    assert_challenge(&res);
+
+    // An `Err` from the closure is the store failing: 500, never 401.
+    let failing = AuthLayer::new(Basic::new(tower_httpauth::sync_fn(|_: &BasicCredentials| {
+        Err::<Option<User>, _>(std::io::Error::other("table unavailable"))
+    })));
+    let (res, calls) = send(failing, creds("susan", "bye")).await;
+    assert_eq!((res.status(), calls), (StatusCode::INTERNAL_SERVER_ERROR, 0));
+}

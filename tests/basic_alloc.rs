@@ -1,9 +1,11 @@
-//! Allocation regression test for the Basic hot path (counts, not timings).
+//! Allocation regression test for the Basic paths (counts, not timings): success allocates
+//! nothing beyond the extensions insert, a refusal at most three times.
 //!
 //! The whole file is one test, because the counting allocator counts every thread of this
 //! binary; `stats_alloc` is a dev-dependency and wraps the system allocator here only.
 
 use std::alloc::System;
+use std::borrow::Cow;
 use std::convert::Infallible;
 use std::future::{Future, Ready, ready};
 use std::pin::pin;
@@ -44,7 +46,7 @@ where
 }
 
 #[test]
-fn basic_success_allocates_nothing_beyond_the_extensions_insert() {
+fn basic_success_and_failure_allocate_only_what_they_must() {
     let good = HeaderValue::from_static("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
     let request = || {
         let mut req = Request::new(());
@@ -97,4 +99,55 @@ fn basic_success_allocates_nothing_beyond_the_extensions_insert() {
         with_auth as f64 / N as f64,
         insert as f64 / N as f64
     );
+
+    // A refusal: the failure (one box) and the response's header map holding the challenge
+    // (its index table and its entries). The challenge is built once, at configuration.
+    let bad = HeaderValue::from_static("Basic QWxhZGRpbjpvcGVuIHNlc2FtZg==");
+    let bad_request = || {
+        let mut req = Request::new(());
+        req.headers_mut().insert(AUTHORIZATION, bad.clone());
+        req
+    };
+    // One refusal first: the logging call site registers itself once, on first use.
+    call(&mut ours, bad_request());
+    let mut refused = Vec::with_capacity(N);
+    let failure = allocations(bad_request, |req| refused.push(call(&mut ours, req)));
+    assert!(refused.iter().all(|r| {
+        r.status() == StatusCode::UNAUTHORIZED
+            && r.headers()["www-authenticate"] == r#"Basic realm="Restricted", charset="UTF-8""#
+    }));
+    assert!(
+        failure <= 3 * N,
+        "Basic failure path: {} allocations per request, expected at most 3",
+        failure as f64 / N as f64
+    );
+
+    // RFC 8265 (PRECIS) enforcement costs no allocation for credentials already in their
+    // enforced form: ASCII (the fast path) and NFC non-ASCII text alike (first call outside
+    // the count: the profiles' lazy statics).
+    let basic = Basic::new(StaticCredentials::new("Aladdin", "open sesame"));
+    for (user, password) in [("Aladdin", "open sesame"), ("Jäsøn Doe", "Secret, or nöt? ☠")] {
+        let value = BasicCredentials::new(user, password).to_header_value();
+        let parts = || {
+            let mut req = Request::new(());
+            req.headers_mut().insert(AUTHORIZATION, value.clone());
+            req.into_parts().0
+        };
+        let _ = basic.credentials(&parts());
+        let n = allocations(parts, |parts| {
+            let c = basic.credentials(std::hint::black_box(&parts)).unwrap().unwrap();
+            assert_eq!((c.username(), c.password()), (user, password));
+            std::hint::black_box(parts);
+        });
+        assert_eq!(n, 0, "{user:?}: decoding and enforcing allocated");
+        let n = allocations(
+            || (),
+            |()| {
+                let u = tower_httpauth::precis::username(std::hint::black_box(user)).unwrap();
+                let p = tower_httpauth::precis::password(std::hint::black_box(password)).unwrap();
+                assert!(matches!((u, p), (Cow::Borrowed(_), Cow::Borrowed(_))));
+            },
+        );
+        assert_eq!(n, 0, "{user:?}: precis::username / password allocated");
+    }
 }

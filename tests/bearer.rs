@@ -463,3 +463,33 @@ async fn every_challenge_has_unique_params_in_the_rfc_charsets() {
         }
     }
 }
+
+#[tokio::test]
+async fn sync_fn_verifiers_for_tokens_behave_like_async_ones() {
+    // The same verifier as a synchronous closure; query tokens still get Cache-Control: private.
+    let sync = Bearer::new(tower_httpauth::sync_fn(|t: &Token| match t.as_str() {
+        TOKEN => Ok(Some("john".to_owned())),
+        "fail" => Err::<_, BoxError>("token store is down".into()),
+        s if s.starts_with("expired.") => Err(TokenRejection::new("The access token expired").into()),
+        _ => Ok(None),
+    }))
+    .realm("example")
+    .query("access_token");
+    let layer = AuthLayer::new(sync);
+    let a = send(&layer, echo(), get("/", &[("authorization", "Bearer mF_9.B5f-4.1JqM")])).await;
+    assert_eq!((a.status, a.body.as_str()), (StatusCode::OK, "john"));
+    assert!(a.headers.get(CACHE_CONTROL).is_none());
+    let a = send(&layer, echo(), get("/?access_token=mF_9.B5f-4.1JqM", &[])).await;
+    assert_eq!((a.status, a.body.as_str()), (StatusCode::OK, "john"));
+    assert_eq!(a.headers[CACHE_CONTROL], "private");
+    let a = send(&layer, echo(), get("/", &[("authorization", "Bearer expired.1")])).await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        a.challenge(),
+        r#"Bearer realm="example", error="invalid_token", error_description="The access token expired""#
+    );
+    let a = send(&layer, echo(), get("/", &[("authorization", "Bearer fail")])).await;
+    assert_eq!(a.status, StatusCode::INTERNAL_SERVER_ERROR);
+    let a = send(&layer, echo(), get("/", &[("authorization", "Bearer nope")])).await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+}

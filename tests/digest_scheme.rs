@@ -1181,3 +1181,85 @@ async fn stores_that_wait_before_answering() {
         false,
     );
 }
+
+#[tokio::test]
+async fn limited_use_nonces() {
+    // RFC 7616 §5.5 (STANDARDS.md item 48): two uses, then stale with a fresh nonce.
+    let app = app(digest().max_nonce_uses(2));
+    let (nonce, opaque) = fresh(&app).await;
+    let mut c = Creds::new(&nonce, &opaque);
+    let res = send(&app, "GET", "/dir/index.html", Some(&c.header()), "").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(info_param(&res, "nextnonce"), None, "one use left");
+    c.nc = "00000002".into();
+    let res = send(&app, "GET", "/dir/index.html", Some(&c.header()), "").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let next = info_param(&res, "nextnonce").expect("the last use announces the next nonce");
+    c.nc = "00000003".into();
+    let res = send(&app, "GET", "/dir/index.html", Some(&c.header()), "").await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let cs = challenges(&res);
+    assert!(
+        cs.iter().all(|c| param(c, "stale").as_deref() == Some("true")),
+        "{cs:?}"
+    );
+    // A wrong password on a used-up nonce is not stale: the client must ask the user.
+    c.pw = "wrong".into();
+    let res = send(&app, "GET", "/dir/index.html", Some(&c.header()), "").await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert!(challenges(&res).iter().all(|c| param(c, "stale").is_none()));
+    // The announced nonce works.
+    let mut c = Creds::new(&next, &opaque);
+    c.nc = "00000001".into();
+    assert_eq!(
+        send(&app, "GET", "/dir/index.html", Some(&c.header()), "")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn a_cloned_digest_shares_its_replay_store_across_routes() {
+    let d = digest();
+    let app = Router::new()
+        .route("/read", any(who).layer(AuthLayer::new(d.clone())))
+        .route("/", any(who).layer(AuthLayer::new(d.clone())))
+        .route("/write", any(who).layer(AuthLayer::new(d.max_nonce_uses(1))));
+    let (nonce, opaque) = fresh(&app).await;
+    let mut c = Creds::new(&nonce, &opaque);
+    c.uri = "/read".into();
+    let res = send(&app, "GET", "/read", Some(&c.header()), "").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    // The same (nonce, nc) on the other route is a replay.
+    c.uri = "/write".into();
+    let res = send(
+        &app,
+        "POST",
+        "/write",
+        Some(&{
+            c.method = "POST".into();
+            c.header()
+        }),
+        "",
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        challenges(&res)
+            .iter()
+            .all(|h| param(h, "stale").as_deref() == Some("true"))
+    );
+    // The next count is accepted once on the write route (its limit is one use, and this is the
+    // nonce's second): stale again, with a fresh nonce for the client.
+    c.nc = "00000002".into();
+    let res = send(&app, "POST", "/write", Some(&c.header()), "").await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let fresh_nonce = param(&challenges(&res)[0], "nonce").unwrap();
+    let mut c2 = Creds::new(&fresh_nonce, &opaque);
+    (c2.uri, c2.method) = ("/write".into(), "POST".into());
+    assert_eq!(
+        send(&app, "POST", "/write", Some(&c2.header()), "").await.status(),
+        StatusCode::OK
+    );
+}

@@ -375,6 +375,94 @@ async fn md5_digest_uses_the_stored_md5_ha1() {
     assert_eq!(replay.status, StatusCode::UNAUTHORIZED);
 }
 
+/// Registration stores the RFC 8265 forms that Basic and Digest compare with: a fullwidth
+/// name and a decomposed password register as `miguel` and the precomposed password, and
+/// every way of writing them logs in; what PRECIS refuses is refused at registration.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registration_stores_the_precis_forms() {
+    let dir = tempfile::tempdir().unwrap();
+    let api = Api::start(&dir).await;
+    // "ｍｉｇｕｅｌ" (fullwidth) / "café" with "e" + U+0301.
+    let res = api
+        .register(r#"{"username": "\uff4d\uff49\uff47\uff55\uff45\uff4c", "password": "cafe\u0301"}"#)
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.json);
+    assert_eq!(res.json, json!({"username": "miguel"}));
+    // The name is taken whichever way it is written.
+    let again = api.register(r#"{"username": "miguel", "password": "other"}"#).await;
+    assert_eq!(
+        (again.status, again.error()),
+        (StatusCode::BAD_REQUEST, "username_taken")
+    );
+
+    for (user, password) in [
+        ("miguel", "caf\u{e9}"),
+        ("miguel", "cafe\u{301}"),
+        ("\u{ff4d}\u{ff49}\u{ff47}\u{ff55}\u{ff45}\u{ff4c}", "caf\u{e9}"),
+    ] {
+        let res = api.get("/api/resource", Some(&basic(user, password))).await;
+        assert_eq!(
+            (res.status, &res.json),
+            (StatusCode::OK, &json!({"data": "Hello, miguel!"})),
+            "{user:?} / {password:?}"
+        );
+    }
+    let wrong = api.get("/api/resource", Some(&basic("miguel", "cafe"))).await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+
+    // Digest: the client hashes the NFC password, the store holds H(A1) of the same.
+    let challenge = api.get("/api/digest", None).await;
+    let sha = challenge
+        .challenges()
+        .into_iter()
+        .find(|c| c.contains("algorithm=SHA-256"))
+        .expect("a SHA-256 challenge");
+    let param = |name: &str| {
+        let start = sha.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+        sha[start..start + sha[start..].find('"').unwrap()].to_owned()
+    };
+    let (nonce, opaque) = (param("nonce"), param("opaque"));
+    use tower_httpauth::digest::{Algorithm, Qop, client_response};
+    let response = client_response(
+        Algorithm::Sha256,
+        "miguel",
+        "rest-api example",
+        "caf\u{e9}",
+        &nonce,
+        "00000001",
+        "0a4f113b",
+        Some(Qop::Auth),
+        "GET",
+        "/api/digest",
+        None,
+    );
+    let header = format!(
+        "Digest username=\"miguel\", realm=\"rest-api example\", uri=\"/api/digest\", algorithm=SHA-256, \
+         nonce=\"{nonce}\", nc=00000001, cnonce=\"0a4f113b\", qop=auth, response=\"{}\", opaque=\"{opaque}\"",
+        response.as_str()
+    );
+    let res = api.get("/api/digest", Some(&header)).await;
+    assert_eq!(
+        (res.status, &res.json),
+        (StatusCode::OK, &json!({"data": "Hello, miguel!"}))
+    );
+
+    // Refused at registration, as they would be at login.
+    for body in [
+        r#"{"username": "a:b", "password": "pw"}"#,
+        r#"{"username": "two  spaces", "password": "pw"}"#,
+        r#"{"username": "crab\ud83e\udd80", "password": "pw"}"#,
+        r#"{"username": "bob", "password": "p\u0378"}"#,
+    ] {
+        let res = api.register(body).await;
+        assert_eq!(
+            (res.status, res.error()),
+            (StatusCode::BAD_REQUEST, "invalid_field"),
+            "{body}"
+        );
+    }
+}
+
 /// Runs curl with `args`, returning its stdout.
 async fn curl(args: &[&str]) -> String {
     let out = common::run("curl", args.iter().map(|s| s.to_string()).collect()).await;

@@ -295,6 +295,20 @@ pub fn ours_closure_layer() -> AuthLayer<impl tower_httpauth::Scheme<User = User
     )
 }
 
+/// The same check as [`ours_closure_layer`], as a synchronous verifier ([`sync_fn`]): the
+/// layer decides inside `call`.
+pub fn ours_sync_layer() -> AuthLayer<impl tower_httpauth::Scheme<User = User>> {
+    AuthLayer::new(
+        Basic::new(tower_httpauth::sync_fn(|c: &BasicCredentials| {
+            let account = &*ACCOUNT;
+            let ok = constant_time_eq(c.username().as_bytes(), &account.name)
+                & constant_time_eq(c.password().as_bytes(), &account.password);
+            ok.then(|| account.user.clone())
+        }))
+        .realm("bench"),
+    )
+}
+
 /// Our fixed-credential verifier, unit user.
 pub fn ours_static_layer() -> AuthLayer<Basic<StaticCredentials>> {
     AuthLayer::new(Basic::new(StaticCredentials::new(USERNAME, PASSWORD)).realm("bench"))
@@ -333,6 +347,33 @@ impl tower_httpauth::Scheme for NoopScheme {
 
     fn authenticate(&self, _parts: &http::request::Parts) -> Self::Future {
         ready(Ok(tower_httpauth::Authenticated::new(ACCOUNT.user.clone())))
+    }
+
+    fn challenge(&self, _failure: &tower_httpauth::AuthFailure, _headers: &mut HeaderMap) {}
+}
+
+/// Diagnostic: [`NoopScheme`] answering synchronously ([`tower_httpauth::Scheme::start`]), to
+/// measure the layer's synchronous path.
+pub struct NoopSyncScheme;
+
+impl tower_httpauth::Scheme for NoopSyncScheme {
+    type User = User;
+    type Future = Ready<Result<tower_httpauth::Authenticated<User>, tower_httpauth::AuthFailure>>;
+
+    fn detect(&self, _parts: &http::request::Parts) -> bool {
+        true
+    }
+
+    fn authenticate(&self, _parts: &http::request::Parts) -> Self::Future {
+        ready(Ok(tower_httpauth::Authenticated::new(ACCOUNT.user.clone())))
+    }
+
+    fn start(
+        &self,
+        _parts: &http::request::Parts,
+    ) -> tower_httpauth::Started<Result<tower_httpauth::Authenticated<User>, tower_httpauth::AuthFailure>, Self::Future>
+    {
+        tower_httpauth::Started::Done(Ok(tower_httpauth::Authenticated::new(ACCOUNT.user.clone())))
     }
 
     fn challenge(&self, _failure: &tower_httpauth::AuthFailure, _headers: &mut HeaderMap) {}
@@ -391,6 +432,18 @@ pub fn basic_cases() -> Vec<Case> {
             ours_closure_layer().layer(Handler::<AuthUser<User>>::new()),
         ),
         case(
+            "ours/sync/ok",
+            good,
+            StatusCode::OK,
+            ours_sync_layer().layer(Handler::<AuthUser<User>>::new()),
+        ),
+        case(
+            "ours/sync/fail",
+            bad,
+            StatusCode::UNAUTHORIZED,
+            ours_sync_layer().layer(Handler::<AuthUser<User>>::new()),
+        ),
+        case(
             "async-auth/boxed/ok",
             good,
             StatusCode::OK,
@@ -438,6 +491,12 @@ pub fn basic_cases() -> Vec<Case> {
             StatusCode::OK,
             AuthLayer::new(NoopScheme).layer(Handler::<AuthUser<User>>::new()),
         ),
+        case(
+            "diag/ours-noop-sync-scheme",
+            good,
+            StatusCode::OK,
+            AuthLayer::new(NoopSyncScheme).layer(Handler::<AuthUser<User>>::new()),
+        ),
     ];
     for c in &mut cases {
         c.check();
@@ -462,6 +521,24 @@ pub const BASIC_TARGETS: &[(&str, &str, &str, f64)] = &[
     ("real verifier, success", "ours/closure/ok", "async-auth/ready/ok", 0.5),
     ("real verifier, success", "ours/closure/ok", "async-auth/boxed/ok", 0.5),
     ("real verifier, success", "ours/closure/ok", "axum/from_fn/ok", 0.25),
+    (
+        "real verifier (sync_fn), success",
+        "ours/sync/ok",
+        "async-auth/ready/ok",
+        0.5,
+    ),
+    (
+        "real verifier (sync_fn), success",
+        "ours/sync/ok",
+        "axum/from_fn/ok",
+        0.25,
+    ),
+    (
+        "real verifier (sync_fn), failure",
+        "ours/sync/fail",
+        "async-auth/ready/fail",
+        0.5,
+    ),
     (
         "real verifier, failure",
         "ours/closure/fail",
@@ -669,3 +746,69 @@ pub fn print_paired(title: &str, result: &PairedResult, config: &PairedConfig, t
     }
     println!();
 }
+
+/// `Authorization: Bearer` with the token [`multi_cases`] accept.
+pub static BEARER_GOOD: LazyLock<HeaderValue> =
+    LazyLock::new(|| HeaderValue::from_static("Bearer mF_9.B5f-4.1JqM-long-enough-to-be-real-0123456789"));
+
+fn bearer_alone() -> AuthLayer<tower_httpauth::Bearer<tower_httpauth::StaticTokens>> {
+    AuthLayer::new(tower_httpauth::Bearer::new(
+        tower_httpauth::StaticTokens::new().with("mF_9.B5f-4.1JqM-long-enough-to-be-real-0123456789", "john"),
+    ))
+}
+
+/// Basic, Digest, an API-key header and Bearer on one route, Bearer last (it is detected
+/// after the three others: the worst case).
+fn multi4() -> AuthLayer<impl tower_httpauth::Scheme<User = String>> {
+    use tower_httpauth::digest::{Digest, DigestUsers};
+    use tower_httpauth::{Bearer, Multi, StaticTokens};
+    let basic = Basic::new(tower_httpauth::sync_fn(|c: &BasicCredentials| {
+        (constant_time_eq(c.username().as_bytes(), b"john") & constant_time_eq(c.password().as_bytes(), b"hello"))
+            .then(|| "john".to_owned())
+    }));
+    let digest = Digest::new(DigestUsers::new("bench").with_password("john", "hello")).realm("bench");
+    let api_key = Bearer::api_key("x-api-key", StaticTokens::new().with("demo-key-123", "svc"));
+    let bearer = Bearer::new(StaticTokens::new().with("mF_9.B5f-4.1JqM-long-enough-to-be-real-0123456789", "john"));
+    AuthLayer::new(Multi::new(basic).or(digest).or(api_key).or(bearer))
+}
+
+/// The multi-scheme cases: the same Bearer request through Bearer alone and through four
+/// schemes, and a request without credentials (one challenge against five: Digest offers two).
+pub fn multi_cases() -> Vec<Case> {
+    let good = Some(&*BEARER_GOOD);
+    let mut cases = vec![
+        case(FLOOR, good, StatusCode::NO_CONTENT, Handler::<AuthUser<String>>::new()),
+        case(
+            "bearer-alone/ok",
+            good,
+            StatusCode::OK,
+            bearer_alone().layer(Handler::<AuthUser<String>>::new()),
+        ),
+        case(
+            "multi4/ok",
+            good,
+            StatusCode::OK,
+            multi4().layer(Handler::<AuthUser<String>>::new()),
+        ),
+        case(
+            "bearer-alone/missing",
+            None,
+            StatusCode::UNAUTHORIZED,
+            bearer_alone().layer(Handler::<AuthUser<String>>::new()),
+        ),
+        case(
+            "multi4/missing",
+            None,
+            StatusCode::UNAUTHORIZED,
+            multi4().layer(Handler::<AuthUser<String>>::new()),
+        ),
+    ];
+    for c in &mut cases {
+        c.check();
+    }
+    cases
+}
+
+/// The multi-scheme target: four schemes cost under 10% more than the chosen one alone.
+pub const MULTI_TARGETS: &[(&str, &str, &str, f64)] =
+    &[("4 schemes, Bearer chosen last", "multi4/ok", "bearer-alone/ok", 1.1)];

@@ -1,5 +1,6 @@
-//! The whole layer (Basic, roles, throttle) on an arbitrary `Authorization` header and
-//! method: no panic, and a status in the allowed set.
+//! The whole layer (Basic, roles, throttle, proxy mode) on an arbitrary `Authorization` (or
+//! `Proxy-Authorization`) header and method: no panic, a status in the allowed set, and in
+//! proxy mode the proxy credentials never reach the inner service.
 #![no_main]
 
 use std::convert::Infallible;
@@ -53,6 +54,12 @@ fn throttled() -> &'static Layered {
     })
 }
 
+/// The same layer as a proxy's (`Proxy-Authorization`, `407`).
+fn proxied() -> &'static Layered {
+    static LAYER: OnceLock<Layered> = OnceLock::new();
+    LAYER.get_or_init(|| layer().clone().proxy())
+}
+
 fn block_on<F: Future>(f: F) -> F::Output {
     let mut f = pin!(f);
     let mut cx = Context::from_waker(Waker::noop());
@@ -74,13 +81,27 @@ fuzz_target!(|data: &[u8]| {
     };
     let method = [Method::GET, Method::POST, Method::OPTIONS][usize::from(selector % 3)].clone();
     let mut req = Request::builder().method(method).uri("/").body(()).unwrap();
-    req.headers_mut().insert(http::header::AUTHORIZATION, value.clone());
+    let proxy = selector & 16 != 0;
+    let field = if proxy {
+        // An origin credential rides along, and must pass untouched.
+        req.headers_mut().insert(
+            http::header::AUTHORIZATION,
+            HeaderValue::from_static("Basic b3JpZ2luOnNlY3JldA=="),
+        );
+        http::header::PROXY_AUTHORIZATION
+    } else {
+        http::header::AUTHORIZATION
+    };
+    req.headers_mut().insert(field.clone(), value.clone());
     if selector & 4 != 0 {
-        req.headers_mut().append(http::header::AUTHORIZATION, value);
+        req.headers_mut().append(field, value);
     }
     req.extensions_mut().insert(SocketAddr::from(([10, 0, 0, selector], 1)));
     let inner = tower_service_fn();
-    let status = if selector & 8 != 0 {
+    let status = if proxy {
+        let mut svc = proxied().layer(inner);
+        block_on(svc.call(req)).unwrap().status()
+    } else if selector & 8 != 0 {
         // With a throttle: 429 is allowed.
         let mut svc = throttled().layer(inner);
         block_on(svc.call(req)).unwrap().status()
@@ -89,7 +110,8 @@ fuzz_target!(|data: &[u8]| {
         block_on(svc.call(req)).unwrap().status()
     };
     assert!(
-        matches!(status.as_u16(), 200 | 400 | 401 | 403 | 429 | 431),
+        matches!(status.as_u16(), 200 | 400 | 401 | 403 | 429 | 431) && !(proxy && status == 401)
+            || (proxy && status == 407),
         "unexpected status {status}"
     );
 });
@@ -104,7 +126,9 @@ impl Service<Request<()>> for Ok200 {
     fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         Poll::Ready(Ok(()))
     }
-    fn call(&mut self, _: Request<()>) -> Self::Future {
+    fn call(&mut self, req: Request<()>) -> Self::Future {
+        // In proxy mode the proxy credentials are consumed (exempt requests included).
+        assert!(!req.headers().contains_key(http::header::PROXY_AUTHORIZATION));
         std::future::ready(Ok(Response::new(String::new())))
     }
 }

@@ -242,6 +242,19 @@ impl Algorithm {
     /// credential store keeps instead of the password (see the warning in the
     /// [module docs](crate::digest#ha1-is-a-password-equivalent)).
     ///
+    /// This hashes the octets it is given. What [`Digest`](crate::Digest) compares with
+    /// (by default) and what clients hash are the RFC 8265 enforced forms, so at registration
+    /// pass the name and password through [`precis::username`](crate::precis::username) and
+    /// [`precis::password`](crate::precis::password) first (for ASCII they are unchanged):
+    ///
+    /// ```
+    /// use tower_httpauth::{digest::Algorithm, precis};
+    /// # fn main() -> Result<(), precis::PrecisError> {
+    /// let (name, pass) = (precis::username("Mufasa")?, precis::password("Circle of Life")?);
+    /// let stored = Algorithm::Sha256.ha1(&name, "http-auth@example.org", &pass);
+    /// # let _ = stored; Ok(()) }
+    /// ```
+    ///
     /// ```
     /// use tower_httpauth::digest::Algorithm;
     /// let ha1 = Algorithm::Md5.ha1("Mufasa", "http-auth@example.org", "Circle of Life");

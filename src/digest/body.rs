@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use http::header::{AUTHORIZATION, CONTENT_LENGTH};
+use http::header::{AUTHORIZATION, CONTENT_LENGTH, HeaderName, PROXY_AUTHORIZATION};
 use http::{Request, Response};
 use http_body::Body;
 use http_body_util::{BodyExt, Limited};
@@ -46,12 +46,25 @@ pub struct DigestBody(pub Bytes);
 #[derive(Debug, Clone, Copy)]
 pub struct DigestBodyLayer {
     limit: usize,
+    proxy: bool,
 }
 
 impl DigestBodyLayer {
     /// Buffers `auth-int` bodies of at most `limit` bytes.
     pub fn new(limit: usize) -> Self {
-        DigestBodyLayer { limit }
+        DigestBodyLayer { limit, proxy: false }
+    }
+
+    /// Reads `Proxy-Authorization` instead of `Authorization`: the companion of
+    /// [`AuthLayer::proxy`](crate::AuthLayer::proxy).
+    ///
+    /// ```
+    /// use tower_httpauth::digest::DigestBodyLayer;
+    /// let layer = DigestBodyLayer::new(64 * 1024).proxy();
+    /// # let _ = layer;
+    /// ```
+    pub fn proxy(self) -> Self {
+        DigestBodyLayer { proxy: true, ..self }
     }
 }
 
@@ -61,6 +74,7 @@ impl<S> Layer<S> for DigestBodyLayer {
         DigestBodyService {
             inner,
             limit: self.limit,
+            header: if self.proxy { PROXY_AUTHORIZATION } else { AUTHORIZATION },
         }
     }
 }
@@ -70,11 +84,13 @@ impl<S> Layer<S> for DigestBodyLayer {
 pub struct DigestBodyService<S> {
     inner: S,
     limit: usize,
+    /// `Authorization`, or `Proxy-Authorization` in proxy mode.
+    header: HeaderName,
 }
 
-/// Whether the request's `Authorization` is Digest with `qop=auth-int`.
-fn wants_auth_int<B>(req: &Request<B>) -> bool {
-    let Some(v) = req.headers().get(AUTHORIZATION) else {
+/// Whether the request's credentials field is Digest with `qop=auth-int`.
+fn wants_auth_int<B>(req: &Request<B>, header: &HeaderName) -> bool {
+    let Some(v) = req.headers().get(header) else {
         return false;
     };
     match split_scheme(v.as_bytes()) {
@@ -164,7 +180,7 @@ where
     fn call(&mut self, req: Request<B>) -> Self::Future {
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        if !wants_auth_int(&req) {
+        if !wants_auth_int(&req, &self.header) {
             return DigestBodyFuture::passthrough(inner.call(req));
         }
         let limit = self.limit;

@@ -40,9 +40,12 @@
 //!    tampered nonce → `401`.
 //! 4. Your [`DigestCredentialStore`] returns the user's H(A1) (or password). Unknown users
 //!    go through the same hashing and comparison as known ones.
+//!    The username it is asked for, and a password it returns, are taken in their RFC 8265
+//!    forms (see [`Digest::precis`]); a username that PRECIS refuses → `401`, no lookup.
 //! 5. The response is recomputed and compared in constant time. Wrong → `401` (no
 //!    `stale`, so the client asks the user again).
-//! 6. Right, but the nonce expired, or this (nonce, nc) was seen before, or the
+//! 6. Right, but the nonce expired, or was used up ([`Digest::max_nonce_uses`]), or this
+//!    (nonce, nc) was seen before, or the
 //!    [`NonceStore`] cannot vouch for it → `401` with `stale=true`: curl, requests, httpx
 //!    and Chromium retry with the new nonce without asking the user.
 //! 7. Success: the user goes to the handler, and the response carries
@@ -168,6 +171,7 @@ use crate::basic::{DEFAULT_MAX_HEADER_LEN, authorization};
 use crate::compare::constant_time_eq;
 use crate::failure::{AuthFailure, FailureKind};
 use crate::header::{Challenge, split_scheme, write_quoted_to};
+use crate::precis::Precis;
 use crate::scheme::{Authenticated, Scheme};
 use algorithm::{Hasher, RawDigest};
 use nonce::{NonceSigner, now_ms, random_bytes};
@@ -191,7 +195,9 @@ struct Config {
     allow_rfc2069: bool,
     max_header_len: usize,
     nextnonce_within: Option<Duration>,
+    max_nonce_uses: Option<u32>,
     authentication_info: bool,
+    precis: Precis,
     secret: Arc<[u8]>,
     lifetime: Duration,
     signer: NonceSigner,
@@ -239,6 +245,18 @@ pub struct Digest<C, N = MemoryNonceStore> {
     cfg: Arc<Shared<N>>,
 }
 
+/// Cheap (two `Arc`s): the clone shares the credential store, the replay store and the
+/// nonce secret, so a nonce used on one route cannot be replayed on another. Refine the
+/// clone (e.g. [`max_nonce_uses`](Digest::max_nonce_uses)) for a second layer.
+impl<C, N> Clone for Digest<C, N> {
+    fn clone(&self) -> Self {
+        Digest {
+            store: self.store.clone(),
+            cfg: self.cfg.clone(),
+        }
+    }
+}
+
 impl<C, N> fmt::Debug for Digest<C, N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Digest")
@@ -247,6 +265,7 @@ impl<C, N> fmt::Debug for Digest<C, N> {
             .field("qops", &self.cfg.qops)
             .field("userhash", &self.cfg.userhash)
             .field("allow_rfc2069", &self.cfg.allow_rfc2069)
+            .field("precis", &self.cfg.precis)
             .field("nonce_lifetime", &self.cfg.lifetime)
             .field("domain", &self.cfg.domain)
             .field("secret", &"<redacted>")
@@ -273,7 +292,9 @@ impl<C: DigestCredentialStore> Digest<C, MemoryNonceStore> {
             allow_rfc2069: false,
             max_header_len: DEFAULT_MAX_HEADER_LEN,
             nextnonce_within: None,
+            max_nonce_uses: None,
             authentication_info: true,
+            precis: Precis::Enforce,
             secret: Arc::from(&secret[..]),
             lifetime: DEFAULT_NONCE_LIFETIME,
             opaque: String::new(),
@@ -413,6 +434,34 @@ impl<C, N> Digest<C, N> {
         self.edit(|c| c.nextnonce_within = Some(within))
     }
 
+    /// Limited-use nonces (RFC 7616 §5.5, which suggests them for `POST` and `PUT`): a nonce
+    /// authenticates at most `uses` requests (`nc` up to `uses`). A later request with an
+    /// otherwise correct response gets `401` with `stale=true` and a fresh nonce, which
+    /// curl, requests, httpx and Chromium answer at once without asking the user again; from
+    /// the last allowed use on, `Authentication-Info` carries `nextnonce`. Unlimited by
+    /// default (the nonce lifetime still applies). Each exhausted nonce costs the client a
+    /// round trip, so put a low limit on the write routes only, with a second layer:
+    ///
+    /// ```
+    /// use axum::{Router, routing::{get, post}};
+    /// use tower_httpauth::AuthLayer;
+    /// use tower_httpauth::digest::{Digest, DigestUsers};
+    ///
+    /// let users = DigestUsers::new("api").with_password("john", "hello");
+    /// let digest = Digest::new(users).realm("api").secret(b"one secret for both layers");
+    /// let app: Router = Router::new()
+    ///     .route("/items", get(|| async { "list" }).route_layer(AuthLayer::new(digest.clone())))
+    ///     .route("/items/new", post(|| async { "created" }).route_layer(AuthLayer::new(digest.max_nonce_uses(1))));
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If `uses` is 0.
+    pub fn max_nonce_uses(self, uses: u32) -> Self {
+        assert!(uses > 0, "a nonce must be usable at least once");
+        self.edit(|c| c.max_nonce_uses = Some(uses))
+    }
+
     /// Whether successful responses carry `Authentication-Info` (`rspauth`, `qop`, `nc`,
     /// `cnonce`, `nextnonce`; RFC 7616 §3.5). On by default; turning it off saves the
     /// rspauth's H(A2) and the end of its KD hash (about a quarter of a verification's time
@@ -441,6 +490,36 @@ impl<C, N> Digest<C, N> {
     /// fields are answered `431`.
     pub fn max_header_len(self, len: usize) -> Self {
         self.edit(|c| c.max_header_len = len)
+    }
+
+    /// Whether usernames and passwords are enforced per RFC 8265 (default
+    /// [`Precis::Enforce`], as RFC 7616 §4 asks; see [`precis`](crate::precis)).
+    ///
+    /// With [`Precis::Enforce`]:
+    ///
+    /// - the username (`username`, or `username*` once decoded) is enforced per
+    ///   UsernameCasePreserved before the store lookup: the store sees `john` for `ｊｏｈｎ`,
+    ///   and a name the profile refuses is answered `401` without a lookup. A userhash is
+    ///   looked up as sent (the client hashed the enforced name, RFC 7616 §4);
+    /// - when the store returns a password ([`DigestUser::with_password`]), H(A1) is computed
+    ///   over the enforced name and the OpaqueString-enforced password (NFC, as UTF-8), so a
+    ///   password stored decomposed matches a client that hashed it precomposed. A stored
+    ///   password the profile refuses (an empty one) never matches;
+    /// - an H(A1) the store returns is used as is: compute it over the enforced forms
+    ///   ([`DigestUsers`] does).
+    ///
+    /// ASCII names and passwords are already in their enforced forms and cost nothing
+    /// more. [`Precis::Off`] uses the name and password byte for byte.
+    ///
+    /// ```
+    /// use tower_httpauth::Precis;
+    /// use tower_httpauth::digest::{Digest, DigestUsers};
+    /// let users = DigestUsers::new("api").with_password("john", "hello");
+    /// let digest = Digest::new(users).realm("api").precis(Precis::Off);
+    /// # let _ = digest;
+    /// ```
+    pub fn precis(self, mode: Precis) -> Self {
+        self.edit(|c| c.precis = mode)
     }
 
     /// Replaces the replay store (default: a [`MemoryNonceStore`]).
@@ -529,7 +608,11 @@ fn uri_matches(uri: &str, parts: &Parts) -> bool {
         u.path_and_query().map(|p| p.as_str()).unwrap_or("/") == pq
             && host.is_some_and(|h| h.eq_ignore_ascii_case(auth.as_str()))
     } else {
-        // absolute-form: the same absolute URI (scheme and host compare case-insensitively).
+        // absolute-form (a request to a proxy): the same absolute URI (scheme and host compare
+        // case-insensitively), or its path and query alone, as curl sends through a proxy.
+        if uri == pq {
+            return true;
+        }
         let Ok(u) = uri.parse::<http::Uri>() else {
             return false;
         };
@@ -651,13 +734,21 @@ impl<C: DigestCredentialStore, N: NonceStore> Digest<C, N> {
         };
         let uri = creds.uri();
         let (username, nonce) = (creds.username(), creds.nonce());
+        // RFC 7616 §4: the name in its UsernameCasePreserved form (no copy when it already
+        // is, as every ASCII name without `:` is). A userhash is hex: looked up as sent.
+        let username = match cfg.precis {
+            Precis::Enforce if !creds.userhash() => {
+                crate::precis::username(username).map_err(|_| invalid("username refused by RFC 8265 (PRECIS)"))?
+            }
+            _ => Cow::Borrowed(username),
+        };
         let nc_str = creds.nc_str().unwrap_or("");
         let cnonce = creds.cnonce().unwrap_or("");
         let qop = creds.qop();
         let mut text = String::with_capacity(username.len() + nonce.len() + nc_str.len() + cnonce.len() + 16);
         // Every part is at most MAX_PARAM_LEN bytes, so positions fit in a u32.
         let at = |text: &String| u32::try_from(text.len()).unwrap_or(u32::MAX);
-        text.push_str(username);
+        text.push_str(&username);
         let user_end = at(&text);
         text.push(':');
         let nonce_start = at(&text);
@@ -829,6 +920,8 @@ impl<C: DigestCredentialStore, N: NonceStore> Scheme for Digest<C, N> {
     ///
     /// - `username="…"`: as sent;
     /// - `username*=UTF-8''…`: the decoded name (the same user as the plain form);
+    /// - either in its RFC 8265 enforced form, unless [`Digest::precis`] is off (`ｊｏｈｎ`
+    ///   is counted as `john`);
     /// - `userhash=true`: `userhash:` followed by the hash in lower case. The hash is
     ///   `H(user ":" realm)`, stable for one user, realm and algorithm, so failures are
     ///   still counted per user (an attacker can spread guesses over at most the offered
@@ -850,7 +943,12 @@ impl<C: DigestCredentialStore, N: NonceStore> Scheme for Digest<C, N> {
                 creds.username().to_ascii_lowercase()
             )));
         }
-        Some(Cow::Owned(creds.username().to_owned()))
+        let name = creds.username();
+        Some(Cow::Owned(match self.cfg.precis {
+            // The name the store is asked for (a refused one is answered 401 anyway).
+            Precis::Enforce => crate::precis::username_or_same(name).into_owned(),
+            _ => name.to_owned(),
+        }))
     }
 
     fn challenge(&self, failure: &AuthFailure, headers: &mut HeaderMap) {
@@ -872,6 +970,7 @@ fn check_response<U>(cfg: &Config, p: &mut Pending, found: Option<DigestUser<U>>
     let hex_len = alg.hex_len();
     let (user, ha1) = match found {
         Some(DigestUser { user, secret, username }) => {
+            let mut user = Some(user);
             let ha1 = match &secret {
                 DigestSecret::Ha1(h) => Hex::parse(h, hex_len).ok_or_else(|| {
                     AuthFailure::internal(format!(
@@ -879,12 +978,30 @@ fn check_response<U>(cfg: &Config, p: &mut Pending, found: Option<DigestUser<U>>
                     ))
                     .with_scheme(SCHEME)
                 })?,
+                DigestSecret::Password(pw) if cfg.precis.enforces() => {
+                    // RFC 7616 §4: A1 over the enforced forms (NFC UTF-8). A stored form the
+                    // profiles refuse never matches, after the same work.
+                    let name = username
+                        .as_deref()
+                        .map_or(Ok(Cow::Borrowed(p.username())), crate::precis::username);
+                    let pw = crate::precis::password(pw);
+                    let refused = name.is_err() || pw.is_err();
+                    let ha1 = alg.ha1(
+                        name.as_deref().unwrap_or(p.username()),
+                        &cfg.realm,
+                        pw.as_deref().unwrap_or_default(),
+                    );
+                    if refused {
+                        user = None;
+                    }
+                    ha1
+                }
                 DigestSecret::Password(pw) => {
                     let name = username.as_deref().unwrap_or(p.username());
                     alg.ha1(name, &cfg.realm, pw)
                 }
             };
-            (Some(user), ha1)
+            (user, ha1)
         }
         // Unknown user: a stand-in H(A1), then the same hashing and comparison.
         None => (None, Hex::encode(&cfg.dummy[..hex_len / 2])),
@@ -913,6 +1030,11 @@ fn check_response<U>(cfg: &Config, p: &mut Pending, found: Option<DigestUser<U>>
             .with_scheme(SCHEME)
             .with_description("nonce expired"));
     }
+    if cfg.max_nonce_uses.is_some_and(|max| p.nc > max) {
+        return Err(AuthFailure::new(FailureKind::StaleNonce)
+            .with_scheme(SCHEME)
+            .with_description("nonce used up"));
+    }
     if let (Some(mut kd), Some(ha2)) = (kd_rspauth, p.rspauth.as_mut()) {
         kd.update(ha2.as_bytes());
         *ha2 = kd.finish();
@@ -940,7 +1062,8 @@ fn finish<U, N>(ctx: Ctx<U, N>, check: Result<NonceCheck, crate::BoxError>) -> O
     };
     let within = cfg.nextnonce_within.unwrap_or(cfg.signer.lifetime() / 5);
     let within_ms = u64::try_from(within.as_millis()).unwrap_or(u64::MAX);
-    let nextnonce = (p.expires_ms.saturating_sub(now) <= within_ms).then(|| cfg.signer.issue_at(now));
+    let used_up = cfg.max_nonce_uses.is_some_and(|max| p.nc >= max);
+    let nextnonce = (used_up || p.expires_ms.saturating_sub(now) <= within_ms).then(|| cfg.signer.issue_at(now));
     if let Some(v) = authentication_info(rspauth, p.qop, p.nc_str(), p.cnonce(), nextnonce.as_deref()) {
         auth.response_headers.insert(AUTHENTICATION_INFO, v);
     }

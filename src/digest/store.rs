@@ -29,8 +29,11 @@ impl DigestLookup {
         }
     }
 
-    /// The username the client sent. With [`userhash`](Self::userhash) it is
-    /// `H(username ":" realm)` in hex ([`Algorithm::userhash`]), so look the user up by that.
+    /// The username the client sent, in its RFC 8265 enforced form (UsernameCasePreserved:
+    /// `john` when the client sent `ｊｏｈｎ`) unless [`Digest::precis`](crate::Digest::precis)
+    /// is off; see [`precis`](crate::precis). With [`userhash`](Self::userhash) it is
+    /// `H(username ":" realm)` in hex ([`Algorithm::userhash`]), as sent, so look the user up
+    /// by that (computed over the enforced name).
     pub fn username(&self) -> &str {
         &self.username
     }
@@ -56,11 +59,15 @@ impl DigestLookup {
 #[derive(Clone, PartialEq, Eq)]
 pub enum DigestSecret {
     /// `H(username ":" realm ":" password)` in hex, for the lookup's base algorithm
-    /// (see [`Algorithm::ha1`]). Recommended over the password, but **password-equivalent**:
+    /// (see [`Algorithm::ha1`]), used as is: compute it over the RFC 8265 enforced name and
+    /// password ([`precis::username`](crate::precis::username),
+    /// [`precis::password`](crate::precis::password)), which is what clients hash.
+    /// Recommended over the password, but **password-equivalent**:
     /// whoever reads it can answer every challenge of the realm (see the
     /// [module docs](crate::digest#ha1-is-a-password-equivalent)).
     Ha1(String),
-    /// The plaintext password; the scheme computes H(A1) from it.
+    /// The plaintext password; the scheme computes H(A1) from it, over its RFC 8265
+    /// enforced form (NFC) unless [`Digest::precis`](crate::Digest::precis) is off.
     Password(String),
 }
 
@@ -210,16 +217,34 @@ impl DigestUsers {
 
     /// Adds a user, storing H(A1) for MD5, SHA-256 and SHA-512-256 (the password itself
     /// is not kept).
+    ///
+    /// The name and password are taken in their RFC 8265 enforced forms (see
+    /// [`precis`](crate::precis)), as [`Digest`](crate::Digest) and clients use them: a
+    /// password given decomposed matches a client that hashes it precomposed, and the user
+    /// `ｊｏｈｎ` is stored as `john`. A form the profiles refuse is kept as given (it then
+    /// never matches while the scheme enforces).
+    ///
+    /// ```
+    /// use tower_httpauth::digest::{Algorithm, DigestUsers};
+    /// let users = DigestUsers::new("api").with_password("ｊｏｈｎ", "caf\u{65}\u{301}");
+    /// let same = DigestUsers::new("api").with_ha1("john", Algorithm::Md5, Algorithm::Md5.ha1("john", "api", "caf\u{e9}").as_str());
+    /// # let _ = (users, same);
+    /// ```
     pub fn with_password(mut self, username: &str, password: &str) -> Self {
+        let username = crate::precis::username_or_same(username);
+        let password = crate::precis::password_or_same(password);
         for alg in BASES {
-            let ha1 = alg.ha1(username, &self.realm, password);
-            self = self.with_ha1(username, alg, ha1.as_str());
+            let ha1 = alg.ha1(&username, &self.realm, &password);
+            self = self.with_ha1(&username, alg, ha1.as_str());
         }
         self
     }
 
-    /// Adds a user's H(A1) for one base algorithm (e.g. an `htdigest` line for MD5).
+    /// Adds a user's H(A1) for one base algorithm (e.g. an `htdigest` line for MD5). The
+    /// name is keyed (and userhashed) in its RFC 8265 enforced form; the H(A1) is used as
+    /// is, so it must have been computed over the enforced name and password.
     pub fn with_ha1(mut self, username: &str, algorithm: Algorithm, ha1: &str) -> Self {
+        let username = &*crate::precis::username_or_same(username);
         let alg = algorithm.base();
         let hash = alg.userhash(username, &self.realm);
         self.by_hash

@@ -103,6 +103,10 @@ impl HashPolicy {
 
     /// Hashes `password` with a fresh random salt into a PHC string (`$argon2id$v=19$…`).
     ///
+    /// At registration, hash the RFC 8265 form of the password,
+    /// [`precis::password(p)`](crate::precis::password): it is what [`Basic`](crate::Basic)
+    /// hands to verifiers by default (ASCII passwords are unchanged).
+    ///
     /// # Errors
     ///
     /// If the operating system's RNG fails.
@@ -142,6 +146,10 @@ impl HashPolicy {
 }
 
 /// Hashes `password` with the default [`HashPolicy`] (Argon2id, OWASP minimums).
+///
+/// At registration, hash the RFC 8265 form of the password,
+/// [`precis::password(p)`](crate::precis::password): it is what [`Basic`](crate::Basic)
+/// hands to verifiers by default (ASCII passwords are unchanged).
 ///
 /// # Errors
 ///

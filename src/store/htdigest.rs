@@ -73,6 +73,12 @@ fn decode_hex16(s: &str) -> Option<[u8; 16]> {
 /// **Password equivalents.** An HA1 is enough to answer any Digest challenge for that
 /// realm: protect the file as you would the passwords.
 ///
+/// **Non-ASCII names and passwords.** [`Digest`](crate::Digest) looks users up by their RFC
+/// 8265 form (NFC; fullwidth mapped), and clients hash that form: write lines for
+/// [`precis::username`](crate::precis::username) and
+/// [`precis::password`](crate::precis::password) of what users type (a terminal normally
+/// gives NFC already; ASCII is unchanged).
+///
 /// ```
 /// use tower_httpauth::store::Htdigest;
 ///

@@ -271,6 +271,9 @@ impl Parse for Users {
 ///   minutes, and unknown users are checked against the costliest entry.
 /// - **Weak formats** (`{SHA}`, DES, plaintext) are accepted unless
 ///   [`reject_weak`](Htpasswd::reject_weak) is set; loading logs how many there are.
+/// - **Non-ASCII names and passwords** reach the file in their RFC 8265 forms (NFC,
+///   fullwidth user-ids mapped) unless [`Basic::precis`](crate::Basic::precis) is off: the
+///   lines must hold those forms (a terminal normally types NFC; ASCII is unchanged).
 ///
 /// The verification future is boxed (one allocation per request, nothing next to a
 /// password hash).

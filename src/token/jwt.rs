@@ -506,11 +506,19 @@ where
     type Future = Ready<Result<Option<C>, TokenRejection>>;
 
     fn verify(&self, token: Token) -> Self::Future {
-        ready(
-            Jwt::verify(self, token.as_str())
-                .map(Some)
-                .map_err(|e| TokenRejection::new(e.description()).with_source(e)),
-        )
+        ready(self.check(&token))
+    }
+
+    fn start(&self, token: Token) -> crate::Started<Result<Option<C>, TokenRejection>, Self::Future> {
+        crate::Started::Done(self.check(&token))
+    }
+}
+
+impl<C: DeserializeOwned> Jwt<C> {
+    fn check(&self, token: &Token) -> Result<Option<C>, TokenRejection> {
+        Jwt::verify(self, token.as_str())
+            .map(Some)
+            .map_err(|e| TokenRejection::new(e.description()).with_source(e))
     }
 }
 

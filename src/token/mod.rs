@@ -631,6 +631,19 @@ impl<R: Revocation> TokenVerifier for SignedTokens<R> {
         };
         SignedTokenFuture { state }
     }
+
+    fn start(&self, token: Token) -> crate::Started<Result<Option<Claims>, BoxError>, Self::Future> {
+        // A bad token is refused at once; a good one still awaits the revocation check.
+        match SignedTokens::verify(self, token.as_str()) {
+            Ok(claims) => crate::Started::Pending(SignedTokenFuture {
+                state: CheckState::Revocation {
+                    fut: self.inner.revocation.is_revoked(&claims),
+                    claims: Some(claims),
+                },
+            }),
+            Err(e) => crate::Started::Done(Err(Box::new(e.into_rejection()))),
+        }
+    }
 }
 
 pin_project! {
