@@ -172,7 +172,7 @@ use crate::compare::constant_time_eq;
 use crate::failure::{AuthFailure, FailureKind};
 use crate::header::{Challenge, split_scheme, write_quoted_to};
 use crate::precis::Precis;
-use crate::scheme::{Authenticated, Scheme};
+use crate::scheme::{Authenticated, Scheme, Started};
 use algorithm::{Hasher, RawDigest};
 use nonce::{NonceSigner, now_ms, random_bytes};
 use pin_project_lite::pin_project;
@@ -916,6 +916,60 @@ impl<C: DigestCredentialStore, N: NonceStore> Scheme for Digest<C, N> {
         }
     }
 
+    /// Decides at once when the credential store and the replay store can answer without
+    /// waiting (as [`DigestUsers`] and [`MemoryNonceStore`] do): no future, no second `Arc`.
+    fn start(&self, parts: &Parts) -> Started<Output<C::User>, Self::Future> {
+        let mut pending = match self.prepare(parts) {
+            Ok(Some(p)) => p,
+            Ok(None) => return Started::Done(Err(AuthFailure::missing().with_scheme(SCHEME))),
+            Err(f) => return Started::Done(Err(f)),
+        };
+        let lookup = DigestLookup {
+            username: pending.username().to_owned(),
+            realm: self.cfg.realm.clone(),
+            algorithm: pending.alg,
+            userhash: pending.userhash,
+        };
+        let found = match self.store.start(lookup) {
+            Started::Done(found) => found,
+            Started::Pending(fut) => {
+                return Started::Pending(DigestFuture {
+                    state: DigestState::Lookup { fut },
+                    ctx: Some(Ctx {
+                        cfg: self.cfg.clone(),
+                        p: pending,
+                        passed: None,
+                    }),
+                });
+            }
+        };
+        let checked = found
+            .map_err(|e| AuthFailure::internal(e).with_scheme(SCHEME))
+            .and_then(|found| check_response(&self.cfg, &mut pending, found));
+        let (user, now) = match checked {
+            Ok(passed) => passed,
+            Err(f) => return Started::Done(Err(f)),
+        };
+        let started = self.cfg.nonces.start_check(&NonceUse {
+            nonce: pending.nonce(),
+            nc: pending.nc,
+            issued_ms: pending.issued_ms,
+            expires_ms: pending.expires_ms,
+            now_ms: now,
+        });
+        match started {
+            Started::Done(check) => Started::Done(finish_with(&self.cfg, &pending, user, now, check)),
+            Started::Pending(fut) => Started::Pending(DigestFuture {
+                state: DigestState::Replay { fut },
+                ctx: Some(Ctx {
+                    cfg: self.cfg.clone(),
+                    p: pending,
+                    passed: Some((user, now)),
+                }),
+            }),
+        }
+    }
+
     /// The `username` the credentials claim, for the [`throttle`](crate::throttle):
     ///
     /// - `username="…"`: as sent;
@@ -1046,6 +1100,17 @@ fn check_response<U>(cfg: &Config, p: &mut Pending, found: Option<DigestUser<U>>
 fn finish<U, N>(ctx: Ctx<U, N>, check: Result<NonceCheck, crate::BoxError>) -> Output<U> {
     let Ctx { cfg, p, passed, .. } = ctx;
     let (user, now) = passed.expect("DigestFuture checked the response first");
+    finish_with(&cfg, &p, user, now, check)
+}
+
+/// The end of a verification, once the replay store has answered (the response was right).
+fn finish_with<U, N>(
+    cfg: &Shared<N>,
+    p: &Pending,
+    user: U,
+    now: u64,
+    check: Result<NonceCheck, crate::BoxError>,
+) -> Output<U> {
     let check = check.map_err(|e| {
         AuthFailure::internal(e)
             .with_scheme(SCHEME)

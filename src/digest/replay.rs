@@ -6,6 +6,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::sync::{Arc, Mutex};
 
 use crate::BoxError;
+use crate::scheme::Started;
 
 /// One use of a nonce, handed to a [`NonceStore`].
 ///
@@ -71,12 +72,23 @@ pub trait NonceStore: Send + Sync + 'static {
     /// Checks that `nonce_use.nc` is higher than every nc recorded for
     /// `nonce_use.nonce`, and records it if so, atomically.
     fn check_and_record(&self, nonce_use: &NonceUse<'_>) -> Self::Future;
+
+    /// Like [`check_and_record`](Self::check_and_record), but a store that can answer
+    /// without waiting (in memory) returns [`Started::Done`], which lets the layer skip its
+    /// asynchronous machinery. The default returns
+    /// [`Started::Pending`]`(self.check_and_record(nonce_use))`.
+    fn start_check(&self, nonce_use: &NonceUse<'_>) -> Started<Result<NonceCheck, BoxError>, Self::Future> {
+        Started::Pending(self.check_and_record(nonce_use))
+    }
 }
 
 impl<T: NonceStore> NonceStore for Arc<T> {
     type Future = T::Future;
     fn check_and_record(&self, nonce_use: &NonceUse<'_>) -> Self::Future {
         (**self).check_and_record(nonce_use)
+    }
+    fn start_check(&self, nonce_use: &NonceUse<'_>) -> Started<Result<NonceCheck, BoxError>, Self::Future> {
+        (**self).start_check(nonce_use)
     }
 }
 
@@ -279,6 +291,10 @@ impl NonceStore for MemoryNonceStore {
 
     fn check_and_record(&self, nonce_use: &NonceUse<'_>) -> Self::Future {
         ready(Ok(self.check(nonce_use)))
+    }
+
+    fn start_check(&self, nonce_use: &NonceUse<'_>) -> Started<Result<NonceCheck, BoxError>, Self::Future> {
+        Started::Done(Ok(self.check(nonce_use)))
     }
 }
 

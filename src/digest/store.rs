@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::BoxError;
 use crate::digest::algorithm::Algorithm;
-use crate::scheme::{Verdict, VerdictFuture};
+use crate::scheme::{Started, Verdict, VerdictFuture};
 
 /// What the scheme asks a [`DigestCredentialStore`] for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -157,6 +157,18 @@ pub trait DigestCredentialStore: Send + Sync + 'static {
 
     /// Looks the user up.
     fn lookup(&self, lookup: DigestLookup) -> Self::Future;
+
+    /// Like [`lookup`](Self::lookup), but a store that can answer without waiting (an
+    /// in-memory table) returns [`Started::Done`], which lets the layer skip its
+    /// asynchronous machinery. The answer must be the one `lookup` would give. The default
+    /// returns [`Started::Pending`]`(self.lookup(lookup))`.
+    #[allow(clippy::type_complexity)]
+    fn start(
+        &self,
+        lookup: DigestLookup,
+    ) -> Started<Result<Option<DigestUser<Self::User>>, Self::Error>, Self::Future> {
+        Started::Pending(self.lookup(lookup))
+    }
 }
 
 impl<F, Fut, U> DigestCredentialStore for F
@@ -260,16 +272,23 @@ impl DigestCredentialStore for DigestUsers {
     type Future = Ready<Result<Option<DigestUser<String>>, Self::Error>>;
 
     fn lookup(&self, lookup: DigestLookup) -> Self::Future {
+        ready(Ok(self.find(lookup)))
+    }
+
+    fn start(&self, lookup: DigestLookup) -> Started<Result<Option<DigestUser<String>>, Self::Error>, Self::Future> {
+        Started::Done(Ok(self.find(lookup)))
+    }
+}
+
+impl DigestUsers {
+    fn find(&self, lookup: DigestLookup) -> Option<DigestUser<String>> {
         let alg = lookup.algorithm.base();
         let name = if lookup.userhash {
-            match self.by_hash.get(&(alg, lookup.username.to_ascii_lowercase())) {
-                Some(n) => n.clone(),
-                None => return ready(Ok(None)),
-            }
+            self.by_hash.get(&(alg, lookup.username.to_ascii_lowercase()))?.clone()
         } else {
             lookup.username
         };
         let ha1 = self.ha1.get(&(alg, name.clone())).cloned();
-        ready(Ok(ha1.map(|ha1| DigestUser::with_ha1(name.clone(), ha1).username(name))))
+        ha1.map(|ha1| DigestUser::with_ha1(name.clone(), ha1).username(name))
     }
 }
