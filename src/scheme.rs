@@ -131,7 +131,8 @@ impl<T, F> Started<T, F> {
 /// A verifier from a synchronous closure, for checks that never wait (an in-memory table,
 /// a signature): the layer then decides inside `call`, without its asynchronous machinery
 /// (see [`Scheme::start`]). For [`Basic`](crate::Basic) the closure takes
-/// `&BasicCredentials`, for [`Bearer`](crate::Bearer) `&Token`; it returns a [`Verdict`]
+/// `&BasicCredentials`, for [`Bearer`](crate::Bearer) `&Token`, for a Digest credential store
+/// `&DigestLookup` (returning `DigestUser`s); it returns a [`Verdict`]
 /// (`Option<User>`, or `Result<Option<User>, E>` where `Err` is answered `500`).
 ///
 /// Never block in it (no file or network I/O): use an async closure for that.

@@ -187,6 +187,39 @@ where
     }
 }
 
+/// A credential store from a synchronous closure ([`sync_fn`](crate::sync_fn)), for tables in
+/// memory: `Fn(&DigestLookup) -> Option<DigestUser<U>>` (or a `Result` of it). It answers
+/// at once, so the layer decides inside `call`.
+///
+/// ```
+/// use tower_httpauth::{AuthLayer, sync_fn};
+/// use tower_httpauth::digest::{Algorithm, Digest, DigestLookup, DigestUser};
+///
+/// let digest = Digest::new(sync_fn(|l: &DigestLookup| {
+///     (l.username() == "john").then(|| DigestUser::with_password("john".to_string(), "hello"))
+/// }));
+/// # let _ = AuthLayer::new(digest);
+/// ```
+impl<F, V, U> DigestCredentialStore for crate::SyncFn<F>
+where
+    F: Fn(&DigestLookup) -> V + Send + Sync + 'static,
+    V: Verdict<User = DigestUser<U>>,
+    V::Error: Send + 'static,
+    U: Clone + Send + Sync + 'static,
+{
+    type User = U;
+    type Error = V::Error;
+    type Future = Ready<Result<Option<DigestUser<U>>, V::Error>>;
+
+    fn lookup(&self, lookup: DigestLookup) -> Self::Future {
+        ready(self.call(&lookup))
+    }
+
+    fn start(&self, lookup: DigestLookup) -> Started<Result<Option<DigestUser<U>>, V::Error>, Self::Future> {
+        Started::Done(self.call(&lookup))
+    }
+}
+
 /// An in-memory [`DigestCredentialStore`] that keeps H(A1) per user and algorithm (never
 /// the password), with a userhash index. The user handed to handlers is the username.
 ///
