@@ -798,7 +798,10 @@ where
                 }
                 StateProj::Inner { fut, headers } => {
                     let mut res = ready!(fut.poll(cx))?;
-                    if !headers.is_empty() {
+                    if res.headers().is_empty() {
+                        // Nothing to merge with: the scheme's map becomes the response's.
+                        std::mem::swap(res.headers_mut(), headers);
+                    } else if !headers.is_empty() {
                         let mut last = None;
                         for (name, value) in std::mem::take(headers) {
                             let name = name.or(last.take()).expect("HeaderMap yields a name first");
