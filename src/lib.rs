@@ -45,6 +45,8 @@
 //! | log in once, then signed expiring tokens; JWT (`jwt` feature) | [`token`]: [`SignedTokens`], [`Claims`], `token::jwt` |
 //! | roles: one, any-of, all-of, nested | [`roles`]: [`Requirement`], [`RolesHook`] |
 //! | optional authentication, exempt methods, per-route layers | [`AuthLayer`] |
+//! | a forward proxy's authentication (`407`, `Proxy-Authorization`) | [`AuthLayer::proxy`] |
+//! | a verifier that never waits, as a plain closure | [`sync_fn`] |
 //! | your own error responses (JSON, HTML, gRPC statuses) | [`failure`]: [`FailureKind`], [`AuthLayer::on_failure`] |
 //! | password hashes, htpasswd and htdigest files | `store` (features `password-hash`, `htpasswd`, `htdigest`, `tokio`) |
 //! | internationalized user-ids and passwords (RFC 8265, on by default): what to store | [`precis`]: [`precis::username`], [`precis::password`], [`Precis`] |
@@ -75,6 +77,7 @@
 //! | `htdigest` | `store::Htdigest`: Apache htdigest files (MD5 HA1) for Digest |
 //! | `tokio` | slow password hashes run on tokio's blocking pool under a concurrency limit |
 //! | `jwt` | JSON Web Tokens (`token::jwt`): HS256, RS256, ES256, EdDSA verification and issuing |
+//! | `redis` | state shared by a fleet in Redis: the Digest replay store, the throttle counts, a token revocation list |
 //!
 //! None is on by default.
 //!
