@@ -18,6 +18,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde_json::{Value, json};
 use tower_httpauth::SignedTokens;
+use tower_httpauth::digest::{Algorithm, Qop, client_response};
 
 const TOKEN_KEY: &[u8] = b"rest api test token key, 32+ bytes long";
 
@@ -335,36 +336,7 @@ async fn md5_digest_uses_the_stored_md5_ha1() {
         StatusCode::CREATED
     );
     // Answer the MD5 challenge by hand (RFC 7616's client computation).
-    let challenge = api.get("/api/digest", None).await;
-    let md5 = challenge
-        .challenges()
-        .into_iter()
-        .find(|c| c.contains("algorithm=MD5"))
-        .expect("an MD5 challenge");
-    let param = |name: &str| {
-        let start = md5.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
-        md5[start..start + md5[start..].find('"').unwrap()].to_owned()
-    };
-    let (nonce, opaque) = (param("nonce"), param("opaque"));
-    use tower_httpauth::digest::{Algorithm, Qop, client_response};
-    let response = client_response(
-        Algorithm::Md5,
-        "Mufasa",
-        "rest-api example",
-        "Circle of Life",
-        &nonce,
-        "00000001",
-        "0a4f113b",
-        Some(Qop::Auth),
-        "GET",
-        "/api/digest",
-        None,
-    );
-    let header = format!(
-        "Digest username=\"Mufasa\", realm=\"rest-api example\", uri=\"/api/digest\", algorithm=MD5, \
-         nonce=\"{nonce}\", nc=00000001, cnonce=\"0a4f113b\", qop=auth, response=\"{}\", opaque=\"{opaque}\"",
-        response.as_str()
-    );
+    let header = digest_answer(&api, Algorithm::Md5, "Mufasa", "Circle of Life").await;
     let res = api.get("/api/digest", Some(&header)).await;
     assert_eq!(
         (res.status, &res.json),
@@ -411,36 +383,7 @@ async fn registration_stores_the_precis_forms() {
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
 
     // Digest: the client hashes the NFC password, the store holds H(A1) of the same.
-    let challenge = api.get("/api/digest", None).await;
-    let sha = challenge
-        .challenges()
-        .into_iter()
-        .find(|c| c.contains("algorithm=SHA-256"))
-        .expect("a SHA-256 challenge");
-    let param = |name: &str| {
-        let start = sha.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
-        sha[start..start + sha[start..].find('"').unwrap()].to_owned()
-    };
-    let (nonce, opaque) = (param("nonce"), param("opaque"));
-    use tower_httpauth::digest::{Algorithm, Qop, client_response};
-    let response = client_response(
-        Algorithm::Sha256,
-        "miguel",
-        "rest-api example",
-        "caf\u{e9}",
-        &nonce,
-        "00000001",
-        "0a4f113b",
-        Some(Qop::Auth),
-        "GET",
-        "/api/digest",
-        None,
-    );
-    let header = format!(
-        "Digest username=\"miguel\", realm=\"rest-api example\", uri=\"/api/digest\", algorithm=SHA-256, \
-         nonce=\"{nonce}\", nc=00000001, cnonce=\"0a4f113b\", qop=auth, response=\"{}\", opaque=\"{opaque}\"",
-        response.as_str()
-    );
+    let header = digest_answer(&api, Algorithm::Sha256, "miguel", "caf\u{e9}").await;
     let res = api.get("/api/digest", Some(&header)).await;
     assert_eq!(
         (res.status, &res.json),
@@ -472,4 +415,38 @@ async fn curl(args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A first Digest answer (nc 1) to `/api/digest`'s challenge for `algorithm`, computed by hand
+/// as RFC 7616 describes.
+async fn digest_answer(api: &Api, algorithm: Algorithm, user: &str, password: &str) -> String {
+    let challenge = api.get("/api/digest", None).await;
+    let c = challenge
+        .challenges()
+        .into_iter()
+        .find(|c| c.contains(&format!("algorithm={algorithm}")))
+        .expect("a challenge for the algorithm");
+    let param = |name: &str| {
+        let start = c.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+        c[start..start + c[start..].find('"').unwrap()].to_owned()
+    };
+    let (nonce, opaque) = (param("nonce"), param("opaque"));
+    let response = client_response(
+        algorithm,
+        user,
+        "rest-api example",
+        password,
+        &nonce,
+        "00000001",
+        "0a4f113b",
+        Some(Qop::Auth),
+        "GET",
+        "/api/digest",
+        None,
+    );
+    format!(
+        "Digest username=\"{user}\", realm=\"rest-api example\", uri=\"/api/digest\", algorithm={algorithm}, \
+         nonce=\"{nonce}\", nc=00000001, cnonce=\"0a4f113b\", qop=auth, response=\"{}\", opaque=\"{opaque}\"",
+        response.as_str()
+    )
 }
