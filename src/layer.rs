@@ -434,17 +434,17 @@ where
     }
 
     fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
-        // The clone that was driven to readiness is the one we call (tower's guidance).
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
         let shared = &self.shared;
+        // Decisions made here call `self.inner` at once: it is the service driven to
+        // readiness. Only a request that waits (for the verifier, the roles hook or the
+        // throttle) takes it along, leaving a clone in its place (tower's guidance).
         if shared.is_exempt_method(req.method()) {
             let mut req = req;
             if shared.proxy {
                 // Credentials for this hop never travel further, even unchecked.
                 req.headers_mut().remove(PROXY_AUTHORIZATION);
             }
-            return ResponseFuture::passthrough(inner.call(req));
+            return ResponseFuture::passthrough(self.inner.call(req));
         }
         let (mut parts, body) = req.into_parts();
         if let Some(pred) = &shared.exempt_if
@@ -453,7 +453,7 @@ where
             if shared.proxy {
                 parts.headers.remove(PROXY_AUTHORIZATION);
             }
-            return ResponseFuture::passthrough(inner.call(Request::from_parts(parts, body)));
+            return ResponseFuture::passthrough(self.inner.call(Request::from_parts(parts, body)));
         }
         let origin_authorization = if shared.proxy {
             proxy_swap_in(&mut parts.headers)
@@ -468,6 +468,8 @@ where
             let keys = throttle.keys(shared.scheme.username(&parts), &parts);
             if !keys.is_empty() {
                 let fut = throttle.store.check(keys.as_slice(), throttle.policy(), throttle.now());
+                let clone = self.inner.clone();
+                let inner = std::mem::replace(&mut self.inner, clone);
                 return ResponseFuture {
                     state: State::Checking { fut },
                     pending: Some(Pending {
@@ -494,7 +496,7 @@ where
                     if shared.proxy {
                         proxy_swap_out(&mut parts.headers, origin_authorization);
                     }
-                    let (fut, headers) = forward(parts, body, &mut inner, shared.proxy, auth);
+                    let (fut, headers) = forward(parts, body, &mut self.inner, shared.proxy, auth);
                     return ResponseFuture {
                         state: State::Inner { fut, headers },
                         pending: None,
@@ -513,6 +515,8 @@ where
                 }
             },
         };
+        let clone = self.inner.clone();
+        let inner = std::mem::replace(&mut self.inner, clone);
         ResponseFuture {
             state,
             pending: Some(Pending {

@@ -642,3 +642,72 @@ async fn sync_fn_verifiers_for_basic() {
     let (res, calls) = send(failing, creds("susan", "bye")).await;
     assert_eq!((res.status(), calls), (StatusCode::INTERNAL_SERVER_ERROR, 0));
 }
+
+/// An inner service that must be driven to readiness before each call, and whose clones
+/// start unready (as a concurrency limit's do): the layer must call the instance it polled.
+struct MustBeReady {
+    ready: bool,
+    calls: Arc<AtomicUsize>,
+}
+
+impl Clone for MustBeReady {
+    fn clone(&self) -> Self {
+        MustBeReady {
+            ready: false,
+            calls: self.calls.clone(),
+        }
+    }
+}
+
+impl Service<Request<String>> for MustBeReady {
+    type Response = Response<String>;
+    type Error = Infallible;
+    type Future = std::future::Ready<Result<Response<String>, Infallible>>;
+
+    fn poll_ready(&mut self, _cx: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Infallible>> {
+        self.ready = true;
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, _req: Request<String>) -> Self::Future {
+        assert!(self.ready, "called without being driven to readiness");
+        self.ready = false;
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        std::future::ready(Ok(Response::new("ok".into())))
+    }
+}
+
+#[tokio::test]
+async fn the_inner_service_called_is_the_one_driven_to_readiness() {
+    use tower::Layer;
+    let calls = Arc::new(AtomicUsize::new(0));
+    let sync = AuthLayer::new(Basic::new(tower_httpauth::sync_fn(|c: &BasicCredentials| {
+        lookup(c.username(), c.password())
+    })));
+    let asynchronous = AuthLayer::new(basic());
+    let mut a = sync.layer(MustBeReady {
+        ready: false,
+        calls: calls.clone(),
+    });
+    let mut b = asynchronous.layer(MustBeReady {
+        ready: false,
+        calls: calls.clone(),
+    });
+    for _ in 0..3 {
+        let res = a.ready().await.unwrap().call(creds("john", "hello")).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let res = b.ready().await.unwrap().call(creds("john", "hello")).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        // Refusals and exempt requests too.
+        let res = a.ready().await.unwrap().call(creds("john", "nope")).await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+        let options = Request::builder()
+            .method(Method::OPTIONS)
+            .uri("/")
+            .body(String::new())
+            .unwrap();
+        let res = b.ready().await.unwrap().call(options).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 9);
+}
