@@ -455,11 +455,9 @@ where
             }
             return ResponseFuture::passthrough(self.inner.call(Request::from_parts(parts, body)));
         }
-        let origin_authorization = if shared.proxy {
-            proxy_swap_in(&mut parts.headers)
-        } else {
-            Vec::new()
-        };
+        if shared.proxy {
+            proxy_swap_in(&mut parts);
+        }
         // Throttling applies to requests that carry credentials for the scheme: a request
         // without any is not a guess, and gets its challenge as usual.
         if let Some(throttle) = &shared.throttle
@@ -479,55 +477,69 @@ where
                         shared: shared.clone(),
                         keys,
                         had_failures: false,
-                        origin_authorization,
                     }),
                 };
             }
         }
-        let state = match shared.scheme.start(&parts) {
-            Started::Pending(fut) => State::Authenticating { fut },
-            // Decided at once: no pending request to keep, unless the roles hook must run.
-            Started::Done(outcome) => match decide(shared, outcome) {
-                Next::Roles(auth) => State::Roles {
-                    fut: shared.roles.roles(&auth.user),
-                    auth: Some(auth),
-                },
-                Next::Inner(auth) => {
-                    if shared.proxy {
-                        proxy_swap_out(&mut parts.headers, origin_authorization);
-                    }
-                    let (fut, headers) = forward(parts, body, &mut self.inner, shared.proxy, auth);
-                    return ResponseFuture {
-                        state: State::Inner { fut, headers },
-                        pending: None,
-                    };
-                }
-                Next::Refuse(failure) => {
-                    if shared.proxy {
-                        proxy_swap_out(&mut parts.headers, origin_authorization);
-                    }
-                    return ResponseFuture {
-                        state: State::Refused {
-                            res: Some(refuse(shared, failure, &parts)),
-                        },
-                        pending: None,
-                    };
-                }
-            },
+        let outcome = match shared.scheme.start(&parts) {
+            Started::Pending(fut) => {
+                let clone = self.inner.clone();
+                let inner = std::mem::replace(&mut self.inner, clone);
+                return ResponseFuture {
+                    state: State::Authenticating { fut },
+                    pending: Some(Pending {
+                        parts,
+                        body,
+                        inner,
+                        shared: shared.clone(),
+                        keys: Keys::default(),
+                        had_failures: false,
+                    }),
+                };
+            }
+            Started::Done(outcome) => outcome,
         };
-        let clone = self.inner.clone();
-        let inner = std::mem::replace(&mut self.inner, clone);
-        ResponseFuture {
-            state,
-            pending: Some(Pending {
-                parts,
-                body,
-                inner,
-                shared: shared.clone(),
-                keys: Keys::default(),
-                had_failures: false,
-                origin_authorization,
-            }),
+        // Decided at once: no pending request to keep, unless the roles hook must run.
+        match decide(shared, outcome) {
+            Next::Inner(auth) => {
+                if shared.proxy {
+                    proxy_swap_out(&mut parts);
+                }
+                let (fut, headers) = forward(parts, body, &mut self.inner, shared.proxy, auth);
+                ResponseFuture {
+                    state: State::Inner { fut, headers },
+                    pending: None,
+                }
+            }
+            Next::Refuse(failure) => {
+                if shared.proxy {
+                    proxy_swap_out(&mut parts);
+                }
+                ResponseFuture {
+                    state: State::Refused {
+                        res: Some(refuse(shared, failure, &parts)),
+                    },
+                    pending: None,
+                }
+            }
+            Next::Roles(auth) => {
+                let clone = self.inner.clone();
+                let inner = std::mem::replace(&mut self.inner, clone);
+                ResponseFuture {
+                    state: State::Roles {
+                        fut: shared.roles.roles(&auth.user),
+                        auth: Some(auth),
+                    },
+                    pending: Some(Pending {
+                        parts,
+                        body,
+                        inner,
+                        shared: shared.clone(),
+                        keys: Keys::default(),
+                        had_failures: false,
+                    }),
+                }
+            }
         }
     }
 }
@@ -565,24 +577,29 @@ struct Pending<I, S, R, F, B, T> {
     /// Whether the throttle saw earlier failures for these keys (a success then resets
     /// the user-id's count).
     had_failures: bool,
-    /// Proxy mode: the `Authorization` values meant for the origin server, set aside while
-    /// the `Proxy-Authorization` values stand in their place.
-    origin_authorization: Vec<HeaderValue>,
 }
 
 impl<I, S, R, F, B, T> Pending<I, S, R, F, B, T> {
     /// Proxy mode: puts the origin's `Authorization` back in place of the proxy credentials.
     fn restore(&mut self) {
         if self.shared.proxy {
-            proxy_swap_out(&mut self.parts.headers, std::mem::take(&mut self.origin_authorization));
+            proxy_swap_out(&mut self.parts);
         }
     }
 }
 
-/// Proxy mode: sets the origin's `Authorization` values aside (returned) and moves the
+/// Proxy mode: the origin's `Authorization` values, set aside in the request's extensions
+/// (proxy mode only: nothing is added to the common path) while the `Proxy-Authorization`
+/// values stand in their place.
+#[derive(Clone)]
+struct OriginAuthorization(Vec<HeaderValue>);
+
+/// Proxy mode: sets the origin's `Authorization` values aside and moves the
 /// `Proxy-Authorization` values into their place, so that every scheme reads them.
-fn proxy_swap_in(headers: &mut HeaderMap) -> Vec<HeaderValue> {
-    let origin = match headers.entry(AUTHORIZATION) {
+#[cold]
+fn proxy_swap_in(parts: &mut Parts) {
+    let headers = &mut parts.headers;
+    let origin: Vec<HeaderValue> = match headers.entry(AUTHORIZATION) {
         Entry::Occupied(e) => e.remove_entry_mult().1.collect(),
         Entry::Vacant(_) => Vec::new(),
     };
@@ -593,18 +610,24 @@ fn proxy_swap_in(headers: &mut HeaderMap) -> Vec<HeaderValue> {
     for v in proxy {
         headers.append(AUTHORIZATION, v);
     }
-    origin
+    if !origin.is_empty() {
+        parts.extensions.insert(OriginAuthorization(origin));
+    }
 }
 
 /// Undoes [`proxy_swap_in`]: the proxy credentials are dropped (consumed by this hop).
-fn proxy_swap_out(headers: &mut HeaderMap, origin: Vec<HeaderValue>) {
-    headers.remove(AUTHORIZATION);
-    for v in origin {
-        headers.append(AUTHORIZATION, v);
+#[cold]
+fn proxy_swap_out(parts: &mut Parts) {
+    parts.headers.remove(AUTHORIZATION);
+    if let Some(OriginAuthorization(origin)) = parts.extensions.remove::<OriginAuthorization>() {
+        for v in origin {
+            parts.headers.append(AUTHORIZATION, v);
+        }
     }
 }
 
 /// Moves every value of `from` to `to`, after any `to` already has.
+#[cold]
 fn rename_header(headers: &mut HeaderMap, from: &HeaderName, to: &HeaderName) {
     if let Entry::Occupied(e) = headers.entry(from) {
         let values: Vec<HeaderValue> = e.remove_entry_mult().1.collect();
@@ -802,7 +825,7 @@ where
                 }
                 StateProj::Inner { fut, headers } => {
                     let mut res = ready!(fut.poll(cx))?;
-                    if res.headers().is_empty() {
+                    if !headers.is_empty() && res.headers().is_empty() {
                         // Nothing to merge with: the scheme's map becomes the response's.
                         std::mem::swap(res.headers_mut(), headers);
                     } else if !headers.is_empty() {
@@ -825,16 +848,28 @@ where
             };
             let pending = this.pending.as_mut().expect("polled after completion");
             let shared = &pending.shared;
-            match decide(shared, outcome) {
-                Next::Roles(auth) => {
-                    let fut = shared.roles.roles(&auth.user);
-                    this.state.set(State::Roles { fut, auth: Some(auth) });
-                }
-                Next::Inner(auth) => {
+            // The same decisions as `decide`, written out: moving the outcome through an
+            // enum measurably slows this, the common path.
+            match outcome {
+                Ok(auth) => match &shared.requirement {
+                    Some(_) => {
+                        let fut = shared.roles.roles(&auth.user);
+                        this.state.set(State::Roles { fut, auth: Some(auth) });
+                    }
+                    None => {
+                        let p = this.pending.take().expect("pending request");
+                        this.state.set(call_inner(p, Some(auth)));
+                    }
+                },
+                Err(failure)
+                    if failure.kind() == FailureKind::MissingCredentials
+                        && shared.optional
+                        && shared.requirement.is_none() =>
+                {
                     let p = this.pending.take().expect("pending request");
-                    this.state.set(call_inner(p, auth));
+                    this.state.set(call_inner(p, None));
                 }
-                Next::Refuse(failure) => {
+                Err(failure) => {
                     let mut p = this.pending.take().expect("pending request");
                     p.restore();
                     this.state.set(State::Done);
@@ -854,6 +889,7 @@ type StateOf<I, S, R, T, B> = State<
     <I as Service<Request<B>>>::Response,
 >;
 
+#[inline]
 fn call_inner<I, S, R, F, B, T>(
     p: Pending<I, S, R, F, B, T>,
     auth: Option<Authenticated<S::User>>,
@@ -864,16 +900,29 @@ where
     R: RolesHook<S::User>,
     T: ThrottleStore,
 {
-    let mut p = p;
-    p.restore();
     let Pending {
-        parts,
+        mut parts,
         body,
         mut inner,
         shared,
         ..
     } = p;
-    let (fut, headers) = forward(parts, body, &mut inner, shared.proxy, auth);
+    if shared.proxy {
+        proxy_swap_out(&mut parts);
+    }
+    // `forward`, inlined by hand: this is the common path, and the tuple costs.
+    let headers = match auth {
+        Some(auth) => {
+            parts.extensions.insert(AuthUser(auth.user));
+            let mut headers = auth.response_headers;
+            if shared.proxy {
+                rename_header(&mut headers, &AUTHENTICATION_INFO, &PROXY_AUTHENTICATION_INFO);
+            }
+            headers
+        }
+        None => HeaderMap::new(),
+    };
+    let fut = inner.call(Request::from_parts(parts, body));
     State::Inner { fut, headers }
 }
 
