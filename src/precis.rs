@@ -65,7 +65,10 @@
 //! clients for NFC, as browsers, curl and python send for text typed normally).
 //!
 //! These functions wrap the [`precis-profiles`](https://docs.rs/precis-profiles) crate,
-//! with a fast path that neither allocates nor looks up any table for ASCII input.
+//! with a fast path that neither allocates nor looks up any table for ASCII input. Every form
+//! they accept is a fixed point (enforcing it again gives it back): the rare input whose
+//! enforced form `precis-core` would itself refuse (its context rules run before NFC reorders
+//! combining marks) is refused.
 
 use std::borrow::Cow;
 use std::fmt;
