@@ -710,11 +710,7 @@ impl<V: BasicVerifier> Scheme for Basic<V> {
     type Future = BasicFuture<V::Future>;
 
     fn detect(&self, parts: &Parts) -> bool {
-        parts
-            .headers
-            .get_all(AUTHORIZATION)
-            .iter()
-            .any(|v| split_scheme(v.as_bytes()).is_some_and(|(s, _)| s.eq_ignore_ascii_case(&self.scheme_name)))
+        crate::header::carries_scheme(&parts.headers, &self.scheme_name)
     }
 
     fn authenticate(&self, parts: &Parts) -> Self::Future {

@@ -927,11 +927,7 @@ impl<V: TokenVerifier> Scheme for Bearer<V> {
 
     fn detect(&self, parts: &Parts) -> bool {
         if let Some(name) = &self.scheme_name
-            && parts
-                .headers
-                .get_all(http::header::AUTHORIZATION)
-                .iter()
-                .any(|v| split_scheme(v.as_bytes()).is_some_and(|(s, _)| s.eq_ignore_ascii_case(name)))
+            && crate::header::carries_scheme(&parts.headers, name)
         {
             return true;
         }

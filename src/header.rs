@@ -127,6 +127,25 @@ pub fn split_scheme(value: &[u8]) -> Option<(&str, &[u8])> {
     Some((scheme, trim_ows(rest)))
 }
 
+/// Whether any `Authorization` field of `headers` uses the scheme `name` (a token, compared
+/// case-insensitively): what [`split_scheme`] then comparing its scheme would say, by a
+/// prefix compare. `name` must be a token (the schemes check theirs when configured).
+pub(crate) fn carries_scheme(headers: &http::HeaderMap, name: &str) -> bool {
+    headers
+        .get_all(http::header::AUTHORIZATION)
+        .iter()
+        .any(|v| starts_with_scheme(v.as_bytes(), name))
+}
+
+/// Whether `value` starts with the scheme `name` (a token), followed by a space or nothing.
+pub(crate) fn starts_with_scheme(value: &[u8], name: &str) -> bool {
+    let n = name.len();
+    n > 0
+        && value.len() >= n
+        && value[..n].eq_ignore_ascii_case(name.as_bytes())
+        && value.get(n).is_none_or(|&b| b == b' ')
+}
+
 fn trim_ows(mut s: &[u8]) -> &[u8] {
     while let [b' ' | b'\t', rest @ ..] = s {
         s = rest;
@@ -578,6 +597,37 @@ impl Challenge {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The prefix test the schemes' `detect` uses agrees with `split_scheme` + compare on
+    /// every string over an alphabet of scheme letters, separators and whitespace.
+    #[test]
+    fn starts_with_scheme_agrees_with_split_scheme() {
+        let alphabet: &[u8] = b"BaSsIc \t=,\"x";
+        let mut values: Vec<Vec<u8>> = vec![Vec::new()];
+        for _ in 0..4 {
+            let next: Vec<Vec<u8>> = values
+                .iter()
+                .flat_map(|v| alphabet.iter().map(move |&b| [v.as_slice(), &[b]].concat()))
+                .collect();
+            values.extend(next.into_iter().filter(|v| v.len() <= 4));
+            values.sort();
+            values.dedup();
+        }
+        for prefix in ["", "Basic", "basic", "BASIC", "Bas", "Basics"] {
+            for v in &values {
+                let value = [prefix.as_bytes(), v.as_slice()].concat();
+                for name in ["Basic", "B", "Bs", "Digest"] {
+                    let reference = split_scheme(&value).is_some_and(|(s, _)| s.eq_ignore_ascii_case(name));
+                    assert_eq!(
+                        starts_with_scheme(&value, name),
+                        reference,
+                        "{:?} {name}",
+                        String::from_utf8_lossy(&value)
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn token68_table() {

@@ -163,7 +163,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
-use http::header::{AUTHORIZATION, HOST, WWW_AUTHENTICATE};
+use http::header::{HOST, WWW_AUTHENTICATE};
 use http::request::Parts;
 use http::{HeaderMap, HeaderName, HeaderValue};
 
@@ -887,11 +887,7 @@ impl<C: DigestCredentialStore, N: NonceStore> Scheme for Digest<C, N> {
     type Future = DigestFuture<C, N>;
 
     fn detect(&self, parts: &Parts) -> bool {
-        parts
-            .headers
-            .get_all(AUTHORIZATION)
-            .iter()
-            .any(|v| split_scheme(v.as_bytes()).is_some_and(|(s, _)| s.eq_ignore_ascii_case(SCHEME)))
+        crate::header::carries_scheme(&parts.headers, SCHEME)
     }
 
     fn authenticate(&self, parts: &Parts) -> Self::Future {
