@@ -51,13 +51,7 @@ fn digest() -> Digest<DigestUsers> {
 
 /// curl: status line and body.
 async fn curl(args: &[&str], url: &str) -> (String, String) {
-    let mut a: Vec<String> = vec!["-s".into(), "-w".into(), "\n%{http_code}".into()];
-    a.extend(args.iter().map(|s| s.to_string()));
-    a.push(url.into());
-    let out = common::run("curl", a).await;
-    let s = String::from_utf8_lossy(&out.stdout).into_owned();
-    let (body, code) = s.rsplit_once('\n').unwrap_or(("", &s));
-    (code.to_owned(), body.to_owned())
+    common::curl(&[args, &[url]].concat()).await
 }
 
 #[tokio::test]

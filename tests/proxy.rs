@@ -251,15 +251,6 @@ async fn multi_scheme_proxy_sends_every_challenge_as_proxy_authenticate() {
 
 // ------------------------------------------------------------------------- over TCP with curl
 
-async fn curl(args: &[&str]) -> (String, String) {
-    let mut a: Vec<String> = vec!["-s".into(), "-w".into(), "\n%{http_code}".into()];
-    a.extend(args.iter().map(|s| s.to_string()));
-    let out = common::run("curl", a).await;
-    let s = String::from_utf8_lossy(&out.stdout).into_owned();
-    let (body, code) = s.rsplit_once('\n').unwrap_or(("", &s));
-    (code.to_owned(), body.to_owned())
-}
-
 #[tokio::test]
 async fn curl_proxy_basic_and_digest() {
     if !common::have_program("curl") {
@@ -269,7 +260,7 @@ async fn curl_proxy_basic_and_digest() {
     let digest_proxy = format!("http://{}", common::serve(app(AuthLayer::new(digest()))).await);
     let target = "http://origin.invalid/dir/index.html?q=1";
 
-    let (code, body) = curl(&[
+    let (code, body) = common::curl(&[
         "-x",
         &basic_proxy,
         "--proxy-basic",
@@ -282,7 +273,7 @@ async fn curl_proxy_basic_and_digest() {
     .await;
     assert_eq!(code, "200", "{body}");
     assert_eq!(body, "user=alice authorization=Basic bzpw proxy-authorization=-");
-    let (code, _) = curl(&["-x", &basic_proxy, "--proxy-basic", "-U", "alice:wrong", target]).await;
+    let (code, _) = common::curl(&["-x", &basic_proxy, "--proxy-basic", "-U", "alice:wrong", target]).await;
     assert_eq!(code, "407");
 
     for alg in [Algorithm::Sha256, Algorithm::Md5] {
@@ -290,10 +281,10 @@ async fn curl_proxy_basic_and_digest() {
             "http://{}",
             common::serve(app(AuthLayer::new(digest().algorithms([alg])))).await
         );
-        let (code, body) = curl(&["-x", &proxy, "--proxy-digest", "-U", "Mufasa:Circle of Life", target]).await;
+        let (code, body) = common::curl(&["-x", &proxy, "--proxy-digest", "-U", "Mufasa:Circle of Life", target]).await;
         assert_eq!(code, "200", "{alg}: {body}");
         assert_eq!(body, "user=Mufasa authorization=- proxy-authorization=-");
     }
-    let (code, _) = curl(&["-x", &digest_proxy, "--proxy-digest", "-U", "Mufasa:wrong", target]).await;
+    let (code, _) = common::curl(&["-x", &digest_proxy, "--proxy-digest", "-U", "Mufasa:wrong", target]).await;
     assert_eq!(code, "407");
 }

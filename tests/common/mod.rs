@@ -66,6 +66,16 @@ pub async fn run(program: &str, args: Vec<String>) -> Output {
     .expect("join")
 }
 
+/// Runs curl silently with `args`: (the status code it printed, the body).
+pub async fn curl(args: &[&str]) -> (String, String) {
+    let mut a: Vec<String> = vec!["-s".into(), "-w".into(), "\n%{http_code}".into()];
+    a.extend(args.iter().map(|s| s.to_string()));
+    let out = run("curl", a).await;
+    let s = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (body, code) = s.rsplit_once('\n').unwrap_or(("", &s));
+    (code.to_owned(), body.to_owned())
+}
+
 /// Runs a python3 snippet (with a 30-second bound) and returns its trimmed stdout.
 pub async fn python(code: &str) -> String {
     let out = run("python3", vec!["-c".into(), code.into()]).await;
