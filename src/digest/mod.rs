@@ -882,6 +882,35 @@ impl<C: DigestCredentialStore, N: NonceStore> Future for DigestFuture<C, N> {
     }
 }
 
+impl<C: DigestCredentialStore, N: NonceStore> Digest<C, N> {
+    /// What the credential store is asked for this request.
+    fn lookup_for(&self, p: &Pending) -> DigestLookup {
+        DigestLookup {
+            username: p.username().to_owned(),
+            realm: self.cfg.realm.clone(),
+            algorithm: p.alg,
+            userhash: p.userhash,
+        }
+    }
+
+    /// The future of a verification that waits for a store in `state`.
+    fn waiting(
+        &self,
+        state: DigestState<C::Future, N::Future>,
+        p: Pending,
+        passed: Option<(C::User, u64)>,
+    ) -> DigestFuture<C, N> {
+        DigestFuture {
+            state,
+            ctx: Some(Ctx {
+                cfg: self.cfg.clone(),
+                p,
+                passed,
+            }),
+        }
+    }
+}
+
 impl<C: DigestCredentialStore, N: NonceStore> Scheme for Digest<C, N> {
     type User = C::User;
     type Future = DigestFuture<C, N>;
@@ -896,20 +925,8 @@ impl<C: DigestCredentialStore, N: NonceStore> Scheme for Digest<C, N> {
             Ok(None) => return DigestFuture::failed(AuthFailure::missing().with_scheme(SCHEME)),
             Err(f) => return DigestFuture::failed(f),
         };
-        let fut = self.store.lookup(DigestLookup {
-            username: pending.username().to_owned(),
-            realm: self.cfg.realm.clone(),
-            algorithm: pending.alg,
-            userhash: pending.userhash,
-        });
-        DigestFuture {
-            state: DigestState::Lookup { fut },
-            ctx: Some(Ctx {
-                cfg: self.cfg.clone(),
-                p: pending,
-                passed: None,
-            }),
-        }
+        let fut = self.store.lookup(self.lookup_for(&pending));
+        self.waiting(DigestState::Lookup { fut }, pending, None)
     }
 
     /// Decides at once when the credential store and the replay store can answer without
@@ -920,24 +937,9 @@ impl<C: DigestCredentialStore, N: NonceStore> Scheme for Digest<C, N> {
             Ok(None) => return Started::Done(Err(AuthFailure::missing().with_scheme(SCHEME))),
             Err(f) => return Started::Done(Err(f)),
         };
-        let lookup = DigestLookup {
-            username: pending.username().to_owned(),
-            realm: self.cfg.realm.clone(),
-            algorithm: pending.alg,
-            userhash: pending.userhash,
-        };
-        let found = match self.store.start(lookup) {
+        let found = match self.store.start(self.lookup_for(&pending)) {
             Started::Done(found) => found,
-            Started::Pending(fut) => {
-                return Started::Pending(DigestFuture {
-                    state: DigestState::Lookup { fut },
-                    ctx: Some(Ctx {
-                        cfg: self.cfg.clone(),
-                        p: pending,
-                        passed: None,
-                    }),
-                });
-            }
+            Started::Pending(fut) => return Started::Pending(self.waiting(DigestState::Lookup { fut }, pending, None)),
         };
         let checked = found
             .map_err(|e| AuthFailure::internal(e).with_scheme(SCHEME))
@@ -955,14 +957,9 @@ impl<C: DigestCredentialStore, N: NonceStore> Scheme for Digest<C, N> {
         });
         match started {
             Started::Done(check) => Started::Done(finish_with(&self.cfg, &pending, user, now, check)),
-            Started::Pending(fut) => Started::Pending(DigestFuture {
-                state: DigestState::Replay { fut },
-                ctx: Some(Ctx {
-                    cfg: self.cfg.clone(),
-                    p: pending,
-                    passed: Some((user, now)),
-                }),
-            }),
+            Started::Pending(fut) => {
+                Started::Pending(self.waiting(DigestState::Replay { fut }, pending, Some((user, now))))
+            }
         }
     }
 
