@@ -500,6 +500,31 @@ pub trait BasicVerifier: Send + Sync + 'static {
     fn start(&self, credentials: BasicCredentials) -> Started<Result<Option<Self::User>, Self::Error>, Self::Future> {
         Started::Pending(self.verify(credentials))
     }
+
+    /// Recognises credentials in their encoded form, before [`Basic`] decodes them:
+    /// `token68` is what follows the scheme name in the request's single `Authorization`
+    /// field, as sent. A verifier holding a fixed credential answers `Some(user)` when
+    /// `token68` is exactly that credential's canonical base64 (compared in constant time),
+    /// and the request is then accepted without decoding, RFC 8265 or [`start`](Self::start).
+    /// Anything else (`None`, the default) is decoded and verified as usual, so a verifier
+    /// must answer `Some` only for credentials that [`verify`](Self::verify) accepts after
+    /// decoding. [`StaticCredentials`] implements it.
+    ///
+    /// ```
+    /// use tower_httpauth::{BasicVerifier, StaticCredentials};
+    /// let v = StaticCredentials::new("Aladdin", "open sesame");
+    /// assert_eq!(v.recognize(b"QWxhZGRpbjpvcGVuIHNlc2FtZQ=="), Some(()));
+    /// assert_eq!(v.recognize(b"QWxhZGRpbjpvcGVuIHNlc2FtZA=="), None); // "open sesamd"
+    /// ```
+    fn recognize(&self, token68: &[u8]) -> Option<Self::User> {
+        let _ = token68;
+        None
+    }
+
+    /// Whether [`recognize`](Self::recognize) can ever answer `Some`: `false` (the default)
+    /// spares the other verifiers the header lookup it needs. Set it to `true` when you
+    /// implement `recognize`.
+    const RECOGNIZES: bool = false;
 }
 
 impl<F, Fut> BasicVerifier for F
@@ -692,13 +717,12 @@ impl<V> Basic<V> {
 ///
 /// More than one field is malformed; a field longer than `max_len` is too large.
 pub(crate) fn authorization(headers: &HeaderMap, max_len: usize) -> Result<Option<&HeaderValue>, AuthFailure> {
-    let mut values = headers.get_all(AUTHORIZATION).iter();
-    let Some(first) = values.next() else {
+    let Ok(found) = crate::header::single(headers, &AUTHORIZATION) else {
+        return Err(AuthFailure::malformed("more than one Authorization header"));
+    };
+    let Some(first) = found else {
         return Ok(None);
     };
-    if values.next().is_some() {
-        return Err(AuthFailure::malformed("more than one Authorization header"));
-    }
     if first.len() > max_len {
         return Err(AuthFailure::new(FailureKind::HeaderTooLarge).with_description("Authorization header too large"));
     }
@@ -737,6 +761,24 @@ impl<V: BasicVerifier> Scheme for Basic<V> {
             Ok(None) => Started::Done(Err(AuthFailure::missing().with_scheme("Basic"))),
             Err(f) => Started::Done(Err(f)),
         }
+    }
+
+    fn recognize(&self, headers: &HeaderMap) -> Option<V::User> {
+        if !V::RECOGNIZES {
+            return None;
+        }
+        let value = crate::header::single(headers, &AUTHORIZATION).ok()??.as_bytes();
+        if value.len() > self.max_header_len {
+            return None;
+        }
+        // `Basic <token68>`: the scheme in any case, then the space (no memcmp call: it
+        // costs more than the few bytes it compares).
+        let name = self.scheme_name.as_bytes();
+        let n = name.len();
+        if value.len() <= n || value[n] != b' ' || !value[..n].eq_ignore_ascii_case(name) {
+            return None;
+        }
+        self.verifier.recognize(crate::header::trim_ows(&value[n + 1..]))
     }
 
     fn challenge(&self, failure: &AuthFailure, headers: &mut HeaderMap) {
@@ -804,6 +846,10 @@ fn basic_outcome<U, E: Into<BoxError>>(verdict: Result<Option<U>, E>) -> Result<
 pub struct StaticCredentials {
     username: Box<[u8]>,
     password: Box<[u8]>,
+    /// `base64(username ":" password)`, padded: what clients send, recognised without
+    /// decoding ([`BasicVerifier::recognize`]). `None` when decoding could give something
+    /// else (a form RFC 8265 changes or refuses, a colon in the user-id, a control).
+    encoded: Option<Box<[u8]>>,
 }
 
 impl StaticCredentials {
@@ -814,11 +860,25 @@ impl StaticCredentials {
     /// given: it never matches while [`Basic`] enforces, and matches byte for byte with
     /// [`Precis::Off`].
     pub fn new(username: &str, password: &str) -> Self {
+        let username = crate::precis::username_or_same(username);
+        let password = crate::precis::password_or_same(password);
         StaticCredentials {
-            username: crate::precis::username_or_same(username).as_bytes().into(),
-            password: crate::precis::password_or_same(password).as_bytes().into(),
+            encoded: canonical_encoding(&username, &password),
+            username: username.as_bytes().into(),
+            password: password.as_bytes().into(),
         }
     }
+}
+
+/// The padded base64 of `username ":" password`, when decoding it gives back exactly these
+/// two strings whatever [`Precis`] says: both are RFC 8265 fixed points the profiles accept,
+/// the user-id has no colon, and neither has a control character.
+fn canonical_encoding(username: &str, password: &str) -> Option<Box<[u8]>> {
+    let fixed_user = matches!(crate::precis::username(username), Ok(u) if u == username);
+    let fixed_password = matches!(crate::precis::password(password), Ok(p) if p == password);
+    let joined = format!("{username}:{password}");
+    let decodes_back = check_decoded(joined.as_bytes()).is_ok_and(|(colon, _)| colon == username.len());
+    (fixed_user && fixed_password && decodes_back).then(|| STANDARD.encode(joined).into_bytes().into_boxed_slice())
 }
 
 impl fmt::Debug for StaticCredentials {
@@ -840,6 +900,13 @@ impl BasicVerifier for StaticCredentials {
 
     fn start(&self, c: BasicCredentials) -> Started<Result<Option<()>, Self::Error>, Self::Future> {
         Started::Done(self.check(&c))
+    }
+
+    const RECOGNIZES: bool = true;
+
+    fn recognize(&self, token68: &[u8]) -> Option<()> {
+        let encoded = self.encoded.as_deref()?;
+        constant_time_eq(token68, encoded).then_some(())
     }
 }
 

@@ -108,14 +108,16 @@ impl fmt::Display for FailureKind {
 /// Built by schemes and by the layer; read by a [`FailureHandler`]. It never holds the
 /// credentials themselves, so it is safe to log.
 pub struct AuthFailure {
-    // Boxed: failures are rare, and a small `Result<_, AuthFailure>` keeps the success path lean.
-    inner: Box<Inner>,
+    kind: FailureKind,
+    scheme: Option<&'static str>,
+    // The rest is boxed, and only when present: the common refusals (no credentials, wrong
+    // credentials) allocate nothing for their failure, and `Result<_, AuthFailure>` stays small.
+    extra: Option<Box<Extra>>,
 }
 
-struct Inner {
-    kind: FailureKind,
+#[derive(Default)]
+struct Extra {
     description: Option<Cow<'static, str>>,
-    scheme: Option<&'static str>,
     source: Option<BoxError>,
     retry_after: Option<Duration>,
     scope: Option<Cow<'static, str>>,
@@ -126,15 +128,9 @@ impl AuthFailure {
     /// A failure of the given kind.
     pub fn new(kind: FailureKind) -> Self {
         AuthFailure {
-            inner: Box::new(Inner {
-                kind,
-                description: None,
-                scheme: None,
-                source: None,
-                retry_after: None,
-                scope: None,
-                challenges: HeaderMap::new(),
-            }),
+            kind,
+            scheme: None,
+            extra: None,
         }
     }
 
@@ -161,107 +157,113 @@ impl AuthFailure {
 
     /// A verifier, hook or store failed.
     pub fn internal(source: impl Into<BoxError>) -> Self {
-        let mut f = Self::new(FailureKind::Internal);
-        f.inner.source = Some(source.into());
-        f
+        Self::new(FailureKind::Internal).with_source(source)
+    }
+
+    fn extra_mut(&mut self) -> &mut Extra {
+        self.extra.get_or_insert_with(Box::default)
     }
 
     /// Adds a human-readable description that is safe to show to the client.
     pub fn with_description(mut self, description: impl Into<Cow<'static, str>>) -> Self {
-        self.inner.description = Some(description.into());
+        self.extra_mut().description = Some(description.into());
         self
     }
 
     /// Records which scheme produced the failure (`"Basic"`, `"Digest"`, …).
     pub fn with_scheme(mut self, scheme: &'static str) -> Self {
-        self.inner.scheme = Some(scheme);
+        self.scheme = Some(scheme);
         self
     }
 
     /// Records the error behind the failure (logged, never sent to the client).
     pub fn with_source(mut self, source: impl Into<BoxError>) -> Self {
-        self.inner.source = Some(source.into());
+        self.extra_mut().source = Some(source.into());
         self
     }
 
     /// How long the client should wait (sent as `Retry-After` with `429`).
     pub fn with_retry_after(mut self, after: Duration) -> Self {
-        self.inner.retry_after = Some(after);
+        self.extra_mut().retry_after = Some(after);
         self
     }
 
     /// The scope (space-separated roles) that would have been enough, for `403` answers.
     pub fn with_scope(mut self, scope: impl Into<Cow<'static, str>>) -> Self {
-        self.inner.scope = Some(scope.into());
+        self.extra_mut().scope = Some(scope.into());
         self
     }
 
     /// The kind of failure.
     pub fn kind(&self) -> FailureKind {
-        self.inner.kind
+        self.kind
     }
 
     /// The status the default handler answers with.
     pub fn status(&self) -> StatusCode {
-        self.inner.kind.status()
+        self.kind.status()
     }
 
     /// A description that is safe to show the client, if any.
     pub fn description(&self) -> Option<&str> {
-        self.inner.description.as_deref()
+        self.extra.as_ref()?.description.as_deref()
     }
 
     /// The scheme that produced the failure, if known.
     pub fn scheme(&self) -> Option<&'static str> {
-        self.inner.scheme
+        self.scheme
     }
 
     /// The underlying error, for [`FailureKind::Internal`] and the like.
     pub fn source(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
-        self.inner.source.as_deref()
+        self.extra.as_ref()?.source.as_deref()
     }
 
     /// How long to wait before retrying, for [`FailureKind::TooManyRequests`].
     pub fn retry_after(&self) -> Option<Duration> {
-        self.inner.retry_after
+        self.extra.as_ref()?.retry_after
     }
 
     /// The required scope, for [`FailureKind::Forbidden`].
     pub fn scope(&self) -> Option<&str> {
-        self.inner.scope.as_deref()
+        self.extra.as_ref()?.scope.as_deref()
     }
 
     /// The challenges the layer computed for this failure: one `WWW-Authenticate` value
     /// per scheme (and per Digest algorithm), in preference order.
     pub fn challenges(&self) -> &HeaderMap {
-        &self.inner.challenges
+        static NONE: std::sync::LazyLock<HeaderMap> = std::sync::LazyLock::new(HeaderMap::new);
+        match &self.extra {
+            Some(extra) => &extra.challenges,
+            None => &NONE,
+        }
     }
 
     pub(crate) fn challenges_mut(&mut self) -> &mut HeaderMap {
-        &mut self.inner.challenges
+        &mut self.extra_mut().challenges
     }
 }
 
 impl fmt::Debug for AuthFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuthFailure")
-            .field("kind", &self.inner.kind)
-            .field("description", &self.inner.description)
-            .field("scheme", &self.inner.scheme)
-            .field("source", &self.inner.source)
-            .field("retry_after", &self.inner.retry_after)
-            .field("scope", &self.inner.scope)
+            .field("kind", &self.kind)
+            .field("description", &self.description())
+            .field("scheme", &self.scheme)
+            .field("source", &self.source())
+            .field("retry_after", &self.retry_after())
+            .field("scope", &self.scope())
             .finish_non_exhaustive()
     }
 }
 
 impl fmt::Display for AuthFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.inner.kind.code())?;
-        if let Some(d) = &self.inner.description {
+        f.write_str(self.kind.code())?;
+        if let Some(d) = self.description() {
             write!(f, ": {d}")?;
         }
-        if let Some(s) = &self.inner.source {
+        if let Some(s) = self.source() {
             write!(f, " ({s})")?;
         }
         Ok(())
@@ -270,10 +272,7 @@ impl fmt::Display for AuthFailure {
 
 impl std::error::Error for AuthFailure {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.inner
-            .source
-            .as_deref()
-            .map(|e| e as &(dyn std::error::Error + 'static))
+        AuthFailure::source(self).map(|e| e as &(dyn std::error::Error + 'static))
     }
 }
 
@@ -316,11 +315,11 @@ impl<B: Default> FailureHandler<B> for DefaultFailure {
 /// only want to change the body.
 pub fn default_headers(failure: &AuthFailure, headers: &mut HeaderMap) {
     if matches!(failure.status().as_u16(), 400 | 401 | 403) {
-        for v in failure.inner.challenges.get_all(WWW_AUTHENTICATE) {
+        for v in failure.challenges().get_all(WWW_AUTHENTICATE) {
             headers.append(WWW_AUTHENTICATE, v.clone());
         }
     }
-    if let Some(after) = failure.inner.retry_after {
+    if let Some(after) = failure.retry_after() {
         let secs = after.as_secs() + u64::from(after.subsec_nanos() > 0);
         headers.insert(RETRY_AFTER, HeaderValue::from(secs.max(1)));
     }

@@ -127,6 +127,28 @@ pub fn split_scheme(value: &[u8]) -> Option<(&str, &[u8])> {
     Some((scheme, trim_ows(rest)))
 }
 
+/// Several fields of a name that must appear at most once.
+#[derive(Debug)]
+pub(crate) struct Several;
+
+/// The one field named `name` in `headers`, if any; [`Several`] when it repeats.
+#[inline]
+pub(crate) fn single<'a>(
+    headers: &'a http::HeaderMap,
+    name: &http::HeaderName,
+) -> Result<Option<&'a http::HeaderValue>, Several> {
+    // When no name of the map repeats (almost always), one lookup says it all.
+    if headers.len() == headers.keys_len() {
+        return Ok(headers.get(name));
+    }
+    let mut values = headers.get_all(name).iter();
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(Several);
+    }
+    Ok(first)
+}
+
 /// Whether any `Authorization` field of `headers` uses the scheme `name` (a token, compared
 /// case-insensitively): what [`split_scheme`] then comparing its scheme would say, by a
 /// prefix compare. `name` must be a token (the schemes check theirs when configured).
@@ -138,15 +160,17 @@ pub(crate) fn carries_scheme(headers: &http::HeaderMap, name: &str) -> bool {
 }
 
 /// Whether `value` starts with the scheme `name` (a token), followed by a space or nothing.
+#[inline]
 pub(crate) fn starts_with_scheme(value: &[u8], name: &str) -> bool {
     let n = name.len();
     n > 0
         && value.len() >= n
-        && value[..n].eq_ignore_ascii_case(name.as_bytes())
+        // Exact case first (what clients send), one memcmp; then any case.
+        && (value[..n] == *name.as_bytes() || value[..n].eq_ignore_ascii_case(name.as_bytes()))
         && value.get(n).is_none_or(|&b| b == b' ')
 }
 
-fn trim_ows(mut s: &[u8]) -> &[u8] {
+pub(crate) fn trim_ows(mut s: &[u8]) -> &[u8] {
     while let [b' ' | b'\t', rest @ ..] = s {
         s = rest;
     }

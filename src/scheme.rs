@@ -83,6 +83,35 @@ pub trait Scheme: Send + Sync + 'static {
         Started::Pending(self.authenticate(parts))
     }
 
+    /// Recognises a request from its headers alone, before the layer takes it apart: a
+    /// scheme whose verifier holds a fixed credential answers `Some(user)` when `headers`
+    /// carry exactly that credential in its usual encoding (compared in constant time), and
+    /// the layer hands the request on at once. `None` (the default) means "decide as usual",
+    /// through [`start`](Self::start); it is never a refusal.
+    ///
+    /// Answer `Some` only for a request that [`authenticate`](Self::authenticate) would
+    /// accept, with the same user and no response headers. The layer asks only when nothing
+    /// else needs the request head first: no role requirement, no
+    /// [`exempt_if`](crate::AuthLayer::exempt_if) predicate, no throttle, not in proxy mode.
+    /// [`Basic`](crate::Basic) forwards it to
+    /// [`BasicVerifier::recognize`](crate::BasicVerifier::recognize), which
+    /// [`StaticCredentials`](crate::StaticCredentials) implements.
+    ///
+    /// ```
+    /// use http::HeaderMap;
+    /// use tower_httpauth::{Basic, Scheme, StaticCredentials};
+    /// let basic = Basic::new(StaticCredentials::new("Aladdin", "open sesame"));
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("authorization", "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==".parse().unwrap());
+    /// assert_eq!(basic.recognize(&headers), Some(()));
+    /// headers.insert("authorization", "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ".parse().unwrap());
+    /// assert_eq!(basic.recognize(&headers), None); // unpadded: decoded and verified as usual
+    /// ```
+    fn recognize(&self, headers: &HeaderMap) -> Option<Self::User> {
+        let _ = headers;
+        None
+    }
+
     /// Appends this scheme's challenge(s) for `failure` to `headers` as `WWW-Authenticate`
     /// fields, one field per challenge.
     fn challenge(&self, failure: &AuthFailure, headers: &mut HeaderMap);

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
 use http::{HeaderValue, Method, Request, Response, StatusCode};
-use tower::{Service, ServiceBuilder, ServiceExt};
+use tower::{Layer, Service, ServiceBuilder, ServiceExt};
 use tower_httpauth::{
     AuthFailure, AuthLayer, AuthUser, Basic, BasicCredentials, FailureKind, Passwords, Requirement, StaticCredentials,
 };
@@ -710,4 +710,137 @@ async fn the_inner_service_called_is_the_one_driven_to_readiness() {
         assert_eq!(res.status(), StatusCode::OK);
     }
     assert_eq!(calls.load(Ordering::SeqCst), 9);
+}
+
+/// A header value for raw `user:password` bytes, base64-encoded as given.
+fn raw_header(scheme: &str, raw: &[u8], padded: bool) -> String {
+    use base64::Engine as _;
+    let engine = if padded {
+        base64::engine::general_purpose::STANDARD
+    } else {
+        base64::engine::general_purpose::STANDARD_NO_PAD
+    };
+    format!("{scheme} {}", engine.encode(raw))
+}
+
+/// `StaticCredentials` recognises its credential's canonical encoding without decoding it
+/// (`Scheme::recognize`, taken by a plain layer). Whatever is sent, the answer is the one the
+/// full path (decoding, RFC 8265, constant-time compare) gives: a layer with an `exempt_if`
+/// predicate never takes the shortcut, and both must agree on every request.
+#[tokio::test]
+async fn recognised_credentials_get_the_answer_decoding_gives() {
+    use tower_httpauth::Scheme as _;
+    let stored = [
+        ("admin", "s3cret"),
+        ("Jäsøn Doe", "Secret, or nöt? ☠"),
+        ("\u{ff4a}ohn", "pass"), // fullwidth j: stored as `john`
+        ("jose\u{301}", "pw"),   // decomposed: stored precomposed
+        ("a:b", "x"),            // a colon in the user-id: never matches
+        ("admin", ""),           // an empty password: refused by RFC 8265
+        ("ctl\u{7}", "x"),       // a control character: refused
+    ];
+    let presented: Vec<(&str, &str)> = stored
+        .iter()
+        .copied()
+        .chain([
+            ("john", "pass"),
+            ("jos\u{e9}", "pw"),
+            ("admin", "s3cret "),
+            ("Admin", "s3cret"),
+            ("admin", "s3cre"),
+        ])
+        .collect();
+    let mut recognised = 0;
+    for (user, password) in stored {
+        let basic = Basic::new(StaticCredentials::new(user, password));
+        let plain = AuthLayer::new(Basic::new(StaticCredentials::new(user, password)));
+        let full_path = plain.clone().exempt_if(|_| false);
+        for (u, p) in &presented {
+            let raw = format!("{u}:{p}");
+            for header in [
+                raw_header("Basic", raw.as_bytes(), true),
+                raw_header("basic", raw.as_bytes(), true),
+                raw_header("BASIC", raw.as_bytes(), true),
+                raw_header("Basic", raw.as_bytes(), false),
+                raw_header("Basic ", raw.as_bytes(), true),
+                format!("{} ", raw_header("Basic", raw.as_bytes(), true)),
+            ] {
+                let mut headers = http::HeaderMap::new();
+                headers.insert(AUTHORIZATION, HeaderValue::from_str(&header).unwrap());
+                let fast = basic.recognize(&headers);
+                let (fast_res, fast_calls) = send(plain.clone(), req_with(&header)).await;
+                let (full_res, full_calls) = send(full_path.clone(), req_with(&header)).await;
+                let context = format!("stored {user:?}/{password:?}, sent {header:?}");
+                assert_eq!(fast_res.status(), full_res.status(), "{context}");
+                assert_eq!(fast_calls, full_calls, "{context}");
+                if fast.is_some() {
+                    recognised += 1;
+                    assert_eq!(full_res.status(), StatusCode::OK, "recognised but refused: {context}");
+                }
+            }
+        }
+    }
+    // The shortcut is taken (the canonical form of the first four stored credentials, and
+    // `Basic`'s case-insensitive scheme name): this test compares two paths, not one.
+    assert!(recognised >= 4 * 3, "recognised {recognised} requests");
+}
+
+/// The shortcut refuses to decide whenever the full path would not accept: two fields, a
+/// field over the size limit.
+#[tokio::test]
+async fn recognition_leaves_odd_requests_to_the_full_path() {
+    let layer = AuthLayer::new(Basic::new(StaticCredentials::new("admin", "s3cret")));
+    let good = BasicCredentials::new("admin", "s3cret").to_header_value();
+    let mut two = creds("admin", "s3cret");
+    two.headers_mut().append(AUTHORIZATION, good.clone());
+    let (res, calls) = send(layer.clone(), two).await;
+    assert_eq!((res.status(), calls), (StatusCode::BAD_REQUEST, 0));
+
+    let small = AuthLayer::new(Basic::new(StaticCredentials::new("admin", "s3cret")).max_header_len(10));
+    let (res, calls) = send(small, creds("admin", "s3cret")).await;
+    assert_eq!(calls, 0);
+    assert_ne!(res.status(), StatusCode::OK);
+
+    // One field: recognised, and through a layer that never takes the shortcut, accepted too.
+    let (res, calls) = send(layer.clone(), creds("admin", "s3cret")).await;
+    assert_eq!((res.status(), calls), (StatusCode::OK, 1));
+    let (res, calls) = send(layer.exempt_if(|_| false), creds("admin", "s3cret")).await;
+    assert_eq!((res.status(), calls), (StatusCode::OK, 1));
+}
+
+/// `insert_user(false)`: a pure gate. Requests are authenticated and roles checked as
+/// usual, but the handler finds no `AuthUser`.
+#[tokio::test]
+async fn insert_user_false_hands_nothing_on() {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let s = seen.clone();
+    let handler = tower::service_fn(move |req: Request<String>| {
+        s.lock().unwrap().push(AuthUser::<User>::from_request(&req).is_some());
+        async { Ok::<_, Infallible>(Response::new(String::new())) }
+    });
+    let gate = AuthLayer::new(basic())
+        .roles_from(|u: &User| u.roles.clone())
+        .insert_user(false);
+    let svc = gate.clone().layer(handler.clone());
+    let res = svc.clone().oneshot(creds("john", "hello")).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = svc.oneshot(creds("john", "wrong")).await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(res.headers()[WWW_AUTHENTICATE], CHALLENGE);
+
+    let admin_only = gate.clone().require_role("admin").layer(handler.clone());
+    let res = admin_only.clone().oneshot(creds("john", "hello")).await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = admin_only.oneshot(creds("susan", "bye")).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+
+    // The default inserts the user.
+    let res = AuthLayer::new(basic())
+        .layer(handler)
+        .oneshot(creds("john", "hello"))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(*seen.lock().unwrap(), vec![false, false, true]);
+    assert!(format!("{gate:?}").contains("insert_user: false"));
 }

@@ -309,8 +309,14 @@ pub fn ours_sync_layer() -> AuthLayer<impl tower_httpauth::Scheme<User = User>> 
     )
 }
 
-/// Our fixed-credential verifier, unit user.
+/// Our fixed-credential verifier, unit user, as a pure gate (`insert_user(false)`): nothing
+/// handed on, like tower-http's `ValidateRequestHeaderLayer`.
 pub fn ours_static_layer() -> AuthLayer<Basic<StaticCredentials>> {
+    ours_static_user_layer().insert_user(false)
+}
+
+/// Our fixed-credential verifier, unit user, inserted as `AuthUser<()>` (the default).
+pub fn ours_static_user_layer() -> AuthLayer<Basic<StaticCredentials>> {
     AuthLayer::new(Basic::new(StaticCredentials::new(USERNAME, PASSWORD)).realm("bench"))
 }
 
@@ -330,6 +336,27 @@ impl<S: Service<Req>> Service<Req> for InsertOnly<S> {
     fn call(&mut self, mut req: Req) -> S::Future {
         req.extensions_mut().insert(ACCOUNT.user.clone());
         self.0.call(req)
+    }
+}
+
+/// Diagnostic: a middleware that only runs a scheme's [`tower_httpauth::Scheme::start`] on
+/// the request head (split off and put back), then calls the inner service whatever it says:
+/// the scheme's own share of a synchronous decision.
+pub struct StartOnly<Sc, S>(pub Sc, pub S);
+
+impl<Sc: tower_httpauth::Scheme, S: Service<Req> + Clone> Service<Req> for StartOnly<Sc, S> {
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.1.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Req) -> S::Future {
+        let (parts, body) = req.into_parts();
+        black_box(matches!(self.0.start(&parts), tower_httpauth::Started::Done(Ok(_))));
+        self.1.call(Req::from_parts(parts, body))
     }
 }
 
@@ -398,7 +425,7 @@ pub fn basic_cases() -> Vec<Case> {
         case(
             "ours/static/ok",
             good,
-            StatusCode::OK,
+            StatusCode::NO_CONTENT,
             ours_static_layer().layer(Handler::<AuthUser<()>>::new()),
         ),
         case(
@@ -406,6 +433,12 @@ pub fn basic_cases() -> Vec<Case> {
             bad,
             StatusCode::UNAUTHORIZED,
             ours_static_layer().layer(Handler::<AuthUser<()>>::new()),
+        ),
+        case(
+            "ours/static-user/ok",
+            good,
+            StatusCode::OK,
+            ours_static_user_layer().layer(Handler::<AuthUser<()>>::new()),
         ),
         case(
             "tower-http/validate/ok",
@@ -496,6 +529,23 @@ pub fn basic_cases() -> Vec<Case> {
             good,
             StatusCode::OK,
             AuthLayer::new(NoopSyncScheme).layer(Handler::<AuthUser<User>>::new()),
+        ),
+        case(
+            "diag/ours-noop-sync-gate",
+            good,
+            StatusCode::NO_CONTENT,
+            AuthLayer::new(NoopSyncScheme)
+                .insert_user(false)
+                .layer(Handler::<AuthUser<User>>::new()),
+        ),
+        case(
+            "diag/static-start-only",
+            good,
+            StatusCode::NO_CONTENT,
+            StartOnly(
+                Basic::new(StaticCredentials::new(USERNAME, PASSWORD)),
+                Handler::<User>::new(),
+            ),
         ),
     ];
     for c in &mut cases {
