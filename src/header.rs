@@ -153,6 +153,12 @@ pub(crate) fn single<'a>(
 /// case-insensitively): what [`split_scheme`] then comparing its scheme would say, by a
 /// prefix compare. `name` must be a token (the schemes check theirs when configured).
 pub(crate) fn carries_scheme(headers: &http::HeaderMap, name: &str) -> bool {
+    // When no name of the map repeats (almost always), one lookup.
+    if headers.len() == headers.keys_len() {
+        return headers
+            .get(http::header::AUTHORIZATION)
+            .is_some_and(|v| starts_with_scheme(v.as_bytes(), name));
+    }
     headers
         .get_all(http::header::AUTHORIZATION)
         .iter()
@@ -165,8 +171,7 @@ pub(crate) fn starts_with_scheme(value: &[u8], name: &str) -> bool {
     let n = name.len();
     n > 0
         && value.len() >= n
-        // Exact case first (what clients send), one memcmp; then any case.
-        && (value[..n] == *name.as_bytes() || value[..n].eq_ignore_ascii_case(name.as_bytes()))
+        && value[..n].eq_ignore_ascii_case(name.as_bytes())
         && value.get(n).is_none_or(|&b| b == b' ')
 }
 

@@ -483,6 +483,7 @@ where
         self.inner.poll_ready(cx)
     }
 
+    #[inline]
     fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
         let shared = &self.shared;
         // Decisions made here call `self.inner` at once: it is the service driven to
@@ -505,6 +506,24 @@ where
             }
             return ResponseFuture::passthrough(self.inner.call(req));
         }
+        self.authenticate(req)
+    }
+}
+
+impl<I, S, R, F, T> AuthService<I, S, R, F, T> {
+    /// Everything but the exempt methods and recognised requests: kept out of line, so that
+    /// `call`'s shortcuts stay small enough to inline into the caller (the fixed-credential
+    /// gate: ~45 → ~35 ns; the asynchronous path pays one call, a few ns).
+    #[inline(never)]
+    fn authenticate<ReqBody, ResBody>(&mut self, req: Request<ReqBody>) -> ResponseFuture<I, S, R, F, ReqBody, T>
+    where
+        I: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone,
+        S: Scheme,
+        R: RolesHook<S::User>,
+        F: FailureHandler<ResBody>,
+        T: ThrottleStore,
+    {
+        let shared = &self.shared;
         let (mut parts, body) = req.into_parts();
         if let Some(pred) = &shared.exempt_if
             && pred(&parts)
