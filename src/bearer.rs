@@ -309,6 +309,30 @@ pub trait TokenVerifier: Send + Sync + 'static {
     fn start(&self, token: Token) -> Started<Result<Option<Self::User>, Self::Error>, Self::Future> {
         Started::Pending(self.verify(token))
     }
+
+    /// Recognises a token as sent, before [`Bearer`] checks and wraps it: `token` is what
+    /// follows the scheme name in the request's single `Authorization` field. A verifier
+    /// holding fixed tokens answers `Some(user)` when `token` is exactly one of them (compared
+    /// in constant time), and the request is accepted at once
+    /// ([`Scheme::recognize`]). Anything else (`None`, the
+    /// default) is checked and verified as usual, so answer `Some` only for a token that
+    /// [`verify`](Self::verify) accepts. [`StaticTokens`] implements it.
+    ///
+    /// ```
+    /// use tower_httpauth::{StaticTokens, TokenVerifier};
+    /// let keys = StaticTokens::new().with("mF_9.B5f-4.1JqM", "john");
+    /// assert_eq!(keys.recognize(b"mF_9.B5f-4.1JqM").as_deref(), Some("john"));
+    /// assert_eq!(keys.recognize(b"mF_9.B5f-4.1Jq"), None);
+    /// ```
+    fn recognize(&self, token: &[u8]) -> Option<Self::User> {
+        let _ = token;
+        None
+    }
+
+    /// Whether [`recognize`](Self::recognize) can ever answer `Some`: `false` (the default)
+    /// spares the other verifiers the header lookup it needs. Set it to `true` when you
+    /// implement `recognize`.
+    const RECOGNIZES: bool = false;
 }
 
 impl<F, V> TokenVerifier for SyncFn<F>
@@ -348,64 +372,88 @@ where
 }
 
 /// A verifier accepting fixed tokens (API keys), compared in constant time; the user is the
-/// name given with each key. For tests, demos and small services.
+/// value given with each key: a name (`StaticTokens::new()`, users are `String`s) or any
+/// `Clone` type (`StaticTokens::<U>::default()`). For tests, demos and small services.
 ///
 /// ```
 /// use tower_httpauth::{AuthLayer, Bearer, StaticTokens};
 /// let keys = StaticTokens::new().with("demo-key-123", "demo");
 /// let layer = AuthLayer::new(Bearer::api_key("x-api-key", keys));
-/// # let _ = layer;
+///
+/// // One fixed token, nothing handed on: a gate, like tower-http's
+/// // `ValidateRequestHeaderLayer::bearer`.
+/// let gate = AuthLayer::new(Bearer::new(StaticTokens::<()>::default().with("s3cret-t0ken", ())))
+///     .insert_user(false);
+/// # let _ = (layer, gate);
 /// ```
-#[derive(Clone, Default)]
-pub struct StaticTokens {
-    tokens: Vec<(Box<[u8]>, String)>,
+#[derive(Clone)]
+pub struct StaticTokens<U = String> {
+    /// (key, user, whether the key is a b64token: only those can come in `Authorization`).
+    tokens: Vec<(Box<[u8]>, U, bool)>,
+}
+
+impl<U> Default for StaticTokens<U> {
+    fn default() -> Self {
+        StaticTokens { tokens: Vec::new() }
+    }
 }
 
 impl StaticTokens {
-    /// No tokens.
+    /// An empty set of tokens whose users are names (`String`).
     pub fn new() -> Self {
         Self::default()
     }
+}
 
-    /// Accepts `token` for the user named `user`.
-    pub fn with(mut self, token: &str, user: impl Into<String>) -> Self {
-        self.tokens.push((token.as_bytes().into(), user.into()));
+impl<U> StaticTokens<U> {
+    /// Adds a token and the user it stands for.
+    pub fn with(mut self, token: &str, user: impl Into<U>) -> Self {
+        let b64token = !token.is_empty() && is_token68(token.as_bytes());
+        self.tokens.push((token.as_bytes().into(), user.into(), b64token));
         self
     }
 }
 
-impl fmt::Debug for StaticTokens {
+impl<U: fmt::Debug> fmt::Debug for StaticTokens<U> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StaticTokens")
-            .field("users", &self.tokens.iter().map(|(_, u)| u).collect::<Vec<_>>())
+            .field("users", &self.tokens.iter().map(|(_, u, _)| u).collect::<Vec<_>>())
             .finish_non_exhaustive()
     }
 }
 
-impl TokenVerifier for StaticTokens {
-    type User = String;
+impl<U: Clone + Send + Sync + 'static> TokenVerifier for StaticTokens<U> {
+    type User = U;
     type Error = std::convert::Infallible;
-    type Future = std::future::Ready<Result<Option<String>, Self::Error>>;
+    type Future = std::future::Ready<Result<Option<U>, Self::Error>>;
 
     fn verify(&self, token: Token) -> Self::Future {
-        std::future::ready(self.check(&token))
+        std::future::ready(Ok(self.find(token.as_bytes(), false)))
     }
 
-    fn start(&self, token: Token) -> Started<Result<Option<String>, Self::Error>, Self::Future> {
-        Started::Done(self.check(&token))
+    fn start(&self, token: Token) -> Started<Result<Option<U>, Self::Error>, Self::Future> {
+        Started::Done(Ok(self.find(token.as_bytes(), false)))
+    }
+
+    const RECOGNIZES: bool = true;
+
+    fn recognize(&self, token: &[u8]) -> Option<U> {
+        // From `Authorization`, where `Bearer` refuses anything but a b64token before any
+        // verifier: only such keys may match unchecked.
+        self.find(token, true)
     }
 }
 
-impl StaticTokens {
-    fn check(&self, token: &Token) -> Result<Option<String>, std::convert::Infallible> {
+impl<U: Clone> StaticTokens<U> {
+    fn find(&self, token: &[u8], b64token_only: bool) -> Option<U> {
         // Compare against every key, so timing does not tell which one matched.
         let mut found = None;
-        for (key, user) in &self.tokens {
-            if crate::constant_time_eq(token.as_bytes(), key) && found.is_none() {
+        for (key, user, b64token) in &self.tokens {
+            if crate::constant_time_eq(token, key) & (*b64token | !b64token_only) && found.is_none() {
                 found = Some(user.clone());
             }
         }
-        Ok(found)
+        found
     }
 }
 
@@ -560,6 +608,9 @@ pub struct Bearer<V> {
     cookie: Option<TokenCookie>,
     max_header_len: usize,
     challenge: HeaderValue,
+    /// The challenge with `error="invalid_token"` and nothing more: the usual refusal of a
+    /// wrong token, built once rather than per request.
+    invalid_token: HeaderValue,
 }
 
 impl<V> fmt::Debug for Bearer<V> {
@@ -590,8 +641,9 @@ impl<V: TokenVerifier> Bearer<V> {
             cookie: None,
             max_header_len: DEFAULT_MAX_HEADER_LEN,
             challenge: HeaderValue::from_static(""),
+            invalid_token: HeaderValue::from_static(""),
         };
-        b.challenge = b.build_challenge();
+        b.rebuild_challenges();
         b
     }
 
@@ -612,10 +664,14 @@ impl<V: TokenVerifier> Bearer<V> {
 }
 
 impl<V> Bearer<V> {
-    fn build_challenge(&self) -> HeaderValue {
-        self.challenge_builder()
+    fn rebuild_challenges(&mut self) {
+        let valid = "realm, header names and scheme name were validated";
+        self.challenge = self.challenge_builder().to_header_value().expect(valid);
+        self.invalid_token = self
+            .challenge_builder()
+            .quoted("error", "invalid_token")
             .to_header_value()
-            .expect("realm, header names and scheme name were validated")
+            .expect(valid);
     }
 
     fn challenge_builder(&self) -> Challenge {
@@ -640,7 +696,7 @@ impl<V> Bearer<V> {
             "Bearer realm must not contain control characters"
         );
         self.realm = realm;
-        self.challenge = self.build_challenge();
+        self.rebuild_challenges();
         self
     }
 
@@ -655,7 +711,7 @@ impl<V> Bearer<V> {
         assert!(is_token(name.as_bytes()), "scheme name must be a token");
         self.scheme_name = Some(name.clone());
         self.challenge_name = name;
-        self.challenge = self.build_challenge();
+        self.rebuild_challenges();
         self
     }
 
@@ -663,7 +719,7 @@ impl<V> Bearer<V> {
     /// parameters or cookies). The challenge keeps the scheme name.
     pub fn without_authorization(mut self) -> Self {
         self.scheme_name = None;
-        self.challenge = self.build_challenge();
+        self.rebuild_challenges();
         self
     }
 
@@ -676,7 +732,7 @@ impl<V> Bearer<V> {
     pub fn header(mut self, name: &str) -> Self {
         let name = HeaderName::try_from(name).expect("valid header name");
         self.headers.push(name);
-        self.challenge = self.build_challenge();
+        self.rebuild_challenges();
         self
     }
 
@@ -971,6 +1027,27 @@ impl<V: TokenVerifier> Scheme for Bearer<V> {
         }
     }
 
+    fn recognize(&self, headers: &HeaderMap) -> Option<V::User> {
+        // Only when `Authorization` is the one place a token may come from: with other
+        // places, a second token elsewhere would make the request ambiguous (`400`).
+        if !V::RECOGNIZES || !self.headers.is_empty() || self.query.is_some() || self.cookie.is_some() {
+            return None;
+        }
+        let name = self.scheme_name.as_deref()?.as_bytes();
+        let value = crate::header::single(headers, &http::header::AUTHORIZATION)
+            .ok()??
+            .as_bytes();
+        let n = name.len();
+        if value.len() > self.max_header_len
+            || value.len() <= n
+            || value[n] != b' '
+            || !value[..n].eq_ignore_ascii_case(name)
+        {
+            return None;
+        }
+        self.verifier.recognize(crate::header::trim_ows(&value[n + 1..]))
+    }
+
     fn start(&self, parts: &Parts) -> Started<Result<Authenticated<V::User>, AuthFailure>, Self::Future> {
         let label = self.label;
         match self.token(parts) {
@@ -1001,6 +1078,10 @@ impl<V: TokenVerifier> Scheme for Bearer<V> {
             headers.append(WWW_AUTHENTICATE, self.challenge.clone());
             return;
         };
+        if error == "invalid_token" && failure.description().is_none() {
+            headers.append(WWW_AUTHENTICATE, self.invalid_token.clone());
+            return;
+        }
         let mut c = self.challenge_builder().quoted("error", error);
         if let Some(d) = failure.description() {
             c = c.quoted("error_description", &sanitize_description(d));

@@ -493,3 +493,93 @@ async fn sync_fn_verifiers_for_tokens_behave_like_async_ones() {
     let a = send(&layer, echo(), get("/", &[("authorization", "Bearer nope")])).await;
     assert_eq!(a.status, StatusCode::UNAUTHORIZED);
 }
+
+/// `StaticTokens` recognises a token sent in `Authorization` without the full path
+/// (`Scheme::recognize`, taken by a plain layer reading tokens from `Authorization` only).
+/// Whatever is sent, the answer (status, challenge, user) is the one the full path gives: a
+/// layer with an `exempt_if` predicate never takes the shortcut.
+#[tokio::test]
+async fn recognised_tokens_get_the_answer_the_full_path_gives() {
+    use tower_httpauth::Scheme as _;
+    let keys = || {
+        StaticTokens::new()
+            .with(TOKEN, "john")
+            .with("abc==", "eve")
+            .with("not a b64token", "mallory") // never valid in `Authorization`
+            .with("abc$", "trudy")
+    };
+    let plain = AuthLayer::new(Bearer::new(keys()).realm("example"));
+    let full_path = plain.clone().exempt_if(|_| false);
+    let with_query = AuthLayer::new(Bearer::new(keys()).realm("example").query("access_token"));
+    let scheme = Bearer::new(keys());
+    let mut recognised = 0;
+    for (uri, value) in [
+        ("/", "Bearer mF_9.B5f-4.1JqM"),
+        ("/", "bearer mF_9.B5f-4.1JqM"),
+        ("/", "BEARER mF_9.B5f-4.1JqM"),
+        ("/", "Bearer  mF_9.B5f-4.1JqM"),
+        ("/", "Bearer mF_9.B5f-4.1JqM "),
+        ("/", "Bearer abc=="),
+        ("/", "Bearer abc"),
+        ("/", "Bearer mF_9.B5f-4.1Jq"),
+        ("/", "Bearer abc$"),
+        ("/", "Bearer not a b64token"),
+        ("/", "Bearer"),
+        ("/", "Bearer "),
+        ("/", "Basic mF_9.B5f-4.1JqM"),
+        ("/?access_token=abc==", "Bearer mF_9.B5f-4.1JqM"),
+    ] {
+        let mut headers = http::HeaderMap::new();
+        headers.insert("authorization", value.parse().unwrap());
+        let fast = scheme.recognize(&headers);
+        let a = send(&plain, echo(), get(uri, &[("authorization", value)])).await;
+        let b = send(&full_path, echo(), get(uri, &[("authorization", value)])).await;
+        assert_eq!(
+            (a.status, a.challenges(), &a.body),
+            (b.status, b.challenges(), &b.body),
+            "{value:?}"
+        );
+        if let Some(user) = fast {
+            recognised += 1;
+            assert_eq!(
+                (b.status, b.body.as_str()),
+                (StatusCode::OK, user.as_str()),
+                "{value:?}"
+            );
+        }
+        // With query tokens allowed, the shortcut is never taken (a second token could be
+        // in the query): the layer's answers are the full path's.
+        let q = send(&with_query, echo(), get(uri, &[("authorization", value)])).await;
+        let q_full = send(
+            &with_query.clone().exempt_if(|_| false),
+            echo(),
+            get(uri, &[("authorization", value)]),
+        )
+        .await;
+        assert_eq!((q.status, &q.body), (q_full.status, &q_full.body), "{value:?}");
+    }
+    assert!(recognised >= 6, "recognised {recognised} requests");
+    // Two tokens (header and query) stay a malformed request.
+    let a = send(
+        &with_query,
+        echo(),
+        get("/?access_token=abc==", &[("authorization", "Bearer abc==")]),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+}
+
+/// `StaticTokens<U>` takes any user type; with `()` and `insert_user(false)` it is a gate.
+#[tokio::test]
+async fn static_tokens_with_a_unit_user_as_a_gate() {
+    let gate = AuthLayer::new(Bearer::new(StaticTokens::<()>::default().with(TOKEN, ()))).insert_user(false);
+    let a = send(&gate, echo(), get("/", &[("authorization", "Bearer mF_9.B5f-4.1JqM")])).await;
+    assert_eq!((a.status, a.body.as_str()), (StatusCode::OK, "anonymous"));
+    let a = send(&gate, echo(), get("/", &[("authorization", "Bearer mF_9.B5f-4.1JqN")])).await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(a.challenge(), r#"Bearer realm="Restricted", error="invalid_token""#);
+    assert_eq!(
+        format!("{:?}", StaticTokens::new().with(TOKEN, "john")),
+        r#"StaticTokens { users: ["john"], .. }"#
+    );
+}

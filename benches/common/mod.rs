@@ -420,6 +420,8 @@ pub fn basic_cases() -> Vec<Case> {
     let bad = Some(&*BASIC_BAD);
     #[allow(deprecated)]
     let validate = || ValidateRequestHeaderLayer::basic(USERNAME, PASSWORD);
+    #[allow(deprecated)]
+    let validate_bearer = || ValidateRequestHeaderLayer::bearer(BEARER_TOKEN);
     let mut cases = vec![
         case(FLOOR, good, StatusCode::NO_CONTENT, Handler::<User>::new()),
         case(
@@ -451,6 +453,30 @@ pub fn basic_cases() -> Vec<Case> {
             bad,
             StatusCode::UNAUTHORIZED,
             validate().layer(Handler::<User>::new()),
+        ),
+        case(
+            "ours/bearer-gate/ok",
+            Some(&*BEARER_GOOD),
+            StatusCode::NO_CONTENT,
+            ours_bearer_gate().layer(Handler::<AuthUser<()>>::new()),
+        ),
+        case(
+            "ours/bearer-gate/fail",
+            Some(&*BEARER_BAD),
+            StatusCode::UNAUTHORIZED,
+            ours_bearer_gate().layer(Handler::<AuthUser<()>>::new()),
+        ),
+        case(
+            "tower-http/validate-bearer/ok",
+            Some(&*BEARER_GOOD),
+            StatusCode::NO_CONTENT,
+            validate_bearer().layer(Handler::<User>::new()),
+        ),
+        case(
+            "tower-http/validate-bearer/fail",
+            Some(&*BEARER_BAD),
+            StatusCode::UNAUTHORIZED,
+            validate_bearer().layer(Handler::<User>::new()),
         ),
         case(
             "ours/closure/ok",
@@ -566,6 +592,18 @@ pub const BASIC_TARGETS: &[(&str, &str, &str, f64)] = &[
         "fixed credential, failure",
         "ours/static/fail",
         "tower-http/validate/fail",
+        2.0,
+    ),
+    (
+        "fixed Bearer token, success",
+        "ours/bearer-gate/ok",
+        "tower-http/validate-bearer/ok",
+        2.0,
+    ),
+    (
+        "fixed Bearer token, failure",
+        "ours/bearer-gate/fail",
+        "tower-http/validate-bearer/fail",
         2.0,
     ),
     ("real verifier, success", "ours/closure/ok", "async-auth/ready/ok", 0.5),
@@ -801,10 +839,34 @@ pub fn print_paired(title: &str, result: &PairedResult, config: &PairedConfig, t
 pub static BEARER_GOOD: LazyLock<HeaderValue> =
     LazyLock::new(|| HeaderValue::from_static("Bearer mF_9.B5f-4.1JqM-long-enough-to-be-real-0123456789"));
 
-fn bearer_alone() -> AuthLayer<tower_httpauth::Bearer<tower_httpauth::StaticTokens>> {
+/// `Authorization: Bearer` with a wrong token (the last character differs).
+pub static BEARER_BAD: LazyLock<HeaderValue> =
+    LazyLock::new(|| HeaderValue::from_static("Bearer mF_9.B5f-4.1JqM-long-enough-to-be-real-0123456780"));
+
+/// The token [`BEARER_GOOD`] carries.
+const BEARER_TOKEN: &str = "mF_9.B5f-4.1JqM-long-enough-to-be-real-0123456789";
+
+/// The Bearer verifier of the multi-scheme cases, alone and in [`multi4`]: a fixed token
+/// checked in constant time, the user a `String`. A `sync_fn` closure rather than
+/// `StaticTokens`, whose `recognize` shortcut a lone `Bearer` takes and `Multi` cannot (it
+/// must see every scheme's credentials): both cases verify the same way.
+fn bearer_check() -> impl tower_httpauth::TokenVerifier<User = String> {
+    tower_httpauth::sync_fn(|t: &tower_httpauth::Token| {
+        constant_time_eq(t.as_bytes(), BEARER_TOKEN.as_bytes()).then(|| "john".to_owned())
+    })
+}
+
+fn bearer_alone() -> AuthLayer<impl tower_httpauth::Scheme<User = String>> {
+    AuthLayer::new(tower_httpauth::Bearer::new(bearer_check()))
+}
+
+/// A fixed Bearer token, unit user, as a pure gate: against
+/// `ValidateRequestHeaderLayer::bearer`.
+pub fn ours_bearer_gate() -> AuthLayer<tower_httpauth::Bearer<tower_httpauth::StaticTokens<()>>> {
     AuthLayer::new(tower_httpauth::Bearer::new(
-        tower_httpauth::StaticTokens::new().with("mF_9.B5f-4.1JqM-long-enough-to-be-real-0123456789", "john"),
+        tower_httpauth::StaticTokens::<()>::default().with(BEARER_TOKEN, ()),
     ))
+    .insert_user(false)
 }
 
 /// Basic, Digest, an API-key header and Bearer on one route, Bearer last (it is detected
@@ -818,7 +880,7 @@ fn multi4() -> AuthLayer<impl tower_httpauth::Scheme<User = String>> {
     }));
     let digest = Digest::new(DigestUsers::new("bench").with_password("john", "hello")).realm("bench");
     let api_key = Bearer::api_key("x-api-key", StaticTokens::new().with("demo-key-123", "svc"));
-    let bearer = Bearer::new(StaticTokens::new().with("mF_9.B5f-4.1JqM-long-enough-to-be-real-0123456789", "john"));
+    let bearer = Bearer::new(bearer_check());
     AuthLayer::new(Multi::new(basic).or(digest).or(api_key).or(bearer))
 }
 
