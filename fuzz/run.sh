@@ -14,7 +14,7 @@ shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(auth_params split_scheme basic_decode challenge_roundtrip layer forwarded_for
-    digest_credentials digest_layer bearer_sources signed_token htpasswd htdigest precis)
+    digest_credentials digest_layer bearer_sources signed_token htpasswd htdigest precis recognize)
 fi
 export RUSTC_BOOTSTRAP=1
 if ! cargo fuzz --version >/dev/null 2>&1; then

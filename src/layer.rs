@@ -126,7 +126,9 @@ impl<S, R, F, T> Shared<S, R, F, T> {
 ///   skip authentication (`OPTIONS` by default, for CORS preflight);
 /// - [`on_failure`](Self::on_failure): build your own failure responses;
 /// - [`throttle`](Self::throttle): slow down password guessing (off by default; see
-///   [`throttle`](crate::throttle)).
+///   [`throttle`](crate::throttle));
+/// - [`insert_user`](Self::insert_user)`(false)`: a pure gate that hands no user on;
+/// - [`proxy`](Self::proxy): proxy authentication (`407`, `Proxy-Authorization`).
 ///
 /// Cloning is cheap (one `Arc`), and clones share the scheme and its verifier, so one layer
 /// can serve many routes with per-route requirements:

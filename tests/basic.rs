@@ -764,6 +764,9 @@ async fn recognised_credentials_get_the_answer_decoding_gives() {
                 raw_header("Basic", raw.as_bytes(), false),
                 raw_header("Basic ", raw.as_bytes(), true),
                 format!("{} ", raw_header("Basic", raw.as_bytes(), true)),
+                format!("{}QQ==", raw_header("Basic", raw.as_bytes(), true)),
+                raw_header("Basic", raw.as_bytes(), true)[..raw_header("Basic", raw.as_bytes(), true).len() - 2]
+                    .to_owned(),
             ] {
                 let mut headers = http::HeaderMap::new();
                 headers.insert(AUTHORIZATION, HeaderValue::from_str(&header).unwrap());
