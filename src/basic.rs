@@ -505,8 +505,9 @@ pub trait BasicVerifier: Send + Sync + 'static {
     /// `token68` is what follows the scheme name in the request's single `Authorization`
     /// field, as sent. A verifier holding a fixed credential answers `Some(user)` when
     /// `token68` is exactly that credential's canonical base64 (compared in constant time),
-    /// and the request is then accepted without decoding, RFC 8265 or [`start`](Self::start).
-    /// Anything else (`None`, the default) is decoded and verified as usual, so a verifier
+    /// and a layer with nothing else to check ([`Scheme::recognize`]) then accepts the
+    /// request without decoding, RFC 8265 or [`start`](Self::start). Anything else (`None`,
+    /// the default) is decoded and verified as usual, so a verifier
     /// must answer `Some` only for credentials that [`verify`](Self::verify) accepts after
     /// decoding. [`StaticCredentials`] implements it.
     ///

@@ -304,7 +304,7 @@ impl<S, R, F, T> AuthLayer<S, R, F, T> {
     /// `insert_user(false)` makes the layer a pure gate, like tower-http's
     /// `ValidateRequestHeaderLayer`: requests are still authenticated (and their roles
     /// checked), but nothing is handed on, which saves the extensions insert (about 70 ns
-    /// and three allocations on a 2-core x86-64 machine; `BENCHMARKS.md`). Use it when the
+    /// and two or three allocations on a 2-core x86-64 machine; `BENCHMARKS.md`). Use it when the
     /// handlers behind the layer never read the user, as with
     /// [`StaticCredentials`](crate::StaticCredentials) guarding a whole service. An
     /// [`AuthUser`] extractor behind such a layer finds nothing and rejects the request with
