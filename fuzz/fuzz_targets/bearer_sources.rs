@@ -3,12 +3,13 @@
 //! 200 only with exactly the valid token.
 #![no_main]
 
-use std::convert::Infallible;
-use std::future::Future;
-use std::pin::pin;
-use std::sync::OnceLock;
-use std::task::{Context, Poll, Waker};
+mod common;
 
+use std::convert::Infallible;
+use std::sync::OnceLock;
+use std::task::{Context, Poll};
+
+use common::block_on;
 use http::{HeaderValue, Request, Response, Uri};
 use libfuzzer_sys::fuzz_target;
 use tower_httpauth::{AuthLayer, Bearer, StaticTokens, TokenCookie};
@@ -27,17 +28,6 @@ fn layer() -> &'static AuthLayer<Bearer<StaticTokens>> {
             .cookie(TokenCookie::new("sid"));
         AuthLayer::new(bearer)
     })
-}
-
-fn block_on<F: Future>(f: F) -> F::Output {
-    let mut f = pin!(f);
-    let mut cx = Context::from_waker(Waker::noop());
-    for _ in 0..1000 {
-        if let Poll::Ready(out) = f.as_mut().poll(&mut cx) {
-            return out;
-        }
-    }
-    panic!("the layer did not complete");
 }
 
 #[derive(Clone)]

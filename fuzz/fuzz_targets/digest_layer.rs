@@ -2,12 +2,13 @@
 //! the header): no panic, and a status in the allowed set.
 #![no_main]
 
-use std::convert::Infallible;
-use std::future::Future;
-use std::pin::pin;
-use std::sync::OnceLock;
-use std::task::{Context, Poll, Waker};
+mod common;
 
+use std::convert::Infallible;
+use std::sync::OnceLock;
+use std::task::{Context, Poll};
+
+use common::block_on;
 use http::{HeaderValue, Method, Request, Response};
 use libfuzzer_sys::fuzz_target;
 use tower_httpauth::AuthLayer;
@@ -39,18 +40,6 @@ fn layers() -> &'static [AuthLayer<Digest<DigestUsers>>; 2] {
             .allow_rfc2069(true);
         [AuthLayer::new(plain), AuthLayer::new(all)]
     })
-}
-
-fn block_on<F: Future>(f: F) -> F::Output {
-    let mut f = pin!(f);
-    let mut cx = Context::from_waker(Waker::noop());
-    // Every future in this stack is ready at once; bound the loop anyway.
-    for _ in 0..1000 {
-        if let Poll::Ready(out) = f.as_mut().poll(&mut cx) {
-            return out;
-        }
-    }
-    panic!("the layer did not complete");
 }
 
 #[derive(Clone)]

@@ -3,13 +3,14 @@
 //! proxy mode the proxy credentials never reach the inner service.
 #![no_main]
 
-use std::convert::Infallible;
-use std::future::Future;
-use std::net::SocketAddr;
-use std::pin::pin;
-use std::sync::OnceLock;
-use std::task::{Context, Poll, Waker};
+mod common;
 
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+use std::task::{Context, Poll};
+
+use common::block_on;
 use http::{HeaderValue, Method, Request, Response};
 use libfuzzer_sys::fuzz_target;
 use std::time::Duration;
@@ -58,18 +59,6 @@ fn throttled() -> &'static Layered {
 fn proxied() -> &'static Layered {
     static LAYER: OnceLock<Layered> = OnceLock::new();
     LAYER.get_or_init(|| layer().clone().proxy())
-}
-
-fn block_on<F: Future>(f: F) -> F::Output {
-    let mut f = pin!(f);
-    let mut cx = Context::from_waker(Waker::noop());
-    // Every future in this stack is ready at once; bound the loop anyway.
-    for _ in 0..1000 {
-        if let Poll::Ready(out) = f.as_mut().poll(&mut cx) {
-            return out;
-        }
-    }
-    panic!("the layer did not complete");
 }
 
 fuzz_target!(|data: &[u8]| {

@@ -14,12 +14,18 @@ fn check(s: &str) {
         assert!(!u.is_empty() && !u.contains(':'));
         // NFC and width mapping grow text by a small factor at most.
         assert!(u.len() <= s.len() * 4 + 4);
-        assert!(matches!(precis::username(&u), Ok(Cow::Borrowed(again)) if again == u), "{s:?} -> {u:?}");
+        assert!(
+            matches!(precis::username(&u), Ok(Cow::Borrowed(again)) if again == u),
+            "{s:?} -> {u:?}"
+        );
     }
     if let Ok(p) = precis::password(s) {
         assert!(!p.is_empty());
         assert!(p.len() <= s.len() * 4 + 4);
-        assert!(matches!(precis::password(&p), Ok(Cow::Borrowed(again)) if again == p), "{s:?} -> {p:?}");
+        assert!(
+            matches!(precis::password(&p), Ok(Cow::Borrowed(again)) if again == p),
+            "{s:?} -> {p:?}"
+        );
     }
 }
 

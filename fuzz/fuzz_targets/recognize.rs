@@ -5,12 +5,13 @@
 //! and Bearer (`StaticTokens`).
 #![no_main]
 
-use std::convert::Infallible;
-use std::future::Future;
-use std::pin::pin;
-use std::sync::OnceLock;
-use std::task::{Context, Poll, Waker};
+mod common;
 
+use std::convert::Infallible;
+use std::sync::OnceLock;
+use std::task::{Context, Poll};
+
+use common::block_on;
 use http::{HeaderValue, Request, Response, StatusCode};
 use libfuzzer_sys::fuzz_target;
 use tower_httpauth::{AuthLayer, AuthUser, Basic, Bearer, StaticCredentials, StaticTokens};
@@ -43,17 +44,6 @@ fn bearer() -> &'static (BearerLayer, BearerLayer) {
     })
 }
 
-fn block_on<F: Future>(f: F) -> F::Output {
-    let mut f = pin!(f);
-    let mut cx = Context::from_waker(Waker::noop());
-    for _ in 0..1000 {
-        if let Poll::Ready(out) = f.as_mut().poll(&mut cx) {
-            return out;
-        }
-    }
-    panic!("the layer did not complete");
-}
-
 /// Answers 200 with the user it saw in its body.
 #[derive(Clone)]
 struct Echo;
@@ -66,7 +56,10 @@ impl Service<Request<()>> for Echo {
         Poll::Ready(Ok(()))
     }
     fn call(&mut self, req: Request<()>) -> Self::Future {
-        let user = match (req.extensions().get::<AuthUser<()>>(), req.extensions().get::<AuthUser<String>>()) {
+        let user = match (
+            req.extensions().get::<AuthUser<()>>(),
+            req.extensions().get::<AuthUser<String>>(),
+        ) {
             (Some(_), _) => "()".to_owned(),
             (_, Some(AuthUser(u))) => u.clone(),
             _ => "-".to_owned(),
@@ -93,7 +86,11 @@ fuzz_target!(|data: &[u8]| {
     let Some((&selector, rest)) = data.split_first() else {
         return;
     };
-    let (scheme, credential) = if selector & 1 == 0 { ("Basic", BASIC) } else { ("Bearer", TOKEN) };
+    let (scheme, credential) = if selector & 1 == 0 {
+        ("Basic", BASIC)
+    } else {
+        ("Bearer", TOKEN)
+    };
     // Mostly variations around the exact credential, where the shortcut decides.
     let mut bytes = Vec::new();
     match (selector >> 1) % 4 {
