@@ -928,9 +928,10 @@ impl StaticCredentials {
 /// through the hash function (if any) and compared with the stored value in constant
 /// time. An unknown user costs the same hashing and comparison as a known one. What remains
 /// is your lookup's own timing, and a few nanoseconds for handling (and dropping) the found
-/// record: `benches/constant_time.rs` measures about 6 ns (4 %) between a known and an unknown
-/// user with an in-memory lookup, far below the jitter of any real store and network, but not
-/// zero. Keep lookups uniform in cost if that matters to you.
+/// record: `benches/constant_time.rs` measures 6–11 ns (4–7 %, depending on the build and the
+/// allocator's state) between a known and an unknown user with an in-memory lookup, far below
+/// the jitter of any real store and network, but not zero. Keep lookups uniform in cost if that
+/// matters to you.
 ///
 /// ```
 /// use std::collections::HashMap;
