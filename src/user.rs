@@ -59,13 +59,18 @@ mod axum_impl {
     use std::convert::Infallible;
 
     /// The rejection of the [`AuthUser`] extractor: the route has no authentication layer in
-    /// front of it (or the layer's user type differs). A programming error, answered `500`.
+    /// front of it, the layer's user type differs, or the layer hands no user on
+    /// ([`AuthLayer::insert_user`](crate::AuthLayer::insert_user)`(false)`). A programming
+    /// error, answered `500`.
     #[derive(Debug, Clone, Copy)]
     pub struct MissingAuthUser;
 
     impl std::fmt::Display for MissingAuthUser {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("AuthUser extractor used on a route without a matching tower-httpauth layer")
+            f.write_str(
+                "AuthUser extractor used on a route without a matching tower-httpauth layer \
+                 (or behind one built with insert_user(false))",
+            )
         }
     }
 

@@ -247,7 +247,15 @@ async fn optional_route_with_option_extractor() {
             get(|u: Option<AuthUser<String>>| async move { u.map(|u| u.0).unwrap_or_else(|| "anonymous".into()) })
                 .route_layer(auth.clone().optional()),
         )
-        .route("/unlayered", get(|AuthUser(u): AuthUser<String>| async move { u }));
+        .route("/unlayered", get(|AuthUser(u): AuthUser<String>| async move { u }))
+        .route(
+            "/gate",
+            get(|| async { "behind the gate" }).route_layer(auth.clone().insert_user(false)),
+        )
+        .route(
+            "/gate-extractor",
+            get(|AuthUser(u): AuthUser<String>| async move { u }).route_layer(auth.clone().insert_user(false)),
+        );
     let addr = common::serve(app).await;
     let get = |path: &str, auth: &str| format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{auth}\r\n");
     let r = raw(addr, get("/maybe", "").as_bytes()).await;
@@ -266,5 +274,13 @@ async fn optional_route_with_option_extractor() {
     assert_eq!(status_of(&r), 401);
     // The extractor on a route without the layer is a configuration error: 500, not a pass.
     let r = raw(addr, get("/unlayered", &a).as_bytes()).await;
+    assert_eq!(status_of(&r), 500);
+    // A gate (`insert_user(false)`) authenticates but hands no user on: its handler runs, an
+    // `AuthUser` extractor behind it is the same configuration error.
+    let r = raw(addr, get("/gate", &a).as_bytes()).await;
+    assert!(status_of(&r) == 200 && r.ends_with("behind the gate"), "{r}");
+    let r = raw(addr, get("/gate", &bad).as_bytes()).await;
+    assert_eq!(status_of(&r), 401);
+    let r = raw(addr, get("/gate-extractor", &a).as_bytes()).await;
     assert_eq!(status_of(&r), 500);
 }
