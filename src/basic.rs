@@ -282,8 +282,7 @@ impl BasicCredentials {
         // branch-free pass that vectorises.
         let text = self.text.as_bytes();
         let (user, password) = (&text[..self.colon], &text[self.colon + 1..]);
-        let printable = text.iter().fold(true, |ok, &b| ok & (b.wrapping_sub(0x20) < 0x5F));
-        if printable
+        if all_printable_ascii(text)
             && !password.is_empty()
             && !user.is_empty()
             && (!user.contains(&b' ') || crate::precis::is_enforced_ascii_username(user))
@@ -304,6 +303,23 @@ impl BasicCredentials {
         STANDARD.encode_string(self.text.as_bytes(), &mut v);
         HeaderValue::try_from(v).expect("base64 is a valid header value")
     }
+}
+
+/// Whether every byte is printable ASCII (0x20..=0x7E): eight bytes at a time, without a
+/// branch per byte. A byte under 0x20 borrows into its top bit when 0x20 is subtracted (and
+/// had it clear); a byte over 0x7E has its top bit set once 1 is added, or already had it.
+/// Both tests are exact for "is there such a byte" (a carry or borrow only starts at one).
+fn all_printable_ascii(bytes: &[u8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    let (words, tail) = bytes.as_chunks::<8>();
+    let mut bad = 0u64;
+    for w in words {
+        let x = u64::from_le_bytes(*w);
+        bad |= (x.wrapping_sub(0x20 * ONES) & !x) | x.wrapping_add(ONES) | x;
+    }
+    let tail_ok = tail.iter().fold(true, |ok, &b| ok & (b.wrapping_sub(0x20) < 0x5F));
+    bad & HIGH == 0 && tail_ok
 }
 
 /// Marks bytes of the table below that are `token68` characters but not base64 digits.
@@ -1078,6 +1094,29 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn all_printable_ascii_is_exact() {
+        let naive = |b: &[u8]| b.iter().all(|&c| (0x20..=0x7E).contains(&c));
+        for len in 0..40usize {
+            let base: Vec<u8> = (0..len).map(|i| b'!' + (i % 90) as u8).collect();
+            assert_eq!(all_printable_ascii(&base), naive(&base), "len {len}");
+            for pos in 0..len {
+                for byte in 0..=255u8 {
+                    let mut v = base.clone();
+                    v[pos] = byte;
+                    assert_eq!(all_printable_ascii(&v), naive(&v), "len {len}, byte {byte:#x} at {pos}");
+                }
+            }
+        }
+        // Two odd bytes in one word, where a borrow or carry could cross between them.
+        for a in 0..=255u8 {
+            for b in [0x00, 0x1F, 0x20, 0x7E, 0x7F, 0x80, 0xFF] {
+                let v = [b'a', a, b, b'z', b'k', b'q', b'x', b'y', b'p'];
+                assert_eq!(all_printable_ascii(&v), naive(&v), "{a:#x} {b:#x}");
+            }
+        }
+    }
 
     #[test]
     fn rfc7617_vectors() {
