@@ -784,18 +784,8 @@ impl<V: BasicVerifier> Scheme for Basic<V> {
         if !V::RECOGNIZES {
             return None;
         }
-        let value = crate::header::single(headers, &AUTHORIZATION).ok()??.as_bytes();
-        if value.len() > self.max_header_len {
-            return None;
-        }
-        // `Basic <token68>`: the scheme in any case, then the space (no memcmp call: it
-        // costs more than the few bytes it compares).
-        let name = self.scheme_name.as_bytes();
-        let n = name.len();
-        if value.len() <= n || value[n] != b' ' || !value[..n].eq_ignore_ascii_case(name) {
-            return None;
-        }
-        self.verifier.recognize(crate::header::trim_ows(&value[n + 1..]))
+        let credentials = crate::header::authorization_credentials(headers, &self.scheme_name, self.max_header_len)?;
+        self.verifier.recognize(credentials)
     }
 
     fn challenge(&self, failure: &AuthFailure, headers: &mut HeaderMap) {

@@ -1033,19 +1033,9 @@ impl<V: TokenVerifier> Scheme for Bearer<V> {
         if !V::RECOGNIZES || !self.headers.is_empty() || self.query.is_some() || self.cookie.is_some() {
             return None;
         }
-        let name = self.scheme_name.as_deref()?.as_bytes();
-        let value = crate::header::single(headers, &http::header::AUTHORIZATION)
-            .ok()??
-            .as_bytes();
-        let n = name.len();
-        if value.len() > self.max_header_len
-            || value.len() <= n
-            || value[n] != b' '
-            || !value[..n].eq_ignore_ascii_case(name)
-        {
-            return None;
-        }
-        self.verifier.recognize(crate::header::trim_ows(&value[n + 1..]))
+        let name = self.scheme_name.as_deref()?;
+        let token = crate::header::authorization_credentials(headers, name, self.max_header_len)?;
+        self.verifier.recognize(token)
     }
 
     fn start(&self, parts: &Parts) -> Started<Result<Authenticated<V::User>, AuthFailure>, Self::Future> {

@@ -149,6 +149,22 @@ pub(crate) fn single<'a>(
     Ok(first)
 }
 
+/// What follows the scheme `name` (matched case-insensitively) in the request's single
+/// `Authorization` field, trimmed; `None` when the field is absent, repeated, longer than
+/// `max_len`, or of another scheme. For the schemes' [`recognize`](crate::Scheme::recognize).
+#[inline]
+pub(crate) fn authorization_credentials<'a>(
+    headers: &'a http::HeaderMap,
+    name: &str,
+    max_len: usize,
+) -> Option<&'a [u8]> {
+    let value = single(headers, &http::header::AUTHORIZATION).ok()??.as_bytes();
+    if value.len() > max_len || !starts_with_scheme(value, name) {
+        return None;
+    }
+    Some(trim_ows(&value[name.len()..]))
+}
+
 /// Whether any `Authorization` field of `headers` uses the scheme `name` (a token, compared
 /// case-insensitively): what [`split_scheme`] then comparing its scheme would say, by a
 /// prefix compare. `name` must be a token (the schemes check theirs when configured).
