@@ -239,8 +239,10 @@ impl AuthFailure {
         }
     }
 
-    pub(crate) fn challenges_mut(&mut self) -> &mut HeaderMap {
-        &mut self.extra_mut().challenges
+    pub(crate) fn set_challenges(&mut self, challenges: HeaderMap) {
+        if !challenges.is_empty() {
+            self.extra_mut().challenges = challenges;
+        }
     }
 }
 
@@ -270,11 +272,6 @@ impl fmt::Display for AuthFailure {
     }
 }
 
-impl std::error::Error for AuthFailure {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        AuthFailure::source(self).map(|e| e as &(dyn std::error::Error + 'static))
-    }
-}
 
 /// Builds the response for a refused request.
 ///

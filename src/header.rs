@@ -31,6 +31,11 @@ use std::fmt;
 
 use http::HeaderValue;
 
+/// The default bound on the length of a credentials field (`Authorization`,
+/// `Proxy-Authorization`), in bytes: far above any real credential, far below what would
+/// let a client make the server work hard.
+pub(crate) const DEFAULT_MAX_LEN: usize = 4096;
+
 /// The most parameters [`AuthParams::parse`] accepts in one list.
 ///
 /// Digest credentials carry at most a dozen; anything far beyond is hostile.
@@ -147,38 +152,6 @@ pub(crate) fn single<'a>(
         return Err(Several);
     }
     Ok(first)
-}
-
-/// What follows the scheme `name` (matched case-insensitively) in the request's single
-/// `Authorization` field, trimmed; `None` when the field is absent, repeated, longer than
-/// `max_len`, or of another scheme. For the schemes' [`recognize`](crate::Scheme::recognize).
-#[inline]
-pub(crate) fn authorization_credentials<'a>(
-    headers: &'a http::HeaderMap,
-    name: &str,
-    max_len: usize,
-) -> Option<&'a [u8]> {
-    let value = single(headers, &http::header::AUTHORIZATION).ok()??.as_bytes();
-    if value.len() > max_len || !starts_with_scheme(value, name) {
-        return None;
-    }
-    Some(trim_ows(&value[name.len()..]))
-}
-
-/// Whether any `Authorization` field of `headers` uses the scheme `name` (a token, compared
-/// case-insensitively): what [`split_scheme`] then comparing its scheme would say, by a
-/// prefix compare. `name` must be a token (the schemes check theirs when configured).
-pub(crate) fn carries_scheme(headers: &http::HeaderMap, name: &str) -> bool {
-    // When no name of the map repeats (almost always), one lookup.
-    if headers.len() == headers.keys_len() {
-        return headers
-            .get(http::header::AUTHORIZATION)
-            .is_some_and(|v| starts_with_scheme(v.as_bytes(), name));
-    }
-    headers
-        .get_all(http::header::AUTHORIZATION)
-        .iter()
-        .any(|v| starts_with_scheme(v.as_bytes(), name))
 }
 
 /// Whether `value` starts with the scheme `name` (a token), followed by a space or nothing.

@@ -95,53 +95,34 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod basic;
-pub mod bearer;
+// pub mod bearer;
 mod compare;
-pub mod digest;
+// pub mod digest;
 pub mod failure;
 pub mod header;
 mod layer;
-pub mod multi;
+// pub mod multi;
 pub mod precis;
 pub mod roles;
 pub mod scheme;
-#[cfg(any(feature = "password-hash", feature = "htpasswd", feature = "htdigest"))]
-#[cfg_attr(
-    docsrs,
-    doc(cfg(any(feature = "password-hash", feature = "htpasswd", feature = "htdigest")))
-)]
-pub mod store;
+// #[cfg(any(feature = "password-hash", feature = "htpasswd", feature = "htdigest"))]
+// pub mod store;
 pub mod throttle;
-pub mod token;
+// pub mod token;
 mod user;
+pub mod verify;
 
-pub use basic::{Basic, BasicCredentials, BasicVerifier, Passwords, StaticCredentials};
-pub use bearer::{Bearer, SameSite, StaticTokens, Token, TokenCookie, TokenRejection, TokenSource, TokenVerifier};
+pub use basic::{Basic, BasicCredentials, Passwords, StaticCredentials};
 pub use compare::constant_time_eq;
-pub use digest::{
-    Digest, DigestBodyLayer, DigestCredentialStore, DigestCredentials, DigestLookup, DigestUser, DigestUsers,
-    MemoryNonceStore, NonceStore,
-};
-pub use failure::{AuthFailure, DefaultFailure, FailureHandler, FailureKind};
+pub use failure::{AuthFailure, FailureKind};
 pub use layer::{AuthLayer, AuthService, ResponseFuture};
-pub use multi::{Multi, Or};
-pub use precis::{Precis, PrecisError};
-pub use roles::{NoRoles, Requirement, RolesHook, SyncRoles};
-pub use scheme::{Authenticated, Scheme, Started, SyncFn, Verdict, sync_fn};
-#[cfg(feature = "htdigest")]
-#[cfg_attr(docsrs, doc(cfg(feature = "htdigest")))]
-pub use store::Htdigest;
-#[cfg(feature = "htpasswd")]
-#[cfg_attr(docsrs, doc(cfg(feature = "htpasswd")))]
-pub use store::Htpasswd;
-#[cfg(feature = "password-hash")]
-#[cfg_attr(docsrs, doc(cfg(feature = "password-hash")))]
-pub use store::{HashPolicy, HashedPasswords};
-pub use throttle::Throttle;
-pub use token::{Claims, SignedTokens};
+pub use precis::Precis;
+pub use roles::Requirement;
+pub use scheme::{AuthRequest, Authenticated, Scheme};
 pub use user::AuthUser;
 #[cfg(feature = "axum")]
 pub use user::MissingAuthUser;
+pub use verify::{BoxVerifier, Verifier, sync_fn, with_request};
 
 /// A boxed error, as returned by verifiers and hooks.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;

@@ -13,17 +13,15 @@
 //! assert!(!req.is_satisfied_by(["editor"]));
 //! ```
 //!
-//! The layer asks a [`RolesHook`] for the user's roles only after authentication succeeded
+//! The layer asks the roles hook ([`AuthLayer::roles`](crate::AuthLayer::roles)) for the user's roles only after authentication succeeded
 //! and only on routes that carry a requirement. A user that lacks the roles gets `403`.
 
 use std::borrow::Cow;
-use std::convert::Infallible;
 use std::fmt;
-use std::future::{Future, Ready, ready};
+use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
 
-use pin_project_lite::pin_project;
+use std::sync::Arc;
 
 use crate::BoxError;
 
@@ -167,91 +165,56 @@ impl std::ops::BitAnd for Requirement {
     }
 }
 
-/// The roles of one user, as returned by a [`RolesHook`].
-pub type Roles = Vec<String>;
+/// The future of a roles hook: the user's roles, or the hook's error (answered `500`).
+pub(crate) type RolesFuture = Pin<Box<dyn Future<Output = Result<Vec<String>, BoxError>> + Send + 'static>>;
 
-/// Tells the roles of an authenticated user (Flask-HTTPAuth's `get_user_roles`).
-///
-/// Implemented for closures `Fn(&U) -> impl Future<Output = Result<R, E>>` where `R` is any
-/// collection of strings; use [`SyncRoles`] (or [`AuthLayer::roles_from`](crate::AuthLayer::roles_from))
-/// for a plain function.
-pub trait RolesHook<U>: Send + Sync + 'static {
-    /// The future that yields the roles.
-    type Future: Future<Output = Result<Roles, BoxError>> + Send + 'static;
+/// Tells the roles of an authenticated user (Flask-HTTPAuth's `get_user_roles`), type-erased
+/// so that the layer's type does not change with it. Built by
+/// [`AuthLayer::roles`](crate::AuthLayer::roles) and
+/// [`AuthLayer::roles_from`](crate::AuthLayer::roles_from).
+pub(crate) struct RolesHook<U>(Arc<dyn Fn(&U) -> RolesFuture + Send + Sync + 'static>);
 
-    /// Starts looking up the roles of `user`.
-    fn roles(&self, user: &U) -> Self::Future;
-}
-
-/// The roles hook of a layer that has none: every user has no roles.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoRoles;
-
-impl<U> RolesHook<U> for NoRoles {
-    type Future = Ready<Result<Roles, BoxError>>;
-    fn roles(&self, _user: &U) -> Self::Future {
-        ready(Ok(Vec::new()))
+impl<U> Clone for RolesHook<U> {
+    fn clone(&self) -> Self {
+        RolesHook(self.0.clone())
     }
 }
 
-impl<F, U, Fut, R, E> RolesHook<U> for F
-where
-    F: Fn(&U) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Result<R, E>> + Send + 'static,
-    R: IntoIterator,
-    R::Item: Into<String>,
-    E: Into<BoxError>,
-{
-    type Future = RolesFuture<Fut>;
-    fn roles(&self, user: &U) -> Self::Future {
-        RolesFuture { inner: self(user) }
+impl<U: 'static> RolesHook<U> {
+    /// From an async closure `Fn(&U) -> impl Future<Output = Result<impl IntoIterator<Item = impl Into<String>>, E>>`.
+    pub(crate) fn from_async<F, Fut, R, E>(hook: F) -> Self
+    where
+        F: Fn(&U) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<R, E>> + Send + 'static,
+        R: IntoIterator,
+        R::Item: Into<String>,
+        E: Into<BoxError>,
+    {
+        RolesHook(Arc::new(move |user: &U| {
+            let fut = hook(user);
+            Box::pin(async move {
+                let roles = fut.await.map_err(Into::into)?;
+                Ok(roles.into_iter().map(Into::into).collect())
+            }) as RolesFuture
+        }))
     }
-}
 
-pin_project! {
-    /// The future of a closure [`RolesHook`].
-    pub struct RolesFuture<F> {
-        #[pin]
-        inner: F,
+    /// From a plain function of the user.
+    pub(crate) fn from_sync<F, R>(hook: F) -> Self
+    where
+        F: Fn(&U) -> R + Send + Sync + 'static,
+        R: IntoIterator,
+        R::Item: Into<String>,
+    {
+        RolesHook(Arc::new(move |user: &U| {
+            let roles: Vec<String> = hook(user).into_iter().map(Into::into).collect();
+            Box::pin(std::future::ready(Ok(roles))) as RolesFuture
+        }))
     }
-}
 
-impl<F, R, E> Future for RolesFuture<F>
-where
-    F: Future<Output = Result<R, E>>,
-    R: IntoIterator,
-    R::Item: Into<String>,
-    E: Into<BoxError>,
-{
-    type Output = Result<Roles, BoxError>;
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.project().inner.poll(cx).map(|r| {
-            r.map(|roles| roles.into_iter().map(Into::into).collect())
-                .map_err(Into::into)
-        })
-    }
-}
-
-/// A roles hook from a plain (non-async) function of the user.
-///
-/// ```
-/// use tower_httpauth::{RolesHook, SyncRoles};
-/// struct User { roles: Vec<String> }
-/// let hook = SyncRoles(|u: &User| u.roles.clone());
-/// # let _ = hook;
-/// ```
-#[derive(Debug, Clone, Copy)]
-pub struct SyncRoles<F>(pub F);
-
-impl<F, U, R> RolesHook<U> for SyncRoles<F>
-where
-    F: Fn(&U) -> R + Send + Sync + 'static,
-    R: IntoIterator,
-    R::Item: Into<String>,
-{
-    type Future = Ready<Result<Roles, BoxError>>;
-    fn roles(&self, user: &U) -> Self::Future {
-        ready(Ok::<_, Infallible>((self.0)(user).into_iter().map(Into::into).collect()).map_err(|e| match e {}))
+    /// The roles of `user`.
+    pub(crate) fn roles(&self, user: &U) -> RolesFuture {
+        (self.0)(user)
     }
 }
 

@@ -1,34 +1,67 @@
 //! The trait every authentication scheme implements.
 //!
 //! A scheme reads its credentials from the request head, verifies them (usually by calling
-//! the user's verifier), and writes its challenges into failure responses. The
-//! [`AuthLayer`](crate::AuthLayer) does the rest: exempt methods, optional mode, roles,
-//! failure responses, and putting the user into the request extensions.
+//! the user's [`Verifier`](crate::Verifier)), and writes its challenges into failure
+//! responses. The [`AuthLayer`](crate::AuthLayer) does the rest: exemptions, optional mode,
+//! roles, failure responses, proxy mode, and handing the user on.
 //!
-//! Schemes know nothing of each other; multi-scheme composition goes
-//! through this trait alone.
+//! Schemes know nothing of each other; [`Multi`](crate::Multi) composes them through this
+//! trait alone. A scheme of your own, reading a made-up `X-Token` header:
+//!
+//! ```
+//! use std::future::{Ready, ready};
+//! use http::HeaderMap;
+//! use tower_httpauth::{AuthFailure, AuthLayer, AuthRequest, Authenticated, Scheme, constant_time_eq};
+//!
+//! struct XToken;
+//!
+//! impl Scheme for XToken {
+//!     type User = ();
+//!     type Future = Ready<Result<Authenticated<()>, AuthFailure>>;
+//!
+//!     fn detect(&self, request: &AuthRequest<'_>) -> bool {
+//!         request.parts().headers.contains_key("x-token")
+//!     }
+//!
+//!     fn authenticate(&self, request: &AuthRequest<'_>) -> Self::Future {
+//!         ready(match request.parts().headers.get("x-token") {
+//!             None => Err(AuthFailure::missing()),
+//!             Some(v) if constant_time_eq(v.as_bytes(), b"s3cret") => Ok(Authenticated::new(())),
+//!             Some(_) => Err(AuthFailure::invalid()),
+//!         })
+//!     }
+//!
+//!     fn challenge(&self, _failure: &AuthFailure, challenges: &mut HeaderMap) {
+//!         challenges.append(http::header::WWW_AUTHENTICATE, "XToken".parse().unwrap());
+//!     }
+//! }
+//!
+//! let layer = AuthLayer::new(XToken);
+//! # let _ = layer;
+//! ```
 
 use std::borrow::Cow;
 use std::future::Future;
 
-use http::HeaderMap;
+use http::header::{AUTHORIZATION, PROXY_AUTHORIZATION};
 use http::request::Parts;
+use http::{HeaderMap, HeaderName, HeaderValue};
 
-use crate::failure::AuthFailure;
+use crate::failure::{AuthFailure, FailureKind};
+use crate::header;
 
 /// The result of a successful authentication.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Authenticated<U> {
-    /// The user the verifier returned; it is inserted into the request extensions as
-    /// [`AuthUser<U>`](crate::AuthUser).
+    /// The user, handed to the inner service as [`AuthUser<U>`](crate::AuthUser).
     pub user: U,
-    /// Headers to add to the inner service's response (Digest's `Authentication-Info`,
-    /// `Cache-Control: private` for query tokens). Usually empty, which costs nothing.
+    /// Headers for the inner service's response (Digest's `Authentication-Info`,
+    /// `Cache-Control: private` for tokens read from a URL or a cookie). Usually empty.
     pub response_headers: HeaderMap,
     /// The scheme that authenticated the request (`"Basic"`, `"Digest"`, `"Bearer"`, …).
-    /// When the user then lacks a role, the `403` failure names this scheme, so that
-    /// behind [`Multi`](crate::Multi) only that scheme's challenge carries an error.
+    /// When the user then lacks a role, the `403` names this scheme, so that behind
+    /// [`Multi`](crate::Multi) only its challenge carries an error.
     pub scheme: Option<&'static str>,
 }
 
@@ -49,12 +82,103 @@ impl<U> Authenticated<U> {
     }
 }
 
+/// The request head a scheme reads its credentials from, and the field they come in:
+/// `Authorization`, or `Proxy-Authorization` when the layer is in
+/// [proxy mode](crate::AuthLayer::proxy). Schemes read that field through
+/// [`authorization`](Self::authorization) and [`credentials`](Self::credentials), so that
+/// every scheme works behind a proxy layer without knowing it.
+#[derive(Debug, Clone, Copy)]
+pub struct AuthRequest<'a> {
+    parts: &'a Parts,
+    proxy: bool,
+    max_len: usize,
+}
+
+impl<'a> AuthRequest<'a> {
+    /// A request whose credentials come in `Authorization`, with the default bound on
+    /// that field's length (see [`AuthLayer::max_header_len`](crate::AuthLayer::max_header_len)).
+    pub fn new(parts: &'a Parts) -> Self {
+        AuthRequest {
+            parts,
+            proxy: false,
+            max_len: header::DEFAULT_MAX_LEN,
+        }
+    }
+
+    pub(crate) fn configured(parts: &'a Parts, proxy: bool, max_len: usize) -> Self {
+        AuthRequest { parts, proxy, max_len }
+    }
+
+    /// The request head: method, URI, headers, extensions.
+    pub fn parts(&self) -> &'a Parts {
+        self.parts
+    }
+
+    /// Whether the credentials are a proxy's (`Proxy-Authorization`, answered with `407`).
+    pub fn is_proxy(&self) -> bool {
+        self.proxy
+    }
+
+    /// The name of the field credentials come in: `Authorization` or `Proxy-Authorization`.
+    pub fn field_name(&self) -> &'static HeaderName {
+        if self.proxy { &PROXY_AUTHORIZATION } else { &AUTHORIZATION }
+    }
+
+    /// The request's single credentials field, if any.
+    ///
+    /// More than one such field is [malformed](FailureKind::Malformed) (`400`); one longer
+    /// than the configured bound is [too large](FailureKind::HeaderTooLarge) (`431`).
+    pub fn authorization(&self) -> Result<Option<&'a HeaderValue>, AuthFailure> {
+        let Ok(found) = header::single(&self.parts.headers, self.field_name()) else {
+            return Err(AuthFailure::malformed("more than one credentials field"));
+        };
+        match found {
+            Some(value) if value.len() > self.max_len => {
+                Err(AuthFailure::new(FailureKind::HeaderTooLarge).with_description("credentials field too large"))
+            }
+            found => Ok(found),
+        }
+    }
+
+    /// What follows the scheme name `scheme` (matched case-insensitively) in the single
+    /// credentials field, with surrounding spaces removed; `Ok(None)` when there is no such
+    /// field or it names another scheme. Errors as [`authorization`](Self::authorization),
+    /// and a field that does not start with a scheme name is malformed.
+    ///
+    /// ```
+    /// use tower_httpauth::AuthRequest;
+    /// let req = http::Request::builder().header("authorization", "basic  QWxhZGRpbjpvcGVuIHNlc2FtZQ==").body(()).unwrap();
+    /// let (parts, _) = req.into_parts();
+    /// let request = AuthRequest::new(&parts);
+    /// assert_eq!(request.credentials("Basic").unwrap(), Some(&b"QWxhZGRpbjpvcGVuIHNlc2FtZQ=="[..]));
+    /// assert_eq!(request.credentials("Bearer").unwrap(), None);
+    /// ```
+    pub fn credentials(&self, scheme: &str) -> Result<Option<&'a [u8]>, AuthFailure> {
+        let Some(value) = self.authorization()? else {
+            return Ok(None);
+        };
+        let Some((name, rest)) = header::split_scheme(value.as_bytes()) else {
+            return Err(AuthFailure::malformed("unparseable credentials field"));
+        };
+        Ok(name.eq_ignore_ascii_case(scheme).then_some(rest))
+    }
+
+    /// Whether any credentials field names the scheme `scheme` (matched
+    /// case-insensitively), for [`Scheme::detect`].
+    pub fn carries(&self, scheme: &str) -> bool {
+        self.parts
+            .headers
+            .get_all(self.field_name())
+            .iter()
+            .any(|v| header::starts_with_scheme(v.as_bytes(), scheme))
+    }
+}
+
 /// An HTTP authentication scheme (Basic, Digest, Bearer, …).
 ///
 /// The future returned by [`authenticate`](Scheme::authenticate) is an associated type so
-/// that the layer's response future can name it: a tower `Service` must name its future,
-/// and stable Rust cannot name the future of an `async fn` in a trait without boxing it.
-/// Schemes in this crate use hand-written futures and box nothing on their hot paths.
+/// that the layer's response future can name it without boxing, as tower's
+/// `Service::Future` is.
 pub trait Scheme: Send + Sync + 'static {
     /// The authenticated user handed to the inner service.
     type User: Clone + Send + Sync + 'static;
@@ -62,196 +186,109 @@ pub trait Scheme: Send + Sync + 'static {
     /// The future that verifies the credentials.
     type Future: Future<Output = Result<Authenticated<Self::User>, AuthFailure>> + Send + 'static;
 
-    /// Whether the request carries credentials meant for this scheme (its scheme name in
-    /// `Authorization`, its custom header, its cookie, …). Used to pick a scheme when
-    /// several share a route.
-    fn detect(&self, parts: &Parts) -> bool;
+    /// Whether the request carries credentials meant for this scheme (its name in the
+    /// credentials field, its own header, its cookie, …). [`Multi`](crate::Multi) uses it to
+    /// pick a scheme, and the throttle to tell a login attempt from a request without one.
+    fn detect(&self, request: &AuthRequest<'_>) -> bool;
 
-    /// Reads the credentials from `parts` and starts verifying them.
+    /// Reads the credentials and starts verifying them.
     ///
     /// A request without credentials for this scheme yields
-    /// [`FailureKind::MissingCredentials`](crate::FailureKind::MissingCredentials).
-    fn authenticate(&self, parts: &Parts) -> Self::Future;
+    /// [`FailureKind::MissingCredentials`].
+    fn authenticate(&self, request: &AuthRequest<'_>) -> Self::Future;
 
-    /// Like [`authenticate`](Scheme::authenticate), but a scheme that can decide without
-    /// waiting (a fixed credential, a signed token, an in-memory table, a malformed or
-    /// missing header) answers [`Started::Done`] at once, and the layer then skips its
-    /// asynchronous machinery. The outcome must be the one `authenticate` would yield.
-    ///
-    /// The default starts the future: [`Started::Pending`]`(self.authenticate(parts))`.
-    fn start(&self, parts: &Parts) -> Started<Result<Authenticated<Self::User>, AuthFailure>, Self::Future> {
-        Started::Pending(self.authenticate(parts))
-    }
+    /// Appends this scheme's challenge(s) for `failure` to `challenges` as
+    /// `WWW-Authenticate` fields, one field per challenge. (The layer renames them
+    /// `Proxy-Authenticate` in proxy mode.)
+    fn challenge(&self, failure: &AuthFailure, challenges: &mut HeaderMap);
 
-    /// Recognises a request from its headers alone, before the layer takes it apart: a
-    /// scheme whose verifier holds a fixed credential answers `Some(user)` when `headers`
-    /// carry exactly that credential in its usual encoding (compared in constant time), and
-    /// the layer hands the request on at once. `None` (the default) means "decide as usual",
-    /// through [`start`](Self::start); it is never a refusal.
+    /// The user-id the credentials claim, if the scheme can read one without verifying
+    /// anything (Basic's user-id, Digest's `username`), for the
+    /// [`throttle`](crate::throttle) to count failed attempts per user-id.
     ///
-    /// Answer `Some` only for a request that [`authenticate`](Self::authenticate) would
-    /// accept, with the same user and no response headers. The layer asks only when nothing
-    /// else needs the request head first: no role requirement, no
-    /// [`exempt_if`](crate::AuthLayer::exempt_if) predicate, no throttle, not in proxy mode.
-    /// [`Basic`](crate::Basic) forwards it to
-    /// [`BasicVerifier::recognize`](crate::BasicVerifier::recognize), which
-    /// [`StaticCredentials`](crate::StaticCredentials) implements.
-    ///
-    /// ```
-    /// use http::HeaderMap;
-    /// use tower_httpauth::{Basic, Scheme, StaticCredentials};
-    /// let basic = Basic::new(StaticCredentials::new("Aladdin", "open sesame"));
-    /// let mut headers = HeaderMap::new();
-    /// headers.insert("authorization", "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==".parse().unwrap());
-    /// assert_eq!(basic.recognize(&headers), Some(()));
-    /// headers.insert("authorization", "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ".parse().unwrap());
-    /// assert_eq!(basic.recognize(&headers), None); // unpadded: decoded and verified as usual
-    /// ```
-    fn recognize(&self, headers: &HeaderMap) -> Option<Self::User> {
-        let _ = headers;
-        None
-    }
-
-    /// Appends this scheme's challenge(s) for `failure` to `headers` as `WWW-Authenticate`
-    /// fields, one field per challenge.
-    fn challenge(&self, failure: &AuthFailure, headers: &mut HeaderMap);
-
-    /// The user-id the request's credentials claim, if the scheme can read one without
-    /// verifying anything (Basic's user-id, Digest's `username`). Used by the
-    /// [`throttle`](crate::throttle) to count failed attempts per user-id; called only when
-    /// a throttle is attached and [`detect`](Scheme::detect) said yes.
-    ///
-    /// The default returns `None`: the throttle then counts per client address only.
-    fn username<'a>(&self, parts: &'a Parts) -> Option<Cow<'a, str>> {
-        let _ = parts;
+    /// The default returns `None`: failures are then counted per client address only.
+    fn username<'a>(&self, request: &AuthRequest<'a>) -> Option<Cow<'a, str>> {
+        let _ = request;
         None
     }
 }
 
-/// How a verification begins: decided at once, or a future to await.
-///
-/// Returned by [`Scheme::start`] and by the verifiers' `start` methods (such as
-/// [`BasicVerifier::start`](crate::BasicVerifier::start)); a synchronous answer lets the
-/// layer skip its asynchronous machinery.
-///
-/// ```
-/// use tower_httpauth::Started;
-/// let s: Started<u8, std::future::Ready<u8>> = Started::Done(7);
-/// assert!(matches!(s, Started::Done(7)));
-/// ```
-#[derive(Debug)]
-pub enum Started<T, F> {
-    /// The outcome, known without waiting.
-    Done(T),
-    /// The future that yields it.
-    Pending(F),
-}
+pub(crate) use future::SchemeFuture;
 
-impl<T, F> Started<T, F> {
-    /// Maps the future of [`Started::Pending`], leaving [`Started::Done`] as it is.
-    pub fn map_pending<G>(self, f: impl FnOnce(F) -> G) -> Started<T, G> {
-        match self {
-            Started::Done(t) => Started::Done(t),
-            Started::Pending(fut) => Started::Pending(f(fut)),
+mod future {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::{Context, Poll, ready};
+
+    use http::HeaderMap;
+    use pin_project_lite::pin_project;
+
+    use super::Authenticated;
+    use crate::failure::AuthFailure;
+
+    pin_project! {
+        /// The future of a scheme that hands credentials to a verifier: refused at once, or
+        /// the verifier's future, whose user becomes an [`Authenticated`] of `scheme`.
+        pub struct SchemeFuture<F> {
+            #[pin]
+            state: State<F>,
+            scheme: &'static str,
         }
     }
-}
 
-/// A verifier from a synchronous closure, for checks that never wait (an in-memory table,
-/// a signature): the layer then decides inside `call`, without its asynchronous machinery
-/// (see [`Scheme::start`]). For [`Basic`](crate::Basic) the closure takes
-/// `&BasicCredentials`, for [`Bearer`](crate::Bearer) `&Token`, for a Digest credential store
-/// `&DigestLookup` (returning `DigestUser`s); it returns a [`Verdict`]
-/// (`Option<User>`, or `Result<Option<User>, E>` where `Err` is answered `500`).
-///
-/// Never block in it (no file or network I/O): use an async closure for that.
-///
-/// ```
-/// use tower_httpauth::{AuthLayer, Basic, BasicCredentials, Bearer, Token, constant_time_eq, sync_fn};
-///
-/// let basic = Basic::new(sync_fn(|c: &BasicCredentials| {
-///     let ok = constant_time_eq(c.username().as_bytes(), b"john") & constant_time_eq(c.password().as_bytes(), b"hello");
-///     ok.then(|| "john".to_owned())
-/// }));
-/// let bearer = Bearer::new(sync_fn(|t: &Token| constant_time_eq(t.as_bytes(), b"s3cret-token").then_some("svc")));
-/// # let _ = (AuthLayer::new(basic), AuthLayer::new(bearer));
-/// ```
-pub fn sync_fn<F>(f: F) -> SyncFn<F> {
-    SyncFn(f)
-}
+    pin_project! {
+        #[project = StateProj]
+        enum State<F> {
+            Refused { failure: Option<AuthFailure> },
+            Verifying { #[pin] fut: F, headers: Option<HeaderMap> },
+        }
+    }
 
-/// The verifier made by [`sync_fn`].
-#[derive(Clone, Copy)]
-pub struct SyncFn<F>(F);
+    impl<F> SchemeFuture<F> {
+        /// Refused before any verifier runs.
+        pub(crate) fn refused(scheme: &'static str, failure: AuthFailure) -> Self {
+            SchemeFuture {
+                state: State::Refused {
+                    failure: Some(failure.with_scheme(scheme)),
+                },
+                scheme,
+            }
+        }
 
-impl<F> SyncFn<F> {
-    /// Calls the closure.
-    pub(crate) fn call<A: ?Sized, V>(&self, arg: &A) -> Result<Option<V::User>, V::Error>
+        /// Waits for the verifier; on success `headers` go on the response.
+        pub(crate) fn verifying(scheme: &'static str, fut: F, headers: HeaderMap) -> Self {
+            SchemeFuture {
+                state: State::Verifying {
+                    fut,
+                    headers: Some(headers),
+                },
+                scheme,
+            }
+        }
+    }
+
+    impl<F, U> Future for SchemeFuture<F>
     where
-        F: Fn(&A) -> V,
-        V: Verdict,
+        F: Future<Output = Result<U, AuthFailure>>,
     {
-        (self.0)(arg).into_result()
-    }
-}
+        type Output = Result<Authenticated<U>, AuthFailure>;
 
-impl<F> std::fmt::Debug for SyncFn<F> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SyncFn")
-    }
-}
-
-/// What a verifier may return: `Option<User>` (no user means wrong credentials) or
-/// `Result<Option<User>, E>` (an `Err` means the verifier itself failed, e.g. its database
-/// is down, and is answered `500`, never `401`).
-pub trait Verdict {
-    /// The user type.
-    type User;
-    /// The verifier's error type.
-    type Error: Into<crate::BoxError>;
-    /// Converts into the general form.
-    fn into_result(self) -> Result<Option<Self::User>, Self::Error>;
-}
-
-impl<U> Verdict for Option<U> {
-    type User = U;
-    type Error = std::convert::Infallible;
-    fn into_result(self) -> Result<Option<U>, Self::Error> {
-        Ok(self)
-    }
-}
-
-impl<U, E: Into<crate::BoxError>> Verdict for Result<Option<U>, E> {
-    type User = U;
-    type Error = E;
-    fn into_result(self) -> Result<Option<U>, E> {
-        self
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// Adapts a future yielding any [`Verdict`] to the general `Result<Option<U>, E>` form.
-    pub struct VerdictFuture<F> {
-        #[pin]
-        inner: F,
-    }
-}
-
-impl<F> VerdictFuture<F> {
-    /// Wraps `inner`.
-    pub fn new(inner: F) -> Self {
-        VerdictFuture { inner }
-    }
-}
-
-impl<F> Future for VerdictFuture<F>
-where
-    F: Future,
-    F::Output: Verdict,
-{
-    type Output = Result<Option<<F::Output as Verdict>::User>, <F::Output as Verdict>::Error>;
-
-    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
-        self.project().inner.poll(cx).map(Verdict::into_result)
+        fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+            let this = self.project();
+            let scheme = *this.scheme;
+            match this.state.project() {
+                StateProj::Refused { failure } => {
+                    Poll::Ready(Err(failure.take().expect("SchemeFuture polled after completion")))
+                }
+                StateProj::Verifying { fut, headers } => Poll::Ready(match ready!(fut.poll(cx)) {
+                    Ok(user) => {
+                        let mut auth = Authenticated::new(user).with_scheme(scheme);
+                        auth.response_headers = headers.take().unwrap_or_default();
+                        Ok(auth)
+                    }
+                    Err(failure) => Err(failure.with_scheme(scheme)),
+                }),
+            }
+        }
     }
 }

@@ -105,6 +105,9 @@ use sha2::{Digest, Sha256};
 
 use crate::BoxError;
 
+mod guard;
+pub(crate) use guard::Verification;
+
 #[cfg(feature = "redis")]
 pub(crate) mod redis_store;
 #[cfg(feature = "redis")]
@@ -849,10 +852,6 @@ impl Keys {
 
     pub(crate) fn is_empty(&self) -> bool {
         self.len == 0
-    }
-
-    pub(crate) fn username(&self) -> Option<ThrottleKey> {
-        self.as_slice().iter().copied().find(|k| k.kind == KeyKind::Username)
     }
 }
 

@@ -36,6 +36,17 @@ impl<U: Send + Sync + 'static> AuthUser<U> {
     }
 }
 
+/// The user type a layer hands on, recorded next to the user so that an extractor asking for
+/// another type can say which one it would have found.
+#[derive(Clone, Copy)]
+pub(crate) struct HandedOn(pub(crate) &'static str);
+
+/// Hands `user` on in `extensions`, as [`AuthUser<U>`].
+pub(crate) fn hand_on<U: Clone + Send + Sync + 'static>(extensions: &mut http::Extensions, user: U) {
+    extensions.insert(AuthUser(user));
+    extensions.insert(HandedOn(std::any::type_name::<U>()));
+}
+
 impl<U> Deref for AuthUser<U> {
     type Target = U;
     fn deref(&self) -> &U {
@@ -51,26 +62,51 @@ impl<U> DerefMut for AuthUser<U> {
 
 #[cfg(feature = "axum")]
 mod axum_impl {
-    use super::AuthUser;
+    use super::{AuthUser, HandedOn};
     use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
     use axum_core::response::{IntoResponse, Response};
     use http::StatusCode;
     use http::request::Parts;
-    use std::convert::Infallible;
 
-    /// The rejection of the [`AuthUser`] extractor: the route has no authentication layer in
-    /// front of it, the layer's user type differs, or the layer hands no user on
+    /// The rejection of the [`AuthUser`] extractor when the request carries no user of the
+    /// type asked for: the route has no authentication layer in front of it, the layer hands
+    /// on another user type, or it hands none on
     /// ([`AuthLayer::insert_user`](crate::AuthLayer::insert_user)`(false)`). A programming
-    /// error, answered `500`.
+    /// error, answered `500` and logged with both type names; debug builds also put them in
+    /// the body.
     #[derive(Debug, Clone, Copy)]
-    pub struct MissingAuthUser;
+    pub struct MissingAuthUser {
+        wanted: &'static str,
+        found: Option<&'static str>,
+    }
+
+    impl MissingAuthUser {
+        /// The user type the handler asked for.
+        pub fn wanted(&self) -> &'static str {
+            self.wanted
+        }
+
+        /// The user type the layer handed on, if a layer handed one on.
+        pub fn found(&self) -> Option<&'static str> {
+            self.found
+        }
+    }
 
     impl std::fmt::Display for MissingAuthUser {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(
-                "AuthUser extractor used on a route without a matching tower-httpauth layer \
-                 (or behind one built with insert_user(false))",
-            )
+            match self.found {
+                Some(found) => write!(
+                    f,
+                    "the handler asks for AuthUser<{}>, but the authentication layer hands on AuthUser<{found}>",
+                    self.wanted
+                ),
+                None => write!(
+                    f,
+                    "the handler asks for AuthUser<{}>, but no authentication layer handed a user on \
+                     (no tower-httpauth layer in front of this route, or one built with insert_user(false))",
+                    self.wanted
+                ),
+            }
         }
     }
 
@@ -79,11 +115,12 @@ mod axum_impl {
     impl IntoResponse for MissingAuthUser {
         fn into_response(self) -> Response {
             tracing::error!("{self}");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "authentication is not configured for this route",
-            )
-                .into_response()
+            let body = if cfg!(debug_assertions) {
+                format!("500 Internal Server Error: {self}")
+            } else {
+                String::from("500 Internal Server Error")
+            };
+            (StatusCode::INTERNAL_SERVER_ERROR, body).into_response()
         }
     }
 
@@ -95,7 +132,10 @@ mod axum_impl {
         type Rejection = MissingAuthUser;
 
         async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-            parts.extensions.get::<AuthUser<U>>().cloned().ok_or(MissingAuthUser)
+            parts.extensions.get::<AuthUser<U>>().cloned().ok_or_else(|| MissingAuthUser {
+                wanted: std::any::type_name::<U>(),
+                found: parts.extensions.get::<HandedOn>().map(|h| h.0),
+            })
         }
     }
 
@@ -104,10 +144,21 @@ mod axum_impl {
         S: Send + Sync,
         U: Clone + Send + Sync + 'static,
     {
-        type Rejection = Infallible;
+        type Rejection = MissingAuthUser;
 
+        /// `None` when no user was handed on (an optional route without credentials); a
+        /// user of another type is the same programming error as for [`AuthUser`].
         async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Option<Self>, Self::Rejection> {
-            Ok(parts.extensions.get::<AuthUser<U>>().cloned())
+            if let Some(user) = parts.extensions.get::<AuthUser<U>>() {
+                return Ok(Some(user.clone()));
+            }
+            match parts.extensions.get::<HandedOn>() {
+                Some(found) => Err(MissingAuthUser {
+                    wanted: std::any::type_name::<U>(),
+                    found: Some(found.0),
+                }),
+                None => Ok(None),
+            }
         }
     }
 }
