@@ -96,6 +96,7 @@
 
 pub mod basic;
 // pub mod bearer;
+mod bounded;
 mod compare;
 // pub mod digest;
 pub mod failure;
