@@ -797,6 +797,11 @@ impl<V: BasicVerifier> Scheme for Basic<V> {
         let (user, _) = self.credentials(parts).ok()??.into_parts();
         Some(Cow::Owned(user))
     }
+
+    /// `true`: Basic reads `Authorization` only, which the proxy layer consumes itself.
+    fn can_remove_credentials(&self) -> bool {
+        true
+    }
 }
 
 pin_project! {

@@ -2,7 +2,8 @@
 //!
 //! A request travels like this:
 //!
-//! 1. exempt? (`OPTIONS` by default, or a configured predicate) → the inner service, untouched;
+//! 1. exempt? (CORS preflights by default, or configured methods, or a predicate) → the inner
+//!    service, untouched;
 //! 2. the scheme reads and verifies the credentials (the user's async verifier);
 //! 3. if the route has a [`Requirement`], the roles hook is asked and the requirement checked;
 //! 4. the user is inserted into the request extensions as [`AuthUser`] and the inner
@@ -50,7 +51,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
 use http::header::{
-    AUTHORIZATION, Entry, HeaderName, HeaderValue, PROXY_AUTHENTICATE, PROXY_AUTHORIZATION, WWW_AUTHENTICATE,
+    ACCESS_CONTROL_REQUEST_METHOD, AUTHORIZATION, Entry, HeaderName, HeaderValue, ORIGIN, PROXY_AUTHENTICATE,
+    PROXY_AUTHORIZATION, WWW_AUTHENTICATE,
 };
 use http::request::Parts;
 use http::{HeaderMap, Method, Request, Response};
@@ -76,7 +78,9 @@ struct Shared<S, R, F, T = MemoryStore> {
     failure: Arc<F>,
     requirement: Option<Requirement>,
     optional: bool,
-    exempt_methods: Vec<Method>,
+    /// The methods set by `exempt_methods`; `None`: the default (CORS preflights, or nothing
+    /// in proxy mode), so that `proxy()` can tell a default from a choice made before it.
+    exempt_methods: Option<Vec<Method>>,
     exempt_if: Option<Arc<Predicate>>,
     throttle: Option<Throttle<T>>,
     proxy: bool,
@@ -102,8 +106,13 @@ impl<S, R, F, T> Clone for Shared<S, R, F, T> {
 }
 
 impl<S, R, F, T> Shared<S, R, F, T> {
-    fn is_exempt_method(&self, method: &Method) -> bool {
-        self.exempt_methods.iter().any(|m| m == method)
+    /// Whether the request's method exempts it: one of the configured methods or, by
+    /// default, a CORS preflight outside proxy mode.
+    fn is_exempt(&self, method: &Method, headers: &HeaderMap) -> bool {
+        match &self.exempt_methods {
+            Some(methods) => methods.iter().any(|m| m == method),
+            None => !self.proxy && is_cors_preflight(method, headers),
+        }
     }
 
     /// Whether nothing but the scheme needs the request head: then a request the scheme
@@ -111,6 +120,33 @@ impl<S, R, F, T> Shared<S, R, F, T> {
     fn plain(&self) -> bool {
         self.requirement.is_none() && self.exempt_if.is_none() && self.throttle.is_none() && !self.proxy
     }
+}
+
+impl<S: Scheme, R, F, T> Shared<S, R, F, T> {
+    /// Proxy mode, once the request is decided (authenticated, refused, or anonymous on an
+    /// optional route): undoes [`proxy_swap_in`], and takes every other credential the
+    /// scheme reads off the request, so that none reaches the next hop (or the failure
+    /// handler).
+    #[cold]
+    fn proxy_out(&self, parts: &mut Parts) {
+        proxy_swap_out(parts);
+        self.scheme.remove_credentials(parts);
+    }
+
+    /// Proxy mode, an exempt request: nothing was swapped in, so `Authorization` is the
+    /// origin's and stays; this hop's credentials go, unchecked.
+    #[cold]
+    fn proxy_exempt(&self, parts: &mut Parts) {
+        parts.headers.remove(PROXY_AUTHORIZATION);
+        self.scheme.remove_credentials(parts);
+    }
+}
+
+/// A CORS preflight (Fetch standard, "CORS-preflight request"): `OPTIONS` with `Origin` and
+/// `Access-Control-Request-Method`. Browsers send it without credentials, and refusing it
+/// would fail the request it asks about.
+fn is_cors_preflight(method: &Method, headers: &HeaderMap) -> bool {
+    method == Method::OPTIONS && headers.contains_key(ORIGIN) && headers.contains_key(ACCESS_CONTROL_REQUEST_METHOD)
 }
 
 /// Authentication middleware: wraps a service so that only authenticated requests reach it.
@@ -123,7 +159,8 @@ impl<S, R, F, T> Shared<S, R, F, T> {
 ///   what this route requires (`403` otherwise);
 /// - [`optional`](Self::optional): requests without credentials pass, with no user;
 /// - [`exempt_methods`](Self::exempt_methods) / [`exempt_if`](Self::exempt_if): requests that
-///   skip authentication (`OPTIONS` by default, for CORS preflight);
+///   skip authentication (by default only CORS preflights: `OPTIONS` with `Origin` and
+///   `Access-Control-Request-Method`; nothing in proxy mode);
 /// - [`on_failure`](Self::on_failure): build your own failure responses;
 /// - [`throttle`](Self::throttle): slow down password guessing (off by default; see
 ///   [`throttle`](crate::throttle));
@@ -175,8 +212,8 @@ impl<S, R, F, T> fmt::Debug for AuthLayer<S, R, F, T> {
 }
 
 impl<S: Scheme> AuthLayer<S> {
-    /// A layer authenticating with `scheme`, no roles, default failure responses, and
-    /// `OPTIONS` exempt.
+    /// A layer authenticating with `scheme`, no roles, default failure responses, and CORS
+    /// preflights exempt (see [`exempt_methods`](Self::exempt_methods)).
     pub fn new(scheme: S) -> Self {
         AuthLayer {
             shared: Arc::new(Shared {
@@ -185,7 +222,7 @@ impl<S: Scheme> AuthLayer<S> {
                 failure: Arc::new(DefaultFailure),
                 requirement: None,
                 optional: false,
-                exempt_methods: vec![Method::OPTIONS],
+                exempt_methods: None,
                 exempt_if: None,
                 throttle: None,
                 proxy: false,
@@ -311,6 +348,12 @@ impl<S, R, F, T> AuthLayer<S, R, F, T> {
     /// `500`, and with [`optional`](Self::optional) the handler cannot tell an authenticated
     /// request from an anonymous one.
     ///
+    /// One difference from tower-http's validators, which exempt nothing: this layer lets CORS
+    /// preflights through by default (an `OPTIONS` request carrying `Origin` and
+    /// `Access-Control-Request-Method`, which browsers send without credentials). Any other
+    /// `OPTIONS` request is authenticated. For a gate that exempts nothing at all, add
+    /// [`exempt_methods`](Self::exempt_methods)`([])`.
+    ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
     /// use http::{Request, Response, StatusCode};
@@ -334,8 +377,16 @@ impl<S, R, F, T> AuthLayer<S, R, F, T> {
         self.edit(|s| s.insert_user = insert)
     }
 
-    /// Sets the methods that pass without authentication, replacing the default
-    /// (`OPTIONS`, for CORS preflight). Pass an empty list to authenticate every method.
+    /// Sets the methods that pass without authentication, replacing the default. Pass an
+    /// empty list to authenticate every request.
+    ///
+    /// The default exempts only CORS preflights: `OPTIONS` requests that carry `Origin` and
+    /// `Access-Control-Request-Method`, which browsers send without credentials before a
+    /// cross-origin request. Other `OPTIONS` requests are authenticated. In
+    /// [proxy mode](Self::proxy) the default exempts nothing, since a proxy open to `OPTIONS`
+    /// lets anyone probe any host behind it. A list set here applies in both modes, whether
+    /// it is set before or after [`proxy`](Self::proxy); listing `Method::OPTIONS` exempts
+    /// every `OPTIONS` request, preflight or not.
     ///
     /// ```
     /// # use tower_httpauth::{AuthLayer, Basic, BasicCredentials};
@@ -346,7 +397,7 @@ impl<S, R, F, T> AuthLayer<S, R, F, T> {
     /// ```
     pub fn exempt_methods(self, methods: impl IntoIterator<Item = Method>) -> Self {
         let methods: Vec<Method> = methods.into_iter().collect();
-        self.edit(|s| s.exempt_methods = methods)
+        self.edit(|s| s.exempt_methods = Some(methods))
     }
 
     /// Lets requests for which `predicate` returns `true` pass without authentication
@@ -398,17 +449,44 @@ impl<S, R, F, T> AuthLayer<S, R, F, T> {
     /// `Proxy-Authentication-Info`. Every scheme works this way, alone or in
     /// [`Multi`](crate::Multi).
     ///
-    /// The proxy consumes its credentials: `Proxy-Authorization` is removed before the request
-    /// reaches the inner service, and an `Authorization` field meant for the origin server
-    /// passes through untouched. For Digest `auth-int`, use
-    /// [`DigestBodyLayer::proxy`](crate::digest::DigestBodyLayer::proxy) too.
+    /// The proxy consumes its credentials: `Proxy-Authorization`, and every other place the
+    /// scheme reads credentials from ([`Scheme::remove_credentials`]: a
+    /// [`Bearer::api_key`](crate::Bearer::api_key) or [`Bearer::header`](crate::Bearer::header)
+    /// header, the token cookie out of the `Cookie` field, the token parameter out of the
+    /// request-target), are removed before the request reaches the inner service, whether it
+    /// was authenticated, refused, exempt or let through by [`optional`](Self::optional). An
+    /// `Authorization` field meant for the origin server passes through untouched. For Digest
+    /// `auth-int`, use [`DigestBodyLayer::proxy`](crate::digest::DigestBodyLayer::proxy) too.
+    ///
+    /// A proxy exempts no method unless told to with [`exempt_methods`](Self::exempt_methods)
+    /// (the default CORS preflight exemption does not apply: a proxy open to `OPTIONS` would
+    /// let anyone probe any host behind it).
+    ///
+    /// `examples/forward_proxy.rs` is a small forward proxy built this way.
+    ///
+    /// # Panics
+    ///
+    /// If the scheme cannot remove the credentials it reads
+    /// ([`Scheme::can_remove_credentials`] is `false`, the default for a scheme of your own):
+    /// they would be forwarded to whatever host a client names. Every scheme of this crate,
+    /// alone or in [`Multi`](crate::Multi), can.
     ///
     /// ```
     /// # use tower_httpauth::{AuthLayer, Basic, StaticCredentials};
     /// let layer = AuthLayer::new(Basic::new(StaticCredentials::new("alice", "s3cret")).realm("proxy")).proxy();
     /// # let _ = layer;
     /// ```
-    pub fn proxy(self) -> Self {
+    pub fn proxy(self) -> Self
+    where
+        S: Scheme,
+    {
+        assert!(
+            self.shared.scheme.can_remove_credentials(),
+            "AuthLayer::proxy: the scheme `{}` cannot remove the credentials it reads \
+             (Scheme::can_remove_credentials is false), so a proxy would forward them to any host \
+             a client names; implement Scheme::remove_credentials and can_remove_credentials",
+            std::any::type_name::<S>()
+        );
         self.edit(|s| s.proxy = true)
     }
 
@@ -491,11 +569,13 @@ where
         // Decisions made here call `self.inner` at once: it is the service driven to
         // readiness. Only a request that waits (for the verifier, the roles hook or the
         // throttle) takes it along, leaving a clone in its place (tower's guidance).
-        if shared.is_exempt_method(req.method()) {
+        if shared.is_exempt(req.method(), req.headers()) {
             let mut req = req;
             if shared.proxy {
                 // Credentials for this hop never travel further, even unchecked.
-                req.headers_mut().remove(PROXY_AUTHORIZATION);
+                let (mut parts, body) = req.into_parts();
+                shared.proxy_exempt(&mut parts);
+                req = Request::from_parts(parts, body);
             }
             return ResponseFuture::passthrough(self.inner.call(req));
         }
@@ -531,7 +611,7 @@ impl<I, S, R, F, T> AuthService<I, S, R, F, T> {
             && pred(&parts)
         {
             if shared.proxy {
-                parts.headers.remove(PROXY_AUTHORIZATION);
+                shared.proxy_exempt(&mut parts);
             }
             return ResponseFuture::passthrough(self.inner.call(Request::from_parts(parts, body)));
         }
@@ -585,7 +665,7 @@ impl<I, S, R, F, T> AuthService<I, S, R, F, T> {
         match decide(shared, outcome) {
             Next::Inner(auth) => {
                 if shared.proxy {
-                    proxy_swap_out(&mut parts);
+                    shared.proxy_out(&mut parts);
                 }
                 let (fut, headers) = forward(parts, body, &mut self.inner, shared.proxy, shared.insert_user, auth);
                 if headers.is_empty() {
@@ -598,7 +678,7 @@ impl<I, S, R, F, T> AuthService<I, S, R, F, T> {
             }
             Next::Refuse(failure) => {
                 if shared.proxy {
-                    proxy_swap_out(&mut parts);
+                    shared.proxy_out(&mut parts);
                 }
                 ResponseFuture {
                     state: State::Refused {
@@ -664,11 +744,12 @@ struct Pending<I, S, R, F, B, T> {
     had_failures: bool,
 }
 
-impl<I, S, R, F, B, T> Pending<I, S, R, F, B, T> {
-    /// Proxy mode: puts the origin's `Authorization` back in place of the proxy credentials.
+impl<I, S: Scheme, R, F, B, T> Pending<I, S, R, F, B, T> {
+    /// Proxy mode: puts the origin's `Authorization` back in place of the proxy credentials,
+    /// and takes the scheme's other credentials off.
     fn restore(&mut self) {
         if self.shared.proxy {
-            proxy_swap_out(&mut self.parts);
+            self.shared.proxy_out(&mut self.parts);
         }
     }
 }
@@ -993,7 +1074,7 @@ where
         ..
     } = p;
     if shared.proxy {
-        proxy_swap_out(&mut parts);
+        shared.proxy_out(&mut parts);
     }
     // `forward`, inlined by hand: this is the common path, and the tuple costs.
     let headers = match auth {

@@ -55,7 +55,8 @@
 //!
 //! # What happens to a request
 //!
-//! 1. Exempt requests (`OPTIONS` by default) pass untouched.
+//! 1. Exempt requests (by default only CORS preflights, and nothing in proxy mode) pass
+//!    untouched.
 //! 2. The scheme parses the credentials and your verifier checks them.
 //! 3. On routes with a [`Requirement`], your roles hook is asked; a user without the roles
 //!    gets `403`.

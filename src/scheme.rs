@@ -1,7 +1,8 @@
 //! The trait every authentication scheme implements.
 //!
 //! A scheme reads its credentials from the request head, verifies them (usually by calling
-//! the user's verifier), and writes its challenges into failure responses. The
+//! the user's verifier), writes its challenges into failure responses, and in proxy mode
+//! removes its credentials before the request goes on. The
 //! [`AuthLayer`](crate::AuthLayer) does the rest: exempt methods, optional mode, roles,
 //! failure responses, and putting the user into the request extensions.
 //!
@@ -24,7 +25,8 @@ pub struct Authenticated<U> {
     /// [`AuthUser<U>`](crate::AuthUser).
     pub user: U,
     /// Headers to add to the inner service's response (Digest's `Authentication-Info`,
-    /// `Cache-Control: private` for query tokens). Usually empty, which costs nothing.
+    /// `Cache-Control: private` for tokens that did not come in `Authorization`). Usually
+    /// empty, which costs nothing.
     pub response_headers: HeaderMap,
     /// The scheme that authenticated the request (`"Basic"`, `"Digest"`, `"Bearer"`, …).
     /// When the user then lacks a role, the `403` failure names this scheme, so that
@@ -125,6 +127,36 @@ pub trait Scheme: Send + Sync + 'static {
     fn username<'a>(&self, parts: &'a Parts) -> Option<Cow<'a, str>> {
         let _ = parts;
         None
+    }
+
+    /// Whether [`remove_credentials`](Self::remove_credentials) takes every credential this
+    /// scheme reads off a request. [`AuthLayer::proxy`](crate::AuthLayer::proxy) refuses to
+    /// build with a scheme that answers `false`, because a forward proxy would then hand the
+    /// user's proxy credentials on to whatever host the client names.
+    ///
+    /// The default is `false`: the layer cannot know where a scheme of yours reads from. A
+    /// scheme that reads only the `Authorization` field (which the layer handles itself)
+    /// answers `true` and keeps the default `remove_credentials`. Every scheme of this crate
+    /// answers `true`; [`Multi`](crate::Multi) answers `true` when all its schemes do.
+    fn can_remove_credentials(&self) -> bool {
+        false
+    }
+
+    /// Removes from `parts` every place other than the `Authorization` field that this
+    /// scheme reads credentials from: a custom header, a cookie (out of the `Cookie` field,
+    /// leaving the other cookies), a query parameter (out of the request-target, leaving the
+    /// rest of it as it was). Called only in [proxy mode](crate::AuthLayer::proxy), on every
+    /// request before it goes on (authenticated, refused, exempt or anonymous), so that
+    /// credentials for the proxy never reach the next hop.
+    ///
+    /// The `Authorization` field is the layer's business: in proxy mode it holds the
+    /// `Proxy-Authorization` values while the scheme reads them, and the layer then drops
+    /// them and puts back the origin's own `Authorization`. Leave it alone.
+    ///
+    /// The default removes nothing, which is right for a scheme that reads `Authorization`
+    /// only. Say so with [`can_remove_credentials`](Self::can_remove_credentials).
+    fn remove_credentials(&self, parts: &mut Parts) {
+        let _ = parts;
     }
 }
 

@@ -377,16 +377,50 @@ async fn optional_mode_never_skips_a_role_requirement() {
     assert_eq!(res.status(), StatusCode::OK);
 }
 
-#[tokio::test]
-async fn options_is_exempt_by_default_and_exemptions_are_configurable() {
-    let options = Request::builder()
-        .method(Method::OPTIONS)
-        .uri("/r")
-        .body(String::new())
-        .unwrap();
-    let (res, calls) = send(AuthLayer::new(basic()), options).await;
-    assert_eq!((res.status(), calls), (StatusCode::OK, 1));
+/// An `OPTIONS` request with the given headers.
+fn options(headers: &[(&str, &str)]) -> Request<String> {
+    let mut req = Request::builder().method(Method::OPTIONS).uri("/r");
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    req.body(String::new()).unwrap()
+}
 
+const PREFLIGHT: [(&str, &str); 2] = [
+    ("origin", "https://app.example"),
+    ("access-control-request-method", "PUT"),
+];
+
+#[tokio::test]
+async fn only_cors_preflights_are_exempt_by_default() {
+    // A real preflight (Origin + Access-Control-Request-Method) passes without credentials.
+    let (res, calls) = send(AuthLayer::new(basic()), options(&PREFLIGHT)).await;
+    assert_eq!((res.status(), calls), (StatusCode::OK, 1));
+    // Any other OPTIONS request is authenticated like every other method.
+    for headers in [&[][..], &PREFLIGHT[..1], &PREFLIGHT[1..]] {
+        let (res, calls) = send(AuthLayer::new(basic()), options(headers)).await;
+        assert_eq!((res.status(), calls), (StatusCode::UNAUTHORIZED, 0), "{headers:?}");
+        assert_eq!(res.headers()[WWW_AUTHENTICATE], CHALLENGE);
+    }
+    // A preflight-looking request of another method is not a preflight.
+    let mut get = Request::builder().uri("/r");
+    for (name, value) in PREFLIGHT {
+        get = get.header(name, value);
+    }
+    let (res, calls) = send(AuthLayer::new(basic()), get.body(String::new()).unwrap()).await;
+    assert_eq!((res.status(), calls), (StatusCode::UNAUTHORIZED, 0));
+    // Listing OPTIONS exempts every OPTIONS request, preflight or not.
+    let all_options = AuthLayer::new(basic()).exempt_methods([Method::OPTIONS]);
+    let (res, calls) = send(all_options, options(&[])).await;
+    assert_eq!((res.status(), calls), (StatusCode::OK, 1));
+    // An empty list exempts nothing, preflights included.
+    let nothing = AuthLayer::new(basic()).exempt_methods([]);
+    let (res, calls) = send(nothing, options(&PREFLIGHT)).await;
+    assert_eq!((res.status(), calls), (StatusCode::UNAUTHORIZED, 0));
+}
+
+#[tokio::test]
+async fn exemptions_are_configurable() {
     let public_reads = AuthLayer::new(basic()).exempt_methods([Method::GET, Method::HEAD]);
     let get = Request::builder().method(Method::GET).body(String::new()).unwrap();
     let (res, _) = send(public_reads.clone(), get).await;
@@ -394,9 +428,8 @@ async fn options_is_exempt_by_default_and_exemptions_are_configurable() {
     let post = Request::builder().method(Method::POST).body(String::new()).unwrap();
     let (res, _) = send(public_reads.clone(), post).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-    // OPTIONS is no longer exempt once the set is replaced.
-    let options = Request::builder().method(Method::OPTIONS).body(String::new()).unwrap();
-    let (res, _) = send(public_reads, options).await;
+    // Preflights are no longer exempt once the set is replaced.
+    let (res, _) = send(public_reads, options(&PREFLIGHT)).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 
     let health = AuthLayer::new(basic()).exempt_if(|p| p.uri.path() == "/healthz");
@@ -701,12 +734,7 @@ async fn the_inner_service_called_is_the_one_driven_to_readiness() {
         // Refusals and exempt requests too.
         let res = a.ready().await.unwrap().call(creds("john", "nope")).await.unwrap();
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-        let options = Request::builder()
-            .method(Method::OPTIONS)
-            .uri("/")
-            .body(String::new())
-            .unwrap();
-        let res = b.ready().await.unwrap().call(options).await.unwrap();
+        let res = b.ready().await.unwrap().call(options(&PREFLIGHT)).await.unwrap();
         assert_eq!(res.status(), StatusCode::OK);
     }
     assert_eq!(calls.load(Ordering::SeqCst), 9);

@@ -998,6 +998,12 @@ impl<C: DigestCredentialStore, N: NonceStore> Scheme for Digest<C, N> {
         }))
     }
 
+    /// `true`: Digest reads `Authorization` only, which the proxy layer consumes itself
+    /// (an `auth-int` body is [`DigestBodyLayer`]'s).
+    fn can_remove_credentials(&self) -> bool {
+        true
+    }
+
     fn challenge(&self, failure: &AuthFailure, headers: &mut HeaderMap) {
         let stale = failure.kind() == FailureKind::StaleNonce;
         let nonce = self.cfg.signer.issue();
