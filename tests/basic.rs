@@ -328,7 +328,8 @@ fn panic_message(f: impl FnOnce()) -> String {
 #[test]
 fn empty_role_lists_are_refused_when_the_requirement_is_built() {
     let none = Vec::<&'static str>::new;
-    let cases: Vec<(&str, Box<dyn FnOnce()>)> = vec![
+    type Build = Box<dyn FnOnce()>;
+    let cases: Vec<(&str, Build)> = vec![
         ("all_of", Box::new(move || drop(with_roles().require_all_roles(none())))),
         ("any_of", Box::new(move || drop(with_roles().require_any_role(none())))),
         ("all_of", Box::new(move || drop(Requirement::all_of(none())))),
