@@ -343,6 +343,14 @@ pub trait TokenVerifier: Send + Sync + 'static {
     /// spares the other verifiers the header lookup it needs. Set it to `true` when you
     /// implement `recognize`.
     const RECOGNIZES: bool = false;
+
+    /// A configuration mistake that makes this verifier unsafe or useless, told when the
+    /// scheme is built: [`Bearer::new`] panics with it. `None` (the default) when there is
+    /// none. A `Jwt` (feature `jwt`) holding an identity provider's keys (a public key, a JWKS)
+    /// without an audience reports one.
+    fn configuration_error(&self) -> Option<String> {
+        None
+    }
 }
 
 impl<F, V> TokenVerifier for SyncFn<F>
@@ -639,7 +647,15 @@ impl<V> fmt::Debug for Bearer<V> {
 impl<V: TokenVerifier> Bearer<V> {
     /// Bearer authentication with `verifier`: reads `Authorization: Bearer <token>`, realm
     /// `"Restricted"`.
+    ///
+    /// # Panics
+    ///
+    /// If the verifier reports a [`configuration_error`](TokenVerifier::configuration_error)
+    /// (such as a `Jwt` with an identity provider's keys and no audience).
     pub fn new(verifier: V) -> Self {
+        if let Some(e) = verifier.configuration_error() {
+            panic!("Bearer::new: {e}");
+        }
         let mut b = Bearer {
             verifier,
             scheme_name: Some(Cow::Borrowed("Bearer")),
@@ -663,7 +679,7 @@ impl<V: TokenVerifier> Bearer<V> {
     ///
     /// # Panics
     ///
-    /// If `header` is not a valid header name.
+    /// If `header` is not a valid header name, or as [`Bearer::new`].
     pub fn api_key(header: &str, verifier: V) -> Self {
         let mut b = Bearer::new(verifier);
         b.scheme_name = None;

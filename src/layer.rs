@@ -309,7 +309,7 @@ impl<S, R, F, T> AuthLayer<S, R, F, T> {
         self.require(Requirement::role(role))
     }
 
-    /// Requires at least one of `roles`.
+    /// Requires at least one of `roles`. Panics if `roles` is empty ([`Requirement::any_of`]).
     pub fn require_any_role<I>(self, roles: I) -> Self
     where
         I: IntoIterator,
@@ -318,7 +318,7 @@ impl<S, R, F, T> AuthLayer<S, R, F, T> {
         self.require(Requirement::any_of(roles))
     }
 
-    /// Requires all of `roles`.
+    /// Requires all of `roles`. Panics if `roles` is empty ([`Requirement::all_of`]).
     pub fn require_all_roles<I>(self, roles: I) -> Self
     where
         I: IntoIterator,

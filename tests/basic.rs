@@ -313,6 +313,67 @@ async fn any_of_all_of_and_nested_requirements() {
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 }
 
+/// The panic message of `f`, which must panic.
+fn panic_message(f: impl FnOnce()) -> String {
+    let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).expect_err("must panic");
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_default()
+}
+
+/// An empty all-of would let every authenticated user in (and an empty any-of nobody): both
+/// are refused when the requirement or the layer is built, also nested.
+#[test]
+fn empty_role_lists_are_refused_when_the_requirement_is_built() {
+    let none = Vec::<&'static str>::new;
+    type Build = Box<dyn FnOnce()>;
+    let cases: Vec<(&str, Build)> = vec![
+        ("all_of", Box::new(move || drop(with_roles().require_all_roles(none())))),
+        ("any_of", Box::new(move || drop(with_roles().require_any_role(none())))),
+        ("all_of", Box::new(move || drop(Requirement::all_of(none())))),
+        ("any_of", Box::new(move || drop(Requirement::any_of(none())))),
+        (
+            "any_of",
+            Box::new(move || {
+                drop(Requirement::all_of([
+                    Requirement::role("user"),
+                    Requirement::any_of(none()),
+                ]))
+            }),
+        ),
+        (
+            "all_of",
+            Box::new(move || drop(Requirement::role("admin") | Requirement::all_of(none()))),
+        ),
+    ];
+    for (which, build) in cases {
+        let msg = panic_message(build);
+        assert!(msg.contains(which) && msg.contains("at least one role"), "{msg}");
+    }
+}
+
+/// An empty list built from the variants themselves (which the constructors refuse) admits
+/// nobody, at any depth: the route answers 403, never 200.
+#[tokio::test]
+async fn an_empty_role_list_built_by_hand_admits_nobody() {
+    for req in [
+        Requirement::AllOf(Vec::new()),
+        Requirement::AnyOf(Vec::new()),
+        Requirement::AllOf(vec![Requirement::AllOf(Vec::new())]),
+        Requirement::AnyOf(vec![Requirement::AllOf(Vec::new())]),
+    ] {
+        let label = format!("{req:?}");
+        let (res, calls) = send(with_roles().require(req), creds("susan", "bye")).await;
+        assert_eq!((res.status(), calls), (StatusCode::FORBIDDEN, 0), "{label}");
+    }
+    // A non-empty list joined to an empty one by `&` or `|` is the non-empty one.
+    let req = Requirement::AllOf(Vec::new()) & Requirement::role("user");
+    let (res, _) = send(with_roles().require(req), creds("john", "hello")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
 #[tokio::test]
 async fn sync_roles_and_roles_only_asked_on_routes_with_a_requirement() {
     let asked = Arc::new(AtomicUsize::new(0));

@@ -424,6 +424,11 @@ impl<C, N> Digest<C, N> {
 
     /// How long a nonce is valid (default 5 minutes). A correct response on an expired
     /// nonce gets `401` with `stale=true`.
+    ///
+    /// Each nonce carries the lifetime it was issued with, signed: layers sharing the secret
+    /// (clones, a fleet) accept each other's nonces until that expiry, and answer `stale=true`
+    /// to a nonce issued with a longer lifetime than their own, so that no (nonce, nc) outlives
+    /// its replay record on any of them.
     pub fn nonce_lifetime(self, lifetime: Duration) -> Self {
         self.edit(|c| c.lifetime = lifetime)
     }
