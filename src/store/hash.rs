@@ -220,8 +220,9 @@ pub fn verify_password(password: &str, stored: &str) -> Result<bool, HashError> 
 ///   password and stored hash, so a password change invalidates it);
 /// - an **unknown user** is checked against a dummy hash of the policy's cost (made once,
 ///   on the first unknown user, or given with [`dummy_hash`](Self::dummy_hash): give one of
-///   the same algorithm and cost as your real hashes) and refused, so response times do not
-///   reveal which user-ids exist;
+///   the same algorithm and cost as your real hashes) and refused, so, where your stored
+///   hashes share that algorithm and cost, response times do not reveal which user-ids exist
+///   (a user whose hash is cheaper or costlier answers faster or slower than an unknown one);
 /// - a stored hash of unknown format is an error (`500`), logged without the hash;
 /// - an empty password is never accepted.
 ///
