@@ -43,6 +43,11 @@
 //!   ASCII), and credentials the profiles refuse (empty password, C1 control, unassigned code
 //!   point, …) are answered `401` without calling it. Store the enforced forms: see
 //!   [`precis`](crate::precis), and [`Basic::precis`] to turn it off.
+//! - An **empty password** is answered `401` without calling the verifier, with
+//!   [`Precis::Off`] too (`Basic Og==`, the credentials `:`, and `user:` alike): an unset
+//!   environment variable or an empty stored hash must not open the door. Clients that put
+//!   an API key in the user-id and leave the password empty need the key in the password
+//!   (or a [`Bearer`](crate::Bearer) API-key header) instead.
 //!
 //! # Security
 //!
@@ -700,8 +705,9 @@ impl<V> Basic<V> {
     }
 
     /// Reads Basic credentials from a request head, in their RFC 8265 enforced forms unless
-    /// [`precis`](Self::precis) is off. A user-id or password the profiles refuse is an
-    /// [`invalid`](AuthFailure::invalid) failure (`401`).
+    /// [`precis`](Self::precis) is off. A user-id or password the profiles refuse, and an
+    /// empty password whatever the setting, is an [`invalid`](AuthFailure::invalid) failure
+    /// (`401`).
     ///
     /// `Ok(None)` when there are none for this scheme (no `Authorization`, or another scheme).
     pub fn credentials(&self, parts: &Parts) -> Result<Option<BasicCredentials>, AuthFailure> {
@@ -716,6 +722,13 @@ impl<V> Basic<V> {
         }
         let c =
             BasicCredentials::decode(token).map_err(|e| AuthFailure::malformed(e.message()).with_scheme("Basic"))?;
+        // Whatever the PRECIS setting: an empty password is what an unset variable or an
+        // empty hash gives a store, and no verifier should have to think of it.
+        if c.password_bytes().is_empty() {
+            return Err(AuthFailure::invalid()
+                .with_scheme("Basic")
+                .with_description("Basic password empty"));
+        }
         if !self.precis.enforces() {
             return Ok(Some(c));
         }
@@ -868,10 +881,31 @@ impl StaticCredentials {
     /// Accepts exactly `username` and `password`, kept in their RFC 8265 enforced forms
     /// (see [`precis`](crate::precis)), which is what [`Basic`] hands over by default: a
     /// password given decomposed (`e` + U+0301) matches one sent precomposed (`é`), and
-    /// `ｊｏｈｎ` matches `john`. A form the profiles refuse (an empty password) is kept as
-    /// given: it never matches while [`Basic`] enforces, and matches byte for byte with
-    /// [`Precis::Off`].
+    /// `ｊｏｈｎ` matches `john`. Another form the profiles refuse is kept as given: it never
+    /// matches while [`Basic`] enforces, and matches byte for byte with [`Precis::Off`].
+    ///
+    /// # Panics
+    ///
+    /// If `username` or `password` is empty. Both are configuration (often read from the
+    /// environment, where an unset variable reads as empty), so the mistake shows when the
+    /// service starts instead of as a door that opens for `Basic Og==`; [`Basic`] refuses
+    /// empty passwords anyway.
+    ///
+    /// ```should_panic
+    /// # use tower_httpauth::StaticCredentials;
+    /// let password = std::env::var("UNSET_ADMIN_PASSWORD").unwrap_or_default();
+    /// let _ = StaticCredentials::new("admin", &password); // panics: empty password
+    /// ```
     pub fn new(username: &str, password: &str) -> Self {
+        assert!(
+            !username.is_empty(),
+            "StaticCredentials::new: the user-id is empty (an unset environment variable?)"
+        );
+        assert!(
+            !password.is_empty(),
+            "StaticCredentials::new: the password is empty (an unset environment variable?); \
+             an empty password would let in anyone who knows the user-id"
+        );
         let username = crate::precis::username_or_same(username);
         let password = crate::precis::password_or_same(password);
         StaticCredentials {
@@ -937,7 +971,8 @@ impl StaticCredentials {
 /// `lookup` receives the user-id and returns the user with their stored password (or its
 /// hash), `None` for an unknown user, or an error. The presented password is passed
 /// through the hash function (if any) and compared with the stored value in constant
-/// time. An unknown user costs the same hashing and comparison as a known one. What remains
+/// time; an empty password is never accepted (an empty stored value matches nothing). An
+/// unknown user costs the same hashing and comparison as a known one. What remains
 /// is your lookup's own timing, and a few nanoseconds for handling (and dropping) the found
 /// record: `benches/constant_time.rs` measures 6–11 ns (4–7 %, depending on the build and the
 /// allocator's state) between a known and an unknown user with an in-memory lookup, far below
@@ -1050,6 +1085,7 @@ where
         PasswordsFuture {
             lookup: (self.lookup)(username),
             presented,
+            empty: password.is_empty(),
         }
     }
 }
@@ -1060,6 +1096,9 @@ pin_project! {
         #[pin]
         lookup: F,
         presented: Vec<u8>,
+        // The presented password was empty: refused after the same work (`Basic` never
+        // hands one over; this covers direct calls).
+        empty: bool,
     }
 }
 
@@ -1075,8 +1114,9 @@ where
         let this = self.project();
         let found = ready!(this.lookup.poll(cx)).into_result()?;
         let presented = std::mem::take(this.presented);
+        let nonempty = !*this.empty;
         Poll::Ready(Ok(match found {
-            Some((user, stored)) => constant_time_eq(&presented, stored.as_ref()).then_some(user),
+            Some((user, stored)) => (constant_time_eq(&presented, stored.as_ref()) & nonempty).then_some(user),
             None => {
                 // Unknown user: the same comparison against a stand-in, then no.
                 let _ = constant_time_eq(&presented, &presented);

@@ -74,7 +74,7 @@
 //! |---|---|
 //! | `axum` | [`AuthUser`] as an axum extractor, `Option<AuthUser<U>>` on optional routes |
 //! | `password-hash` | `store::HashedPasswords`, Argon2id hashing, Argon2/scrypt/PBKDF2/bcrypt verification, the credential cache |
-//! | `htpasswd` | `store::Htpasswd`: Apache htpasswd files (every format `htpasswd` writes), reloaded on change |
+//! | `htpasswd` | `store::Htpasswd`: Apache htpasswd files (every format `htpasswd` writes; plaintext on opt-in), reloaded on change |
 //! | `htdigest` | `store::Htdigest`: Apache htdigest files (MD5 HA1) for Digest |
 //! | `tokio` | slow password hashes run on tokio's blocking pool under a concurrency limit |
 //! | `jwt` | JSON Web Tokens (`token::jwt`): HS256, RS256, ES256, EdDSA verification and issuing |

@@ -825,13 +825,13 @@ async fn recognised_credentials_get_the_answer_decoding_gives() {
         ("\u{ff4a}ohn", "pass"), // fullwidth j: stored as `john`
         ("jose\u{301}", "pw"),   // decomposed: stored precomposed
         ("a:b", "x"),            // a colon in the user-id: never matches
-        ("admin", ""),           // an empty password: refused by RFC 8265
         ("ctl\u{7}", "x"),       // a control character: refused
     ];
     let presented: Vec<(&str, &str)> = stored
         .iter()
         .copied()
         .chain([
+            ("admin", ""), // an empty password: refused (it cannot be stored)
             ("john", "pass"),
             ("jos\u{e9}", "pw"),
             ("admin", "s3cret "),
@@ -935,4 +935,59 @@ async fn insert_user_false_hands_nothing_on() {
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(*seen.lock().unwrap(), vec![false, false, true]);
     assert!(format!("{gate:?}").contains("insert_user: false"));
+}
+
+#[tokio::test]
+async fn empty_password_is_refused_whatever_the_precis_setting() {
+    use tower_httpauth::precis::Precis;
+    for precis in [Precis::Enforce, Precis::Off] {
+        // A verifier that would let anyone in: it must never be asked.
+        let asked = Arc::new(AtomicUsize::new(0));
+        let a = asked.clone();
+        let basic = Basic::new(move |c: BasicCredentials| {
+            a.fetch_add(1, Ordering::SeqCst);
+            async move {
+                Some(User {
+                    name: c.username().to_owned(),
+                    roles: vec![],
+                })
+            }
+        })
+        .realm("test")
+        .precis(precis);
+        let layer = AuthLayer::new(basic);
+        // ":" and "user:", then "user:" in ISO-8859-1 clothing ("é:").
+        for token in ["Og==", "dXNlcjo=", "6To="] {
+            let (res, inner) = send(layer.clone(), req_with(&format!("Basic {token}"))).await;
+            assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{precis:?} {token}");
+            assert_challenge(&res);
+            assert_eq!(inner, 0, "{precis:?} {token}");
+        }
+        assert_eq!(asked.load(Ordering::SeqCst), 0, "{precis:?}: the verifier never ran");
+        // A password of one space is a password.
+        let (res, _) = send(layer.clone(), creds("john", " ")).await;
+        assert_eq!(res.status(), StatusCode::OK, "{precis:?}");
+    }
+}
+
+#[test]
+fn static_credentials_refuse_to_build_with_an_empty_user_id_or_password() {
+    for (user, password) in [("", ""), ("admin", ""), ("", "s3cret")] {
+        let panic = std::panic::catch_unwind(|| StaticCredentials::new(user, password))
+            .expect_err("an empty user-id or password must not build");
+        let message = panic.downcast_ref::<&str>().copied().unwrap_or_default();
+        assert!(message.contains("empty"), "{user:?} {password:?}: {message:?}");
+    }
+    let _ = StaticCredentials::new("admin", "s3cret");
+}
+
+#[tokio::test]
+async fn passwords_never_accept_an_empty_password() {
+    use tower_httpauth::BasicVerifier;
+    // A store where a user's password was never set: an empty stored value.
+    let verifier = Passwords::new(|name: String| async move { Some((name, String::new())) });
+    let found = verifier.verify(BasicCredentials::new("john", "")).await;
+    assert!(matches!(found, Ok::<_, Infallible>(None)));
+    let found = verifier.verify(BasicCredentials::new("john", "x")).await;
+    assert!(matches!(found, Ok::<_, Infallible>(None)));
 }

@@ -160,6 +160,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
@@ -206,6 +207,10 @@ struct Config {
     domain: Option<String>,
     /// Stand-in H(A1) bytes for unknown users (same work as a known one).
     dummy: [u8; 32],
+    /// Whether the credential store has answered a lookup with a password: from then on
+    /// every lookup, known or not, computes one H(A1) from a password (see `check_response`).
+    /// Shared by the clones, which share the store.
+    passwords_seen: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Config {
@@ -300,6 +305,7 @@ impl<C: DigestCredentialStore> Digest<C, MemoryNonceStore> {
             opaque: String::new(),
             domain: None,
             dummy,
+            passwords_seen: Arc::default(),
         };
         cfg.rebuild();
         Digest {
@@ -1026,42 +1032,44 @@ impl<C: DigestCredentialStore, N: NonceStore> Scheme for Digest<C, N> {
 fn check_response<U>(cfg: &Config, p: &mut Pending, found: Option<DigestUser<U>>) -> Result<(U, u64), AuthFailure> {
     let alg = p.alg;
     let hex_len = alg.hex_len();
+    // A store that answers with passwords costs an H(A1) and PRECIS per known user: once it
+    // has, unknown users (and users stored by H(A1), in a store that holds both) pay the same
+    // over a dummy password, so the time taken does not tell which users exist. A store of
+    // H(A1)s only never pays it.
+    let passwords = &*cfg.passwords_seen;
     let (user, ha1) = match found {
-        Some(DigestUser { user, secret, username }) => {
-            let mut user = Some(user);
-            let ha1 = match &secret {
-                DigestSecret::Ha1(h) => Hex::parse(h, hex_len).ok_or_else(|| {
+        Some(DigestUser { user, secret, username }) => match &secret {
+            DigestSecret::Ha1(h) => {
+                let ha1 = Hex::parse(h, hex_len).ok_or_else(|| {
                     AuthFailure::internal(format!(
                         "the credential store returned an H(A1) that is not {hex_len} hex digits for {alg}"
                     ))
                     .with_scheme(SCHEME)
-                })?,
-                DigestSecret::Password(pw) if cfg.precis.enforces() => {
-                    // RFC 7616 §4: A1 over the enforced forms (NFC UTF-8). A stored form the
-                    // profiles refuse never matches, after the same work.
-                    let name = username
-                        .as_deref()
-                        .map_or(Ok(Cow::Borrowed(p.username())), crate::precis::username);
-                    let pw = crate::precis::password(pw);
-                    let refused = name.is_err() || pw.is_err();
-                    let ha1 = alg.ha1(
-                        name.as_deref().unwrap_or(p.username()),
-                        &cfg.realm,
-                        pw.as_deref().unwrap_or_default(),
-                    );
-                    if refused {
-                        user = None;
-                    }
-                    ha1
+                })?;
+                if passwords.load(Relaxed) {
+                    std::hint::black_box(dummy_password_ha1(cfg, p));
                 }
-                DigestSecret::Password(pw) => {
-                    let name = username.as_deref().unwrap_or(p.username());
-                    alg.ha1(name, &cfg.realm, pw)
+                (Some(user), ha1)
+            }
+            DigestSecret::Password(pw) => {
+                if !passwords.load(Relaxed) {
+                    passwords.store(true, Relaxed);
                 }
-            };
-            (user, ha1)
-        }
+                // RFC 7616 §4: A1 over the enforced forms (NFC UTF-8). A stored form the
+                // profiles refuse never matches, after the same work.
+                let (ha1, refused) = store::password_ha1(
+                    alg,
+                    &cfg.realm,
+                    cfg.precis.enforces(),
+                    p.username(),
+                    username.as_deref(),
+                    pw,
+                );
+                ((!refused).then_some(user), ha1)
+            }
+        },
         // Unknown user: a stand-in H(A1), then the same hashing and comparison.
+        None if passwords.load(Relaxed) => (None, dummy_password_ha1(cfg, p)),
         None => (None, Hex::encode(&cfg.dummy[..hex_len / 2])),
     };
     let ha1 = algorithm::session_ha1(alg, &ha1, p.nonce(), p.cnonce());
@@ -1098,6 +1106,23 @@ fn check_response<U>(cfg: &Config, p: &mut Pending, found: Option<DigestUser<U>>
         *ha2 = kd.finish();
     }
     Ok((user, now))
+}
+
+/// What a store's password costs (`store::password_ha1`), over a dummy password (random per
+/// `Digest`) and the request's own name: the work done for a user the store did not answer
+/// with a password, once it has answered another with one.
+fn dummy_password_ha1(cfg: &Config, p: &Pending) -> Hex {
+    let password = Hex::encode(&cfg.dummy[..8]);
+    let plain_name = p.userhash.then(|| p.username());
+    let (ha1, _) = store::password_ha1(
+        p.alg,
+        &cfg.realm,
+        cfg.precis.enforces(),
+        p.username(),
+        plain_name,
+        password.as_str(),
+    );
+    ha1
 }
 
 /// The end of a verification, once the replay store has answered.
