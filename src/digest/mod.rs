@@ -34,8 +34,9 @@
 //!    crate's one auth-param parser). Malformed, missing or duplicated parameters,
 //!    `username` with `username*`, an `nc` that is not 8 hex digits, or a `uri` that is
 //!    not the request-target → `400`.
-//! 2. The realm must be ours, the algorithm (absent = `MD5`) and `opaque` must be ones we
-//!    offered, and the `qop` one we offered → otherwise `401` with fresh challenges.
+//! 2. The realm must be ours, the algorithm (absent = `MD5`) one we offered, the `opaque`
+//!    ours if it is sent (it may be left out: axios-digest-auth never returns it), and the
+//!    `qop` one we offered → otherwise `401` with fresh challenges.
 //! 3. The nonce's signature (HMAC-SHA256 under the server secret) is checked. A forged or
 //!    tampered nonce → `401`.
 //! 4. Your [`DigestCredentialStore`] returns the user's H(A1) (or password). Unknown users
@@ -699,9 +700,11 @@ impl<C: DigestCredentialStore, N: NonceStore> Digest<C, N> {
         if !cfg.algorithms.contains(&alg) {
             return Err(invalid("algorithm not offered"));
         }
-        if !creds
-            .opaque()
-            .is_some_and(|o| constant_time_eq(o.as_bytes(), cfg.opaque.as_bytes()))
+        // Our `opaque` is a constant and the nonce carries its own signature, so a response
+        // without it proves as much as one with it; RFC 7616 §3.4 says clients SHOULD (not
+        // MUST) return it, and axios-digest-auth never does. One that differs is refused.
+        if let Some(o) = creds.opaque()
+            && !constant_time_eq(o.as_bytes(), cfg.opaque.as_bytes())
         {
             return Err(invalid("opaque mismatch"));
         }
