@@ -242,7 +242,10 @@ impl<S, R, F, T> AuthLayer<S, R, F, T> {
 
     /// Builds failure responses with `handler` (a closure `Fn(&AuthFailure, &Parts) ->
     /// Response<B>` or any [`FailureHandler`]). The layer still adds the challenges to every
-    /// `401` the handler returns without one.
+    /// `401` the handler returns without one. The default, [`DefaultFailure`], answers a
+    /// short `text/plain` body and so needs a response body type made from a `&'static str`;
+    /// with another body type (tonic's `Body`), a handler set here is the way (see
+    /// [`failure`](crate::failure)).
     pub fn on_failure<F2>(self, handler: F2) -> AuthLayer<S, R, F2, T> {
         let s = &*self.shared;
         AuthLayer {
@@ -1056,14 +1059,7 @@ where
     let kind = failure.kind();
     let mut challenges = HeaderMap::new();
     shared.scheme.challenge(&failure, &mut challenges);
-    // With the default handler, the challenges map becomes the response's header map
-    // (moved, not copied: two allocations fewer on every refusal); a custom handler sees
-    // them in `failure.challenges()`.
-    let default_handler = std::any::TypeId::of::<F>() == std::any::TypeId::of::<DefaultFailure>();
-    if !default_handler {
-        *failure.challenges_mut() = challenges;
-        challenges = HeaderMap::new();
-    }
+    failure.set_proxy(shared.proxy);
     match kind {
         FailureKind::Internal => tracing::error!(
             method = %parts.method,
@@ -1079,20 +1075,10 @@ where
             "request refused"
         ),
     }
-    let mut res = shared.failure.respond(&failure, parts);
-    if default_handler {
-        // `DefaultFailure` sent the status (and `Retry-After`); the challenges go on the
-        // statuses it documents.
-        if matches!(res.status().as_u16(), 400 | 401 | 403) {
-            if res.headers().is_empty() {
-                *res.headers_mut() = challenges;
-            } else {
-                for (name, value) in challenges.iter() {
-                    res.headers_mut().append(name, value.clone());
-                }
-            }
-        }
-    } else if res.status() == http::StatusCode::UNAUTHORIZED && !res.headers().contains_key(WWW_AUTHENTICATE) {
+    // `DefaultFailure` moves the challenges into its response (on the statuses it
+    // documents); any other handler finds them in `failure.challenges()`.
+    let mut res = shared.failure.respond_with_challenges(&mut failure, challenges, parts);
+    if res.status() == http::StatusCode::UNAUTHORIZED && !res.headers().contains_key(WWW_AUTHENTICATE) {
         for v in failure.challenges().get_all(WWW_AUTHENTICATE) {
             res.headers_mut().append(WWW_AUTHENTICATE, v.clone());
         }

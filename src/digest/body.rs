@@ -15,7 +15,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::BoxError;
-use crate::failure::FailureKind;
+use crate::failure::{AuthFailure, FailureKind, default_response};
 use crate::header::{AuthParams, split_scheme};
 
 /// The body of an `auth-int` request, recorded in the request extensions by
@@ -29,7 +29,9 @@ pub struct DigestBody(pub Bytes);
 /// Digest `qop=auth-int`, records it as [`DigestBody`] and hands the same bytes on.
 ///
 /// Put it **around** (outside) the auth layer. A body larger than the limit is answered
-/// `413` without reaching the auth layer; a body that fails to arrive is answered `400`.
+/// `413` without reaching the auth layer; a body that fails to arrive is answered `400`
+/// (both with [`DefaultFailure`](crate::DefaultFailure)'s short text, so the response
+/// body type must be one it can make from a `&'static str`, such as axum's `Body`).
 ///
 /// ```
 /// use axum::{Router, routing::post};
@@ -102,10 +104,9 @@ fn wants_auth_int<B>(req: &Request<B>, header: &HeaderName) -> bool {
     }
 }
 
-fn status_response<B: Default>(kind: FailureKind) -> Response<B> {
-    let mut res = Response::new(B::default());
-    *res.status_mut() = kind.status();
-    res
+/// The default failure response of `kind` (its status and short text).
+fn status_response<B: From<&'static str>>(kind: FailureKind) -> Response<B> {
+    default_response(&AuthFailure::new(kind))
 }
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
@@ -167,7 +168,7 @@ where
     B: Body + From<Bytes> + Send + 'static,
     B::Data: Send,
     B::Error: Into<BoxError>,
-    ResBody: Default + Send + 'static,
+    ResBody: From<&'static str> + Send + 'static,
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
