@@ -11,7 +11,9 @@
 //!    and every `401` carries the scheme's challenges.
 //!
 //! Rejections are returned as `Ok(response)`, so the inner service's error type is untouched
-//! (axum's `Infallible` stays `Infallible`). The request body is never read.
+//! (axum's `Infallible` stays `Infallible`). The request body is never read; so a refusal of
+//! an HTTP/1 request that declares a body carries `Connection: close`, because the server
+//! cannot read the next request on that connection before the unread body.
 //!
 //! ```
 //! use std::convert::Infallible;
@@ -1086,7 +1088,42 @@ where
     if shared.proxy {
         to_proxy_response(&mut res, &failure);
     }
+    if body_left_unread(parts) {
+        res.headers_mut()
+            .insert(http::header::CONNECTION, HeaderValue::from_static("close"));
+    }
     res
+}
+
+/// Whether a refused request leaves a body unread on an HTTP/1 connection, so that the
+/// refusal must say `Connection: close`.
+///
+/// A refusal never reads the body (the inner service is not called). An HTTP/1 server
+/// cannot read the next request before this one's body, so hyper, finding the body
+/// incomplete once the response is written, closes the connection, and the response it
+/// already sent did not say so: a client that reuses the connection (a Digest client
+/// retrying a `POST` with its credentials) then writes into a closed socket. Saying
+/// `Connection: close` lets it open a new connection instead. Draining the body first
+/// would keep the connection, but needs the request body type to be a `Body`, a timer (a
+/// runtime), and a bound on what a client may make the server read; a reconnect after a
+/// refused upload is cheap next to that.
+///
+/// A request declares a body with `Transfer-Encoding` or a non-zero `Content-Length`
+/// (RFC 9112 §6.3); one whose body an earlier layer has read ([`DigestBody`] in its
+/// extensions, from `DigestBodyLayer`) leaves nothing unread. HTTP/2 and HTTP/3 forbid
+/// `Connection` and cancel an unread body on its own stream.
+///
+/// [`DigestBody`]: crate::digest::DigestBody
+fn body_left_unread(parts: &Parts) -> bool {
+    use http::Version;
+    use http::header::{CONTENT_LENGTH, TRANSFER_ENCODING};
+    matches!(parts.version, Version::HTTP_10 | Version::HTTP_11)
+        && (parts.headers.contains_key(TRANSFER_ENCODING)
+            || parts
+                .headers
+                .get(CONTENT_LENGTH)
+                .is_some_and(|v| v.to_str().ok().and_then(|n| n.trim().parse::<u64>().ok()) != Some(0)))
+        && parts.extensions.get::<crate::digest::DigestBody>().is_none()
 }
 
 /// Proxy mode: `401` becomes `407`, `WWW-Authenticate` becomes `Proxy-Authenticate`, and a

@@ -6,8 +6,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use http::header::{AUTHORIZATION, CONTENT_LENGTH, HeaderName, PROXY_AUTHORIZATION};
-use http::{Request, Response};
+use http::header::{AUTHORIZATION, CONNECTION, CONTENT_LENGTH, HeaderName, HeaderValue, PROXY_AUTHORIZATION};
+use http::{Request, Response, Version};
 use http_body::Body;
 use http_body_util::{BodyExt, Limited};
 use pin_project_lite::pin_project;
@@ -29,9 +29,10 @@ pub struct DigestBody(pub Bytes);
 /// Digest `qop=auth-int`, records it as [`DigestBody`] and hands the same bytes on.
 ///
 /// Put it **around** (outside) the auth layer. A body larger than the limit is answered
-/// `413` without reaching the auth layer; a body that fails to arrive is answered `400`
-/// (both with [`DefaultFailure`](crate::DefaultFailure)'s short text, so the response
-/// body type must be one it can make from a `&'static str`, such as axum's `Body`).
+/// `413` without reaching the auth layer; a body that fails to arrive is answered `400`.
+/// Both carry `Connection: close` on HTTP/1 (the body is left unread) and
+/// [`DefaultFailure`](crate::DefaultFailure)'s short text, so the response body type must
+/// be one it can make from a `&'static str`, such as axum's `Body`.
 ///
 /// ```
 /// use axum::{Router, routing::post};
@@ -104,9 +105,15 @@ fn wants_auth_int<B>(req: &Request<B>, header: &HeaderName) -> bool {
     }
 }
 
-/// The default failure response of `kind` (its status and short text).
-fn status_response<B: From<&'static str>>(kind: FailureKind) -> Response<B> {
-    default_response(&AuthFailure::new(kind))
+/// The default failure response of `kind` (its status and short text). Every refusal here
+/// leaves the body unread or half read, so on HTTP/1 it says `Connection: close`: hyper
+/// closes such a connection anyway (see the auth layer's refusals).
+fn status_response<B: From<&'static str>>(kind: FailureKind, version: Version) -> Response<B> {
+    let mut res = default_response(&AuthFailure::new(kind));
+    if matches!(version, Version::HTTP_10 | Version::HTTP_11) {
+        res.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
+    }
+    res
 }
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
@@ -193,6 +200,7 @@ where
         if declared.is_some_and(|n| n > limit as u64) {
             return DigestBodyFuture::buffering(Box::pin(std::future::ready(Ok(status_response(
                 FailureKind::PayloadTooLarge,
+                req.version(),
             )))));
         }
         let (mut parts, body) = req.into_parts();
@@ -206,7 +214,7 @@ where
                         FailureKind::Malformed
                     };
                     tracing::debug!(error = %e, "auth-int body refused");
-                    return Ok(status_response(kind));
+                    return Ok(status_response(kind, parts.version));
                 }
             };
             parts.extensions.insert(DigestBody(bytes.clone()));
