@@ -2,9 +2,36 @@
 //!
 //! Every refusal is an [`AuthFailure`] of one [`FailureKind`]. The layer turns it into a
 //! response through a [`FailureHandler`]; the default, [`DefaultFailure`], answers with the
-//! kind's status, the scheme's challenges and an empty body. Whatever the handler returns,
-//! the layer adds the challenges to a `401` that lacks a `WWW-Authenticate` field, because
-//! RFC 9110 §15.5.2 requires one.
+//! kind's status, the scheme's challenges and a one-line `text/plain; charset=utf-8` body
+//! such as `401 Unauthorized: this resource needs authentication`. Whatever the handler
+//! returns, the layer adds the challenges to a `401` that lacks a `WWW-Authenticate` field,
+//! because RFC 9110 §15.5.2 requires one.
+//!
+//! The body is there for people: without one, Chromium shows its own "HTTP ERROR 401" page
+//! and ELinks offers to save an empty `application/octet-stream` download instead of
+//! showing the refusal. It needs a response body type that can be made from a
+//! `&'static str` (axum's `Body`, `String`, `Bytes`, `http_body_util::Full<Bytes>`). With
+//! another body type (tonic's `Body`, `http_body_util::Empty`, a boxed body) set a handler
+//! with [`AuthLayer::on_failure`](crate::AuthLayer::on_failure); the former default, an
+//! empty body, is:
+//!
+//! ```
+//! use http::Response;
+//! use http::request::Parts;
+//! use http_body_util::Empty;
+//! use bytes::Bytes;
+//! use tower_httpauth::failure::default_headers;
+//! use tower_httpauth::{AuthFailure, AuthLayer, Basic, StaticCredentials};
+//!
+//! fn empty_failure(f: &AuthFailure, _: &Parts) -> Response<Empty<Bytes>> {
+//!     let mut res = Response::new(Empty::new());
+//!     *res.status_mut() = f.status();
+//!     default_headers(f, res.headers_mut()); // the challenges, `Retry-After`
+//!     res
+//! }
+//! let layer = AuthLayer::new(Basic::new(StaticCredentials::new("admin", "s3cret"))).on_failure(empty_failure);
+//! # let _ = layer;
+//! ```
 //!
 //! A custom handler is a closure from the failure and the request parts to a response:
 //!
@@ -30,7 +57,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
-use http::header::{HeaderMap, RETRY_AFTER, WWW_AUTHENTICATE};
+use http::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::request::Parts;
 use http::{HeaderValue, Response, StatusCode};
 
@@ -109,6 +136,8 @@ impl fmt::Display for FailureKind {
 /// credentials themselves, so it is safe to log.
 pub struct AuthFailure {
     kind: FailureKind,
+    /// Answered by a proxy (`AuthLayer::proxy`): a `401` goes out as `407`.
+    proxy: bool,
     scheme: Option<&'static str>,
     // The rest is boxed, and only when present: the common refusals (no credentials, wrong
     // credentials) allocate nothing for their failure, and `Result<_, AuthFailure>` stays small.
@@ -129,6 +158,7 @@ impl AuthFailure {
     pub fn new(kind: FailureKind) -> Self {
         AuthFailure {
             kind,
+            proxy: false,
             scheme: None,
             extra: None,
         }
@@ -199,9 +229,22 @@ impl AuthFailure {
         self.kind
     }
 
-    /// The status the default handler answers with.
+    /// The status the default handler answers with. In proxy mode the layer turns a `401`
+    /// into `407` afterwards (see [`proxy`](Self::proxy)).
     pub fn status(&self) -> StatusCode {
         self.kind.status()
+    }
+
+    /// Whether the layer answers as a proxy ([`AuthLayer::proxy`](crate::AuthLayer::proxy)):
+    /// a `401` from the handler then goes out as `407 Proxy Authentication Required`, and
+    /// `WWW-Authenticate` as `Proxy-Authenticate`. A handler writing its own text can say
+    /// `407` when this is set.
+    pub fn proxy(&self) -> bool {
+        self.proxy
+    }
+
+    pub(crate) fn set_proxy(&mut self, proxy: bool) {
+        self.proxy = proxy;
     }
 
     /// A description that is safe to show the client, if any.
@@ -248,6 +291,7 @@ impl fmt::Debug for AuthFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuthFailure")
             .field("kind", &self.kind)
+            .field("proxy", &self.proxy)
             .field("description", &self.description())
             .field("scheme", &self.scheme)
             .field("source", &self.source())
@@ -285,6 +329,16 @@ impl std::error::Error for AuthFailure {
 pub trait FailureHandler<B>: Send + Sync + 'static {
     /// The response for `failure` on the request whose head is `parts`.
     fn respond(&self, failure: &AuthFailure, parts: &Parts) -> Response<B>;
+
+    /// What the layer calls, with the scheme's `challenges` for this failure. This provided
+    /// method records them in the failure ([`AuthFailure::challenges`]) and calls
+    /// [`respond`](Self::respond); [`DefaultFailure`] moves them into its response instead
+    /// (a refusal's one header map, not two). Not meant to be overridden elsewhere.
+    #[doc(hidden)]
+    fn respond_with_challenges(&self, failure: &mut AuthFailure, challenges: HeaderMap, parts: &Parts) -> Response<B> {
+        *failure.challenges_mut() = challenges;
+        self.respond(failure, parts)
+    }
 }
 
 impl<F, B> FailureHandler<B> for F
@@ -296,33 +350,105 @@ where
     }
 }
 
-/// The default failure response: the kind's status, an empty body, the challenges on
-/// `401`, `403` and `400`, and `Retry-After` on `429`.
+/// The default failure response: the kind's status, a one-line `text/plain;
+/// charset=utf-8` body naming the status and the reason (`401 Unauthorized: this resource
+/// needs authentication`; `407 Proxy Authentication Required: …` in proxy mode), the
+/// challenges on `401`, `403` and `400`, and `Retry-After` on `429`.
+///
+/// It answers any response body type that can be made from a `&'static str`: axum's `Body`,
+/// `String`, `Bytes`, `http_body_util::Full<Bytes>`. For other body types, see the
+/// [module docs](self).
+///
+/// ```
+/// use http::Response;
+/// use tower_httpauth::{AuthFailure, DefaultFailure, FailureHandler};
+///
+/// let parts = http::Request::new(()).into_parts().0;
+/// let res: Response<String> = DefaultFailure.respond(&AuthFailure::missing(), &parts);
+/// assert_eq!(res.status(), 401);
+/// assert_eq!(res.headers()["content-type"], "text/plain; charset=utf-8");
+/// assert_eq!(res.body(), "401 Unauthorized: this resource needs authentication\n");
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DefaultFailure;
 
-impl<B: Default> FailureHandler<B> for DefaultFailure {
+impl<B: From<&'static str>> FailureHandler<B> for DefaultFailure {
     fn respond(&self, failure: &AuthFailure, _parts: &Parts) -> Response<B> {
-        let mut res = Response::new(B::default());
-        *res.status_mut() = failure.status();
-        default_headers(failure, res.headers_mut());
-        res
+        default_response(failure)
+    }
+
+    fn respond_with_challenges(&self, failure: &mut AuthFailure, challenges: HeaderMap, _parts: &Parts) -> Response<B> {
+        // The scheme's map becomes the response's (cleared where no challenge belongs):
+        // a refusal builds one header map, not two, and copies no challenge.
+        let mut headers = challenges;
+        if !carries_challenges(failure.status()) {
+            headers.clear();
+        }
+        retry_after(failure, &mut headers);
+        text_response(failure, headers)
+    }
+}
+
+/// [`DefaultFailure`]'s response to `failure`, for refusals made outside the auth layer
+/// (`DigestBodyLayer`).
+pub(crate) fn default_response<B: From<&'static str>>(failure: &AuthFailure) -> Response<B> {
+    let mut headers = HeaderMap::new();
+    default_headers(failure, &mut headers);
+    text_response(failure, headers)
+}
+
+/// The default response: the status, `headers` plus `Content-Type`, and the text.
+fn text_response<B: From<&'static str>>(failure: &AuthFailure, mut headers: HeaderMap) -> Response<B> {
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    let mut res = Response::new(B::from(default_text(failure)));
+    *res.status_mut() = failure.status();
+    *res.headers_mut() = headers;
+    res
+}
+
+/// The default body: the status the client will see and why, on one line. In proxy mode a
+/// `401` leaves the layer as `407`, so its text says `407`.
+fn default_text(failure: &AuthFailure) -> &'static str {
+    match failure.kind {
+        FailureKind::MissingCredentials | FailureKind::InvalidCredentials | FailureKind::StaleNonce
+            if failure.proxy =>
+        {
+            "407 Proxy Authentication Required: this proxy needs authentication\n"
+        }
+        FailureKind::MissingCredentials | FailureKind::InvalidCredentials | FailureKind::StaleNonce => {
+            "401 Unauthorized: this resource needs authentication\n"
+        }
+        FailureKind::Malformed => "400 Bad Request: the credentials or the request are malformed\n",
+        FailureKind::HeaderTooLarge => "431 Request Header Fields Too Large: the credentials are too long\n",
+        FailureKind::PayloadTooLarge => "413 Content Too Large: the body is too large to authenticate\n",
+        FailureKind::Forbidden => "403 Forbidden: the authenticated user may not access this resource\n",
+        FailureKind::TooManyRequests => "429 Too Many Requests: too many failed attempts; try again later\n",
+        FailureKind::Internal => "500 Internal Server Error: authentication could not be completed\n",
+    }
+}
+
+/// The statuses [`DefaultFailure`] sends the challenges with.
+fn carries_challenges(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 400 | 401 | 403)
+}
+
+fn retry_after(failure: &AuthFailure, headers: &mut HeaderMap) {
+    if let Some(after) = failure.retry_after() {
+        let secs = after.as_secs() + u64::from(after.subsec_nanos() > 0);
+        headers.insert(RETRY_AFTER, HeaderValue::from(secs.max(1)));
     }
 }
 
 /// Writes the headers [`DefaultFailure`] sends for `failure` into `headers`: the challenges
 /// (on `401`, `403` and `400`) and `Retry-After` (on `429`). Useful in custom handlers that
-/// only want to change the body.
+/// only want to change the body (it does not write `Content-Type`: the body is yours).
 pub fn default_headers(failure: &AuthFailure, headers: &mut HeaderMap) {
-    if matches!(failure.status().as_u16(), 400 | 401 | 403) {
+    if carries_challenges(failure.status()) {
         for v in failure.challenges().get_all(WWW_AUTHENTICATE) {
             headers.append(WWW_AUTHENTICATE, v.clone());
         }
     }
-    if let Some(after) = failure.retry_after() {
-        let secs = after.as_secs() + u64::from(after.subsec_nanos() > 0);
-        headers.insert(RETRY_AFTER, HeaderValue::from(secs.max(1)));
-    }
+    retry_after(failure, headers);
 }
 
 #[cfg(test)]

@@ -12,7 +12,9 @@
 //!    and every `401` carries the scheme's challenges.
 //!
 //! Rejections are returned as `Ok(response)`, so the inner service's error type is untouched
-//! (axum's `Infallible` stays `Infallible`). The request body is never read.
+//! (axum's `Infallible` stays `Infallible`). The request body is never read; so a refusal of
+//! an HTTP/1 request that declares a body carries `Connection: close`, because the server
+//! cannot read the next request on that connection before the unread body.
 //!
 //! ```
 //! use std::convert::Infallible;
@@ -279,7 +281,10 @@ impl<S, R, F, T> AuthLayer<S, R, F, T> {
 
     /// Builds failure responses with `handler` (a closure `Fn(&AuthFailure, &Parts) ->
     /// Response<B>` or any [`FailureHandler`]). The layer still adds the challenges to every
-    /// `401` the handler returns without one.
+    /// `401` the handler returns without one. The default, [`DefaultFailure`], answers a
+    /// short `text/plain` body and so needs a response body type made from a `&'static str`;
+    /// with another body type (tonic's `Body`), a handler set here is the way (see
+    /// [`failure`](crate::failure)).
     pub fn on_failure<F2>(self, handler: F2) -> AuthLayer<S, R, F2, T> {
         let s = &*self.shared;
         AuthLayer {
@@ -1137,14 +1142,7 @@ where
     let kind = failure.kind();
     let mut challenges = HeaderMap::new();
     shared.scheme.challenge(&failure, &mut challenges);
-    // With the default handler, the challenges map becomes the response's header map
-    // (moved, not copied: two allocations fewer on every refusal); a custom handler sees
-    // them in `failure.challenges()`.
-    let default_handler = std::any::TypeId::of::<F>() == std::any::TypeId::of::<DefaultFailure>();
-    if !default_handler {
-        *failure.challenges_mut() = challenges;
-        challenges = HeaderMap::new();
-    }
+    failure.set_proxy(shared.proxy);
     match kind {
         FailureKind::Internal => tracing::error!(
             method = %parts.method,
@@ -1160,20 +1158,10 @@ where
             "request refused"
         ),
     }
-    let mut res = shared.failure.respond(&failure, parts);
-    if default_handler {
-        // `DefaultFailure` sent the status (and `Retry-After`); the challenges go on the
-        // statuses it documents.
-        if matches!(res.status().as_u16(), 400 | 401 | 403) {
-            if res.headers().is_empty() {
-                *res.headers_mut() = challenges;
-            } else {
-                for (name, value) in challenges.iter() {
-                    res.headers_mut().append(name, value.clone());
-                }
-            }
-        }
-    } else if res.status() == http::StatusCode::UNAUTHORIZED && !res.headers().contains_key(WWW_AUTHENTICATE) {
+    // `DefaultFailure` moves the challenges into its response (on the statuses it
+    // documents); any other handler finds them in `failure.challenges()`.
+    let mut res = shared.failure.respond_with_challenges(&mut failure, challenges, parts);
+    if res.status() == http::StatusCode::UNAUTHORIZED && !res.headers().contains_key(WWW_AUTHENTICATE) {
         for v in failure.challenges().get_all(WWW_AUTHENTICATE) {
             res.headers_mut().append(WWW_AUTHENTICATE, v.clone());
         }
@@ -1181,7 +1169,42 @@ where
     if shared.proxy {
         to_proxy_response(&mut res, &failure);
     }
+    if body_left_unread(parts) {
+        res.headers_mut()
+            .insert(http::header::CONNECTION, HeaderValue::from_static("close"));
+    }
     res
+}
+
+/// Whether a refused request leaves a body unread on an HTTP/1 connection, so that the
+/// refusal must say `Connection: close`.
+///
+/// A refusal never reads the body (the inner service is not called). An HTTP/1 server
+/// cannot read the next request before this one's body, so hyper, finding the body
+/// incomplete once the response is written, closes the connection, and the response it
+/// already sent did not say so: a client that reuses the connection (a Digest client
+/// retrying a `POST` with its credentials) then writes into a closed socket. Saying
+/// `Connection: close` lets it open a new connection instead. Draining the body first
+/// would keep the connection, but needs the request body type to be a `Body`, a timer (a
+/// runtime), and a bound on what a client may make the server read; a reconnect after a
+/// refused upload is cheap next to that.
+///
+/// A request declares a body with `Transfer-Encoding` or a non-zero `Content-Length`
+/// (RFC 9112 §6.3); one whose body an earlier layer has read ([`DigestBody`] in its
+/// extensions, from `DigestBodyLayer`) leaves nothing unread. HTTP/2 and HTTP/3 forbid
+/// `Connection` and cancel an unread body on its own stream.
+///
+/// [`DigestBody`]: crate::digest::DigestBody
+fn body_left_unread(parts: &Parts) -> bool {
+    use http::Version;
+    use http::header::{CONTENT_LENGTH, TRANSFER_ENCODING};
+    matches!(parts.version, Version::HTTP_10 | Version::HTTP_11)
+        && (parts.headers.contains_key(TRANSFER_ENCODING)
+            || parts
+                .headers
+                .get(CONTENT_LENGTH)
+                .is_some_and(|v| v.to_str().ok().and_then(|n| n.trim().parse::<u64>().ok()) != Some(0)))
+        && parts.extensions.get::<crate::digest::DigestBody>().is_none()
 }
 
 /// Proxy mode: `401` becomes `407`, `WWW-Authenticate` becomes `Proxy-Authenticate`, and a

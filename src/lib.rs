@@ -65,8 +65,9 @@
 //!
 //! Failures are kept apart: no or wrong credentials → `401` with a challenge; malformed
 //! credentials → `400`; not allowed → `403`; the verifier failed (its database is down) →
-//! `500`, logged through `tracing`, never a `401` and never a pass. See [`FailureKind`] and
-//! [`AuthLayer::on_failure`] to build your own responses.
+//! `500`, logged through `tracing`, never a `401` and never a pass. The default responses
+//! ([`DefaultFailure`]) carry a one-line `text/plain` body naming the status; see
+//! [`FailureKind`] and [`AuthLayer::on_failure`] to build your own responses.
 //!
 //! # Feature flags
 //!

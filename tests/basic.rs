@@ -89,7 +89,10 @@ async fn missing_credentials_get_401_with_challenge_and_inner_not_called() {
     let (res, calls) = send(AuthLayer::new(basic()), Request::new(String::new())).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert_challenge(&res);
-    assert_eq!(res.into_body(), "");
+    assert_eq!(
+        res.into_body(),
+        "401 Unauthorized: this resource needs authentication\n"
+    );
     assert_eq!(calls, 0);
 }
 

@@ -178,7 +178,10 @@ async fn verifier_failure_is_500_never_401_never_a_pass() {
     let layer = AuthLayer::new(bearer());
     let a = send(&layer, echo(), get("/", &[("authorization", "Bearer fail")])).await;
     assert_eq!(a.status, StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!(a.body, "");
+    assert_eq!(
+        a.body,
+        "500 Internal Server Error: authentication could not be completed\n"
+    );
     assert!(a.headers.get(WWW_AUTHENTICATE).is_none());
 }
 

@@ -758,13 +758,40 @@ async fn offer_mismatches_are_401() {
         assert_401_with_challenge(&res, false);
         let _ = what;
     }
-    // Missing opaque, unknown algorithm, unknown qop: 401 too.
+    // Unknown algorithm, unknown qop: 401 too. (A missing opaque is accepted: see
+    // `a_response_without_opaque_is_accepted_and_a_wrong_opaque_refused`.)
     for h in [
-        base.header().replace(&format!(r#", opaque="{opaque}""#), ""),
         base.header().replace("algorithm=SHA-256", "algorithm=SHA-1"),
         base.header().replace("qop=auth", "qop=auth-conf"),
     ] {
         assert_401_with_challenge(&send(&app, "GET", "/dir/index.html", Some(&h), "").await, false);
+    }
+}
+
+/// axios-digest-auth never returns `opaque`: our `opaque` is a constant and the nonce is
+/// signed, so its absence costs nothing and is accepted, while an `opaque` that is not ours
+/// is still refused.
+#[tokio::test]
+async fn a_response_without_opaque_is_accepted_and_a_wrong_opaque_refused() {
+    let app = app(digest());
+    for alg in [Algorithm::Sha256, Algorithm::Md5] {
+        let (nonce, opaque) = fresh(&app).await;
+        let mut c = Creds::new(&nonce, &opaque);
+        c.alg = alg;
+        let without = c.header().replace(&format!(r#", opaque="{opaque}""#), "");
+        assert!(!without.contains("opaque"), "{without}");
+        let res = send(&app, "GET", "/dir/index.html", Some(&without), "").await;
+        assert_eq!(res.status(), StatusCode::OK, "{alg}");
+        assert_eq!(text(res).await, "user=Mufasa body=");
+
+        let (nonce, opaque) = fresh(&app).await;
+        let mut c = Creds::new(&nonce, &opaque);
+        c.alg = alg;
+        for wrong in ["not-ours", "", &opaque[1..]] {
+            c.opaque = wrong.into();
+            let res = send(&app, "GET", "/dir/index.html", Some(&c.header()), "").await;
+            assert_401_with_challenge(&res, false);
+        }
     }
 }
 

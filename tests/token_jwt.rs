@@ -251,7 +251,7 @@ async fn alg_none_is_refused() {
         let (status, desc, body) = status_of(jwt, &token).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         assert_eq!(desc.as_deref(), Some("The access token algorithm is not accepted"));
-        assert_eq!(body, "");
+        assert_eq!(body, "401 Unauthorized: this resource needs authentication\n");
     }
 }
 

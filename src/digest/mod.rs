@@ -34,8 +34,9 @@
 //!    crate's one auth-param parser). Malformed, missing or duplicated parameters,
 //!    `username` with `username*`, an `nc` that is not 8 hex digits, or a `uri` that is
 //!    not the request-target → `400`.
-//! 2. The realm must be ours, the algorithm (absent = `MD5`) and `opaque` must be ones we
-//!    offered, and the `qop` one we offered → otherwise `401` with fresh challenges.
+//! 2. The realm must be ours, the algorithm (absent = `MD5`) one we offered, the `opaque`
+//!    ours if it is sent (it may be left out: axios-digest-auth never returns it), and the
+//!    `qop` one we offered → otherwise `401` with fresh challenges.
 //! 3. The nonce's signature (HMAC-SHA256 under the server secret) is checked. A forged or
 //!    tampered nonce → `401`.
 //! 4. Your [`DigestCredentialStore`] returns the user's H(A1) (or password). Unknown users
@@ -74,6 +75,7 @@
 //! | offer | curl | requests | httpx | wget | Chromium |
 //! |---|---|---|---|---|---|
 //! | `SHA-256` then `MD5` (the default) | SHA-256 | MD5 (last line wins) | SHA-256 | MD5 | SHA-256 |
+//! | `MD5` then `SHA-256` | MD5 | SHA-256 (last line wins) | MD5 | MD5 | MD5 |
 //! | `MD5` only | ✔ | ✔ | ✔ | ✔ | ✔ |
 //! | `SHA-256` only | ✔ | ✔ | ✔ | ✘ (MD5 without `algorithm`: refused) | ✔ |
 //! | `MD5-sess` | ✔ | ✔ | ✔ | ✔ | ✔ |
@@ -85,11 +87,74 @@
 //! | reuses the nonce with `nc=00000002` | no | yes | yes | no | yes |
 //! | retries after `stale=true` | ✔ | ✔ | ✔ | ✘ | ✔ |
 //!
-//! So the default offer (SHA-256, then MD5, on separate lines, `qop="auth"`) serves every
-//! client above, each with the best algorithm it can do. Offer `SHA-512-256` only as an
-//! extra, never alone. Keep `qop="auth"`: offering `auth-int` too sends wget to the RFC
-//! 2069 form, and offering only `auth-int` breaks most clients. The curl, requests, httpx
-//! and wget rows are exercised by this crate's interop tests.
+//! Keep `qop="auth"`: offering `auth-int` too sends wget to the RFC 2069 form, and offering
+//! only `auth-int` breaks most clients. Offer `SHA-512-256` only as an extra, never alone.
+//! The curl, requests, httpx and wget rows are exercised by this crate's interop tests.
+//!
+//! Other clients, measured against this crate in the 2026-12 security review (those marked
+//! † measured again for this table: Python 3.11, Perl LWP 6.68, OpenJDK 17.0.15,
+//! `@mhoc/axios-digest-auth` 0.8.0); "takes" is the challenge a client answers when several
+//! are offered (– where not recorded):
+//!
+//! | client | answers | takes | default offer | MD5 first |
+//! |---|---|---|---|---|
+//! | curl, httpx † | MD5, SHA-256, their `-sess` | the first | ✔ SHA-256 | ✔ MD5 |
+//! | Chromium | MD5, SHA-256, their `-sess` | the first it supports | ✔ SHA-256 | ✔ MD5 |
+//! | requests †, httpie (built on requests) | MD5, MD5-sess, SHA-256 | the last | ✔ MD5 | ✔ SHA-256 |
+//! | wget †, Perl LWP † | MD5 | – | ✔ MD5 | ✔ MD5 |
+//! | aiohttp 3.14 | all but SHA-512-256; `auth-int` works | the first | ✔ SHA-256 | ✔ MD5 |
+//! | Java 17 `HttpURLConnection` † | MD5, MD5-sess, SHA-256 (not SHA-256-sess, SHA-512-256); `auth-int` in RFC 2069 form | the last | ✔ MD5 | ✔ SHA-256 |
+//! | Java 25 `HttpURLConnection` | every SHA variant; MD5 only with `-Dhttp.auth.digest.reEnabledAlgorithms=MD5` | – | ✘ | ✔ |
+//! | Python `urllib.request` † | MD5 | the first only | ✘ | ✔ MD5 |
+//! | Ruby net-http-digest-auth | MD5, MD5-sess; SHA-256 only spelt `SHA256` | – | ✘ | ✔ MD5 |
+//! | w3m | MD5, MD5-sess | the first only | ✘ | ✔ MD5 |
+//! | digest-fetch (npm) | all but `auth-int` | – | ✔ | ✔ |
+//! | `urllib` (npm) | MD5, sent without `algorithm` | – | ✔ MD5 | ✔ MD5 |
+//! | `request` (npm) | labels its answer SHA-256 but hashes with MD5 | – | ✔ | ✘ |
+//! | axios-digest-auth † | MD5, never returns `opaque` (accepted) | `nonce` of the first | ✔ MD5 | ✔ MD5 |
+//! | ELinks, lynx | no Digest in practice | – | ✘ | ✘ |
+//!
+//! ## SHA-256 first or MD5 first
+//!
+//! No order serves every client: a client answers the challenge it picks (the first, the
+//! last, the first it supports), and the server cannot know in advance which.
+//!
+//! - **SHA-256 first (the default)** gives curl, httpx, aiohttp and Chromium SHA-256, the
+//!   others that answer MD5, and shuts out the clients that read only the first challenge
+//!   and cannot answer it (Python's `urllib`, the Ruby gem, w3m) and Java 25.
+//! - **MD5 first** lets those four in, but shuts out npm `request` (it answers the SHA-256
+//!   challenge with an MD5 hash, which is refused), and moves curl, httpx, aiohttp and
+//!   Chromium down to MD5, while requests, httpie and Java 17 move up to SHA-256.
+//!
+//! The default stays SHA-256 first: RFC 7616 §3.7 asks for the preferred algorithm first,
+//! MD5 is there for backward compatibility only (§3.2), and the clients SHA-256 first
+//! shuts out are those that cannot do SHA-256 at all. When you must serve them, offer MD5
+//! first with [`Digest::algorithms`] (your store then answers for both base algorithms, as
+//! [`DigestUsers`] does):
+//!
+//! ```
+//! use std::convert::Infallible;
+//! use http::{Request, Response};
+//! use tower::{ServiceBuilder, ServiceExt};
+//! use tower_httpauth::AuthLayer;
+//! use tower_httpauth::digest::{Algorithm, Digest, DigestUsers};
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! let realm = "http-auth@example.org";
+//! let users = DigestUsers::new(realm).with_password("Mufasa", "Circle of Life");
+//! // MD5 first, for clients that read only the first challenge (Python's urllib, w3m, …).
+//! let digest = Digest::new(users).realm(realm).algorithms([Algorithm::Md5, Algorithm::Sha256]);
+//!
+//! let svc = ServiceBuilder::new()
+//!     .layer(AuthLayer::new(digest))
+//!     .service_fn(|_: Request<String>| async { Ok::<_, Infallible>(Response::new(String::new())) });
+//! let res = svc.oneshot(Request::new(String::new())).await.unwrap();
+//! let offer: Vec<_> = res.headers().get_all("www-authenticate").iter().map(|v| v.to_str().unwrap()).collect();
+//! assert_eq!(offer.len(), 2);
+//! assert!(offer[0].contains("algorithm=MD5,"), "MD5 first: {offer:?}");
+//! assert!(offer[1].contains("algorithm=SHA-256,"), "SHA-256 second: {offer:?}");
+//! # }
+//! ```
 //!
 //! # RFC 2069 responses
 //!
@@ -380,7 +445,9 @@ impl<C, N> Digest<C, N> {
     }
 
     /// The algorithms offered, most preferred first, one `WWW-Authenticate` field each
-    /// (default: SHA-256, MD5). Responses with any other algorithm are refused.
+    /// (default: SHA-256, MD5). Responses with any other algorithm are refused. Which
+    /// clients each order serves, and how to offer MD5 first: see the
+    /// [module docs](self#sha-256-first-or-md5-first).
     ///
     /// # Panics
     ///
@@ -710,9 +777,11 @@ impl<C: DigestCredentialStore, N: NonceStore> Digest<C, N> {
         if !cfg.algorithms.contains(&alg) {
             return Err(invalid("algorithm not offered"));
         }
-        if !creds
-            .opaque()
-            .is_some_and(|o| constant_time_eq(o.as_bytes(), cfg.opaque.as_bytes()))
+        // Our `opaque` is a constant and the nonce carries its own signature, so a response
+        // without it proves as much as one with it; RFC 7616 §3.4 says clients SHOULD (not
+        // MUST) return it, and axios-digest-auth never does. One that differs is refused.
+        if let Some(o) = creds.opaque()
+            && !constant_time_eq(o.as_bytes(), cfg.opaque.as_bytes())
         {
             return Err(invalid("opaque mismatch"));
         }
