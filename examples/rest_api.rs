@@ -17,13 +17,21 @@
 //! |---|---|---|
 //! | `POST /api/users` `{"username","password"}` | none | `201` `{"username"}` + `Location`; `400` JSON error |
 //! | `GET /api/users/{id}` | none | `200` `{"id","username"}`, `404` |
-//! | `GET /api/token` | Basic | `{"token","duration":600}` |
-//! | `GET /api/resource` | Basic or Bearer token | `{"data":"Hello, <username>!"}` |
-//! | `GET /api/admin` | Basic or Bearer token, role `admin` | `{"data":…}`; `403` for others |
-//! | `GET /api/digest` | Digest (SHA-256, MD5) | `{"data":"Hello, <username>!"}` |
+//! | `GET /api/token` | Basic, throttled | `{"token","duration":600}`; `429` + `Retry-After` when locked |
+//! | `GET /api/resource` | Basic or Bearer token, throttled | `{"data":"Hello, <username>!"}` |
+//! | `GET /api/admin` | Basic or Bearer token, role `admin`, throttled | `{"data":…}`; `403` for others |
+//! | `GET /api/digest` | Digest (SHA-256, MD5), throttled | `{"data":"Hello, <username>!"}` |
 //!
 //! The first registered user is the admin. Every error is JSON (`{"error","message"}`), and
 //! every `401` carries its `WWW-Authenticate` challenges.
+//!
+//! Password guessing is throttled on every authenticated route, as a real API should: one
+//! [`Throttle`] with the crate's defaults counts wrong credentials per user-id (5 free, counted
+//! case-insensitively) and per client address (20 free), across all routes; beyond that each
+//! failure locks the user-id or address for 1 s, doubling up to 15 minutes, and a locked one
+//! gets `429` + `Retry-After` (JSON `too_many_requests`) before any password is hashed. The
+//! client address is the TCP peer (`main` serves with `ConnectInfo`); behind a reverse proxy,
+//! use `ClientAddrSource::forwarded_for` instead.
 //!
 //! Usernames and passwords are stored in their RFC 8265 (PRECIS) forms, the forms Basic and
 //! Digest compare with: `ｍｉｇｕｅｌ` registers and logs in as `miguel`, and a password with
@@ -50,6 +58,7 @@ use tower_httpauth::failure::default_headers;
 use tower_httpauth::header::{AuthParams, split_scheme};
 use tower_httpauth::precis::{self, PrecisError};
 use tower_httpauth::store::{HashPolicy, HashPool, HashedPasswords};
+use tower_httpauth::throttle::Throttle;
 use tower_httpauth::{
     AuthFailure, AuthLayer, AuthUser, Basic, BasicCredentials, Bearer, BoxError, FailureKind, Multi, SignedTokens,
     Token,
@@ -227,12 +236,18 @@ pub fn app_with(db: AnyPool, secrets: Secrets) -> Router {
         .secret(&secrets.digest_key)
     };
 
-    let basic_only = AuthLayer::new(basic()).on_failure(json_failure);
+    // One throttle for every route (clones share the counts), so guesses cannot be spread
+    // over the routes. Per user-id and per client address, the crate's default limits.
+    let throttle = Throttle::new();
+    let basic_only = AuthLayer::new(basic())
+        .on_failure(json_failure)
+        .throttle(throttle.clone());
     let basic_or_token = AuthLayer::new(Multi::new(basic()).or(bearer))
         .roles_from(|u: &User| vec![u.role.clone()])
-        .on_failure(json_failure);
+        .on_failure(json_failure)
+        .throttle(throttle.clone());
     let admin = basic_or_token.clone().require_role("admin");
-    let digest = AuthLayer::new(digest).on_failure(json_failure);
+    let digest = AuthLayer::new(digest).on_failure(json_failure).throttle(throttle);
 
     Router::new()
         .route("/api/users", post(register))
@@ -273,6 +288,7 @@ fn json_failure(failure: &AuthFailure, parts: &Parts) -> Response<Body> {
         FailureKind::StaleNonce => "the nonce is stale; retry with a fresh one",
         FailureKind::Forbidden => "you do not have the role this route requires",
         FailureKind::Internal => "internal error",
+        FailureKind::TooManyRequests => "too many failed logins; retry after the seconds in Retry-After",
         _ => failure.description().unwrap_or("the request was refused"),
     };
     let mut res = error(failure.status(), kind.code(), message);
@@ -503,9 +519,14 @@ async fn main() {
     println!("# 5. The same user through Digest:");
     println!("curl -i --digest -u miguel:python {base}/api/digest");
     println!("# 6. Look a user up:");
-    println!("curl -i {base}/api/users/1\n");
+    println!("curl -i {base}/api/users/1");
+    println!("# 7. Guessing is throttled: six wrong passwords, then 429 + Retry-After:");
+    println!(
+        "for i in 1 2 3 4 5 6 7; do curl -s -o /dev/null -w '%{{http_code}} ' -u miguel:wrong {base}/api/token; done; echo\n"
+    );
 
-    axum::serve(listener, app)
+    // With each connection's peer address (ConnectInfo), which the throttle counts by.
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
             println!("\nShutting down.");

@@ -136,11 +136,20 @@ pub async fn serve(listener: tokio::net::TcpListener) -> Result<(), tonic::trans
         .await
 }
 
-/// The same, with the layer's default failures (a bare HTTP `401`), to show what tonic
-/// clients make of it.
+/// A bare HTTP failure: the status, the challenges and an empty body. The layer's default
+/// failure text needs a body type that can be made from a `&str`, which tonic's `Body` is
+/// not.
+pub fn plain_http_failure(failure: &AuthFailure, _parts: &Parts) -> http::Response<tonic::body::Body> {
+    let mut res = http::Response::new(tonic::body::Body::default());
+    *res.status_mut() = failure.status();
+    default_headers(failure, res.headers_mut());
+    res
+}
+
+/// The same, with bare HTTP failures (a `401`), to show what tonic clients make of them.
 pub async fn serve_plain_http_failures(listener: tokio::net::TcpListener) -> Result<(), tonic::transport::Error> {
     Server::builder()
-        .layer(AuthLayer::new(bearer()))
+        .layer(AuthLayer::new(bearer()).on_failure(plain_http_failure))
         .add_service(GreeterServer)
         .serve_with_incoming(TcpIncoming::from(listener))
         .await

@@ -42,14 +42,23 @@
 //!   [`Bearer::api_key`] builds a scheme that reads only such a header;
 //! - [`Bearer::query`] (opt-in): a query parameter such as `?access_token=…`. **Discouraged**
 //!   (RFC 6750 §2.3, §5.3): URLs end up in server logs, browser history and `Referer`
-//!   headers, so the token leaks. Successful responses then carry `Cache-Control: private`.
+//!   headers, so the token leaks.
 //! - [`Bearer::cookie`] (opt-in): a cookie, for browser sessions that carry a signed token
 //!   in an `HttpOnly` cookie. [`TokenCookie::set`] and [`TokenCookie::clear`] build the
 //!   `Set-Cookie` values for login and logout. Cookies are sent by browsers automatically,
 //!   so protect state-changing routes against CSRF (`SameSite`, the default here, helps).
 //!
-//! A request that carries a token in more than one enabled place is refused with `400`
-//! `invalid_request` (RFC 6750 §3.1), whatever the tokens are.
+//! A request that carries a token in more than one enabled place, or twice in one place
+//! (two token headers, two token parameters, two token cookies, in one `Cookie` field or
+//! two), is refused with `400` `invalid_request` (RFC 6750 §3.1), whatever the tokens are.
+//!
+//! A successful answer to a token from a custom header, the query or a cookie carries
+//! `Cache-Control: private` (RFC 6750 §2.3 asks it for query tokens): a shared cache does not
+//! store answers to requests with `Authorization` (RFC 9111 §3.5), but nothing keeps it from
+//! storing one to a request whose token came elsewhere and serving it to the next client.
+//!
+//! In [proxy mode](crate::AuthLayer::proxy) the token header, cookie and parameter are
+//! removed from every request before it goes on ([`Scheme::remove_credentials`]).
 //!
 //! # Verifiers
 //!
@@ -76,9 +85,10 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
-use http::header::{CACHE_CONTROL, COOKIE, HeaderName, WWW_AUTHENTICATE};
+use http::header::{AUTHORIZATION, CACHE_CONTROL, COOKIE, Entry, HeaderName, WWW_AUTHENTICATE};
 use http::request::Parts;
-use http::{HeaderMap, HeaderValue};
+use http::uri::PathAndQuery;
+use http::{HeaderMap, HeaderValue, Uri};
 use pin_project_lite::pin_project;
 
 use crate::BoxError;
@@ -333,6 +343,14 @@ pub trait TokenVerifier: Send + Sync + 'static {
     /// spares the other verifiers the header lookup it needs. Set it to `true` when you
     /// implement `recognize`.
     const RECOGNIZES: bool = false;
+
+    /// A configuration mistake that makes this verifier unsafe or useless, told when the
+    /// scheme is built: [`Bearer::new`] panics with it. `None` (the default) when there is
+    /// none. A `Jwt` (feature `jwt`) holding an identity provider's keys (a public key, a JWKS)
+    /// without an audience reports one.
+    fn configuration_error(&self) -> Option<String> {
+        None
+    }
 }
 
 impl<F, V> TokenVerifier for SyncFn<F>
@@ -629,7 +647,15 @@ impl<V> fmt::Debug for Bearer<V> {
 impl<V: TokenVerifier> Bearer<V> {
     /// Bearer authentication with `verifier`: reads `Authorization: Bearer <token>`, realm
     /// `"Restricted"`.
+    ///
+    /// # Panics
+    ///
+    /// If the verifier reports a [`configuration_error`](TokenVerifier::configuration_error)
+    /// (such as a `Jwt` with an identity provider's keys and no audience).
     pub fn new(verifier: V) -> Self {
+        if let Some(e) = verifier.configuration_error() {
+            panic!("Bearer::new: {e}");
+        }
         let mut b = Bearer {
             verifier,
             scheme_name: Some(Cow::Borrowed("Bearer")),
@@ -653,7 +679,7 @@ impl<V: TokenVerifier> Bearer<V> {
     ///
     /// # Panics
     ///
-    /// If `header` is not a valid header name.
+    /// If `header` is not a valid header name, or as [`Bearer::new`].
     pub fn api_key(header: &str, verifier: V) -> Self {
         let mut b = Bearer::new(verifier);
         b.scheme_name = None;
@@ -724,7 +750,7 @@ impl<V> Bearer<V> {
     }
 
     /// Also reads the token from header `name`, whose whole value is the token (e.g.
-    /// `X-API-Key`).
+    /// `X-API-Key`). Successful responses to such a token carry `Cache-Control: private`.
     ///
     /// # Panics
     ///
@@ -742,13 +768,16 @@ impl<V> Bearer<V> {
     /// sent in `Referer` headers, so tokens in them leak (RFC 6750 §5.3). Use it only when a
     /// client cannot set headers (an `EventSource`, a download link) and the token is
     /// short-lived. Successful responses then carry `Cache-Control: private`
-    /// (RFC 6750 §2.3). The value is percent-decoded; `+` stays `+`.
+    /// (RFC 6750 §2.3), as they do for header and cookie tokens. The value is
+    /// percent-decoded; `+` stays `+`. Two parameters of that name are refused (`400`).
     pub fn query(mut self, name: impl Into<String>) -> Self {
         self.query = Some(name.into());
         self
     }
 
-    /// Also reads the token from `cookie` (see [`TokenCookie`]).
+    /// Also reads the token from `cookie` (see [`TokenCookie`]). Successful responses to such
+    /// a token carry `Cache-Control: private`. Two cookies of that name (which a sibling
+    /// subdomain can plant, "cookie tossing") are refused (`400 invalid_request`).
     pub fn cookie(mut self, cookie: TokenCookie) -> Self {
         self.cookie = Some(cookie);
         self
@@ -890,28 +919,29 @@ impl<V> Bearer<V> {
     fn read_cookie(&self, parts: &Parts, name: &str) -> Result<Option<Token>, AuthFailure> {
         // The Cookie field itself may be long (a site's other cookies); it is scanned in
         // place, and only our cookie's value is bounded.
+        let mut found = None;
         for header in parts.headers.get_all(COOKIE) {
             for pair in header.as_bytes().split(|&b| b == b';') {
-                let pair = trim(pair);
-                let Some(eq) = pair.iter().position(|&b| b == b'=') else {
+                let Some(mut value) = cookie_value(pair, name.as_bytes()) else {
                     continue;
                 };
-                if &pair[..eq] != name.as_bytes() {
-                    continue;
+                // Two cookies of that name (in one field or two) are two tokens: a sibling
+                // subdomain can set a second `sid` for the parent domain ("cookie tossing"),
+                // and which one the browser lists first is not ours to trust.
+                if found.is_some() {
+                    return Err(self.malformed("the token cookie occurs more than once"));
                 }
-                let mut value = &pair[eq + 1..];
                 if let [b'"', inner @ .., b'"'] = value {
                     value = inner;
                 }
                 if value.len() > self.max_header_len {
                     return Err(self.too_large());
                 }
-                // Browsers list the most specific cookie first; use it.
                 self.visible(value)?;
-                return Ok(Some(Token::in_header(header, value, TokenSource::Cookie)));
+                found = Some(Token::in_header(header, value, TokenSource::Cookie));
             }
         }
-        Ok(None)
+        Ok(found)
     }
 
     /// A token from a place other than `Authorization`: non-empty visible ASCII.
@@ -930,6 +960,85 @@ impl<V> Bearer<V> {
     fn owns(&self, failure: &AuthFailure) -> bool {
         failure.scheme().is_none_or(|s| s == self.label)
     }
+}
+
+/// The value of one `name=value` element of a `Cookie` field, if it is the cookie `name`.
+fn cookie_value<'a>(pair: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
+    let pair = trim(pair);
+    let eq = pair.iter().position(|&b| b == b'=')?;
+    (&pair[..eq] == name).then(|| &pair[eq + 1..])
+}
+
+/// The name of one `name=value` element of a query string.
+fn query_key(pair: &str) -> &str {
+    pair.split_once('=').map_or(pair, |(k, _)| k)
+}
+
+/// Takes every cookie `name` out of the `Cookie` fields: a field holding one is rebuilt from
+/// its other cookies (joined by `; `), or dropped when none remain; the other fields stay
+/// as they were, in their order.
+fn remove_cookie(headers: &mut HeaderMap, name: &[u8]) {
+    let holds = |v: &HeaderValue| {
+        v.as_bytes()
+            .split(|&b| b == b';')
+            .any(|p| cookie_value(p, name).is_some())
+    };
+    if !headers.get_all(COOKIE).iter().any(holds) {
+        return;
+    }
+    let fields: Vec<HeaderValue> = match headers.entry(COOKIE) {
+        Entry::Occupied(e) => e.remove_entry_mult().1.collect(),
+        Entry::Vacant(_) => return,
+    };
+    for field in fields {
+        if !holds(&field) {
+            headers.append(COOKIE, field);
+            continue;
+        }
+        let others: Vec<&[u8]> = field
+            .as_bytes()
+            .split(|&b| b == b';')
+            .map(trim)
+            .filter(|p| !p.is_empty() && cookie_value(p, name).is_none())
+            .collect();
+        if others.is_empty() {
+            continue;
+        }
+        // Bytes of a valid field joined by "; " make a valid field; should that ever fail,
+        // the field is dropped rather than forwarded with the token.
+        if let Ok(v) = HeaderValue::from_bytes(&others.join(&b"; "[..])) {
+            headers.append(COOKIE, v);
+        }
+    }
+}
+
+/// Takes every `name` parameter out of the query of `uri`; the rest of the request-target
+/// (scheme, authority, path, the other parameters and their order, empty ones included)
+/// stays byte for byte, and the `?` goes when no parameter is left.
+fn remove_query_param(uri: &mut Uri, name: &str) {
+    let Some((path, query)) = uri.path_and_query().and_then(|pq| pq.as_str().split_once('?')) else {
+        return;
+    };
+    if !query.split('&').any(|p| query_key(p) == name) {
+        return;
+    }
+    let mut target = path.to_owned();
+    for (i, pair) in query.split('&').filter(|p| query_key(p) != name).enumerate() {
+        target.push(if i == 0 { '?' } else { '&' });
+        target.push_str(pair);
+    }
+    if target.is_empty() {
+        // `http://h?t=x`: an empty path means `/` (RFC 9110 §4.2.3), and `http` wants one.
+        target.push('/');
+    }
+    let rebuilt = PathAndQuery::try_from(target).ok().and_then(|pq| {
+        let mut parts = uri.clone().into_parts();
+        parts.path_and_query = Some(pq);
+        Uri::from_parts(parts).ok()
+    });
+    // Pieces of a valid target make a valid target; should that ever fail, the whole
+    // target goes rather than the token with it.
+    *uri = rebuilt.unwrap_or_else(|| Uri::from_static("/"));
 }
 
 fn trim(mut s: &[u8]) -> &[u8] {
@@ -1013,7 +1122,7 @@ impl<V: TokenVerifier> Scheme for Bearer<V> {
     fn authenticate(&self, parts: &Parts) -> Self::Future {
         let state = match self.token(parts) {
             Ok(Some(token)) => BearerState::Verifying {
-                private: token.source() == TokenSource::Query,
+                private: private(&token),
                 fut: self.verifier.verify(token),
             },
             Ok(None) => BearerState::Failed {
@@ -1042,7 +1151,7 @@ impl<V: TokenVerifier> Scheme for Bearer<V> {
         let label = self.label;
         match self.token(parts) {
             Ok(Some(token)) => {
-                let private = token.source() == TokenSource::Query;
+                let private = private(&token);
                 match self.verifier.start(token) {
                     Started::Done(verdict) => Started::Done(bearer_outcome(verdict, private, label)),
                     Started::Pending(fut) => Started::Pending(BearerFuture {
@@ -1089,6 +1198,36 @@ impl<V: TokenVerifier> Scheme for Bearer<V> {
             Err(_) => headers.append(WWW_AUTHENTICATE, self.challenge.clone()),
         };
     }
+
+    /// `true`: every source [`remove_credentials`](Scheme::remove_credentials) removes.
+    fn can_remove_credentials(&self) -> bool {
+        true
+    }
+
+    /// Removes the token headers, the token cookie (out of every `Cookie` field) and the
+    /// token query parameter (out of the request-target), whether or not they hold a token.
+    fn remove_credentials(&self, parts: &mut Parts) {
+        for name in &self.headers {
+            // `Authorization` is the layer's (see the trait).
+            if name != AUTHORIZATION {
+                parts.headers.remove(name);
+            }
+        }
+        if let Some(cookie) = &self.cookie {
+            remove_cookie(&mut parts.headers, cookie.name().as_bytes());
+        }
+        if let Some(name) = &self.query {
+            remove_query_param(&mut parts.uri, name);
+        }
+    }
+}
+
+/// Whether a success with `token` gets `Cache-Control: private`: for every source but
+/// `Authorization`. A shared cache does not store the answer to a request with
+/// `Authorization` unless told it may (RFC 9111 §3.5), but it may store one to a request
+/// whose token came in a cookie, a header of ours or the URL, and hand it to the next client.
+fn private(token: &Token) -> bool {
+    token.source() != TokenSource::Authorization
 }
 
 pin_project! {
@@ -1130,7 +1269,7 @@ where
 }
 
 /// A verifier's answer as the scheme's outcome; `private` adds `Cache-Control: private`
-/// (a token from the query string).
+/// (a token from anywhere but `Authorization`).
 fn bearer_outcome<U, E: Into<BoxError>>(
     verdict: Result<Option<U>, E>,
     private: bool,
@@ -1221,6 +1360,60 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
+    }
+
+    #[test]
+    fn query_param_removal_keeps_the_rest_of_the_target_byte_for_byte() {
+        let cases = [
+            ("/p?a=1&t=x&b=%20c&&d", "/p?a=1&b=%20c&&d"),
+            ("/p?t=x", "/p"),
+            ("/p?t", "/p"),
+            ("/p?t=x&t=y&z", "/p?z"),
+            ("/p?tt=x&t2=y&a=t", "/p?tt=x&t2=y&a=t"),
+            ("/p?", "/p?"),
+            ("/p", "/p"),
+            ("/p?t=x&", "/p?"),
+            ("http://h.example:8080/a/b?t=x&q=%2F", "http://h.example:8080/a/b?q=%2F"),
+            // `http::Uri` writes an empty path as `/`, with or without our removal.
+            ("http://h.example?t=x&q=1", "http://h.example/?q=1"),
+            ("http://h.example?t=x", "http://h.example/"),
+            ("*", "*"),
+        ];
+        for (from, to) in cases {
+            let mut uri: http::Uri = from.parse().unwrap();
+            remove_query_param(&mut uri, "t");
+            assert_eq!(uri.to_string(), to, "{from}");
+        }
+        let mut uri: http::Uri = "h.example:443".parse().unwrap();
+        remove_query_param(&mut uri, "t");
+        assert_eq!(uri.to_string(), "h.example:443");
+    }
+
+    #[test]
+    fn cookie_removal_rebuilds_or_drops_each_field() {
+        let run = |fields: &[&str]| -> Vec<String> {
+            let mut h = HeaderMap::new();
+            for f in fields {
+                h.append(COOKIE, HeaderValue::from_str(f).unwrap());
+            }
+            h.insert("x-other", HeaderValue::from_static("1"));
+            remove_cookie(&mut h, b"sid");
+            assert_eq!(h["x-other"], "1");
+            h.get_all(COOKIE)
+                .iter()
+                .map(|v| v.to_str().unwrap().to_owned())
+                .collect()
+        };
+        assert_eq!(run(&["a=1; sid=x;b=2"]), ["a=1; b=2"]);
+        assert_eq!(run(&["sid=x"]), Vec::<String>::new());
+        assert_eq!(run(&["sid=x", "a=1;  sid=\"y\" ", "b=2"]), ["a=1", "b=2"]);
+        // Fields without the cookie stay byte for byte, in order; look-alikes stay.
+        assert_eq!(
+            run(&["a=1;b=2", "sid=x; sids=1; xsid=2; sid"]),
+            ["a=1;b=2", "sids=1; xsid=2; sid"]
+        );
+        assert_eq!(run(&["sid="]), Vec::<String>::new());
+        assert_eq!(run(&[]), Vec::<String>::new());
     }
 
     #[test]

@@ -2,9 +2,36 @@
 //!
 //! Every refusal is an [`AuthFailure`] of one [`FailureKind`]. The layer turns it into a
 //! response through a [`FailureHandler`]; the default, [`DefaultFailure`], answers with the
-//! kind's status, the scheme's challenges and an empty body. Whatever the handler returns,
-//! the layer adds the challenges to a `401` that lacks a `WWW-Authenticate` field, because
-//! RFC 9110 §15.5.2 requires one.
+//! kind's status and a one-line `text/plain; charset=utf-8` body such as `401 Unauthorized:
+//! this resource needs authentication`. Whatever the handler returns, the layer then adds the
+//! scheme's challenges to a `400`, `401` or `403` that lacks a `WWW-Authenticate` field (RFC
+//! 9110 §15.5.2 requires one on `401`; RFC 6750 §3.1 puts Bearer's errors on `400` and
+//! `403`), and `Retry-After` to a `429` that lacks one, so a handler only writes its body.
+//!
+//! The body is there for people: without one, Chromium shows its own "HTTP ERROR 401" page
+//! and ELinks offers to save an empty `application/octet-stream` download instead of
+//! showing the refusal. It needs a response body type that can be made from a
+//! `&'static str` (axum's `Body`, `String`, `Bytes`, `http_body_util::Full<Bytes>`). With
+//! another body type (tonic's `Body`, `http_body_util::Empty`, a boxed body) set a handler
+//! with [`AuthLayer::on_failure`](crate::AuthLayer::on_failure); the former default, an
+//! empty body, is:
+//!
+//! ```
+//! use http::Response;
+//! use http::request::Parts;
+//! use http_body_util::Empty;
+//! use bytes::Bytes;
+//! use tower_httpauth::{AuthFailure, AuthLayer, Basic, StaticCredentials};
+//!
+//! fn empty_failure(f: &AuthFailure, _: &Parts) -> Response<Empty<Bytes>> {
+//!     // The layer adds the challenges and `Retry-After`.
+//!     let mut res = Response::new(Empty::new());
+//!     *res.status_mut() = f.status();
+//!     res
+//! }
+//! let layer = AuthLayer::new(Basic::new(StaticCredentials::new("admin", "s3cret"))).on_failure(empty_failure);
+//! # let _ = layer;
+//! ```
 //!
 //! A custom handler is a closure from the failure and the request parts to a response:
 //!
@@ -30,7 +57,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
-use http::header::{HeaderMap, RETRY_AFTER, WWW_AUTHENTICATE};
+use http::header::{CONTENT_TYPE, HeaderMap};
 use http::request::Parts;
 use http::{HeaderValue, Response, StatusCode};
 
@@ -109,6 +136,8 @@ impl fmt::Display for FailureKind {
 /// credentials themselves, so it is safe to log.
 pub struct AuthFailure {
     kind: FailureKind,
+    /// Answered by a proxy (`AuthLayer::proxy`): a `401` goes out as `407`.
+    proxy: bool,
     scheme: Option<&'static str>,
     // The rest is boxed, and only when present: the common refusals (no credentials, wrong
     // credentials) allocate nothing for their failure, and `Result<_, AuthFailure>` stays small.
@@ -129,6 +158,7 @@ impl AuthFailure {
     pub fn new(kind: FailureKind) -> Self {
         AuthFailure {
             kind,
+            proxy: false,
             scheme: None,
             extra: None,
         }
@@ -199,9 +229,22 @@ impl AuthFailure {
         self.kind
     }
 
-    /// The status the default handler answers with.
+    /// The status the default handler answers with. In proxy mode the layer turns a `401`
+    /// into `407` afterwards (see [`proxy`](Self::proxy)).
     pub fn status(&self) -> StatusCode {
         self.kind.status()
+    }
+
+    /// Whether the layer answers as a proxy ([`AuthLayer::proxy`](crate::AuthLayer::proxy)):
+    /// a `401` from the handler then goes out as `407 Proxy Authentication Required`, and
+    /// `WWW-Authenticate` as `Proxy-Authenticate`. A handler writing its own text can say
+    /// `407` when this is set.
+    pub fn proxy(&self) -> bool {
+        self.proxy
+    }
+
+    pub(crate) fn set_proxy(&mut self, proxy: bool) {
+        self.proxy = proxy;
     }
 
     /// A description that is safe to show the client, if any.
@@ -250,6 +293,7 @@ impl fmt::Debug for AuthFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuthFailure")
             .field("kind", &self.kind)
+            .field("proxy", &self.proxy)
             .field("description", &self.description())
             .field("scheme", &self.scheme)
             .field("source", &self.source())
@@ -282,6 +326,7 @@ impl fmt::Display for AuthFailure {
 pub trait FailureHandler<B>: Send + Sync + 'static {
     /// The response for `failure` on the request whose head is `parts`.
     fn respond(&self, failure: &AuthFailure, parts: &Parts) -> Response<B>;
+
 }
 
 impl<F, B> FailureHandler<B> for F
@@ -293,32 +338,63 @@ where
     }
 }
 
-/// The default failure response: the kind's status, an empty body, the challenges on
-/// `401`, `403` and `400`, and `Retry-After` on `429`.
+/// The default failure response: the kind's status, a one-line `text/plain;
+/// charset=utf-8` body naming the status and the reason (`401 Unauthorized: this resource
+/// needs authentication`; `407 Proxy Authentication Required: …` in proxy mode), the
+/// challenges on `401`, `403` and `400`, and `Retry-After` on `429`.
+///
+/// It answers any response body type that can be made from a `&'static str`: axum's `Body`,
+/// `String`, `Bytes`, `http_body_util::Full<Bytes>`. For other body types, see the
+/// [module docs](self).
+///
+/// ```
+/// use http::Response;
+/// use tower_httpauth::{AuthFailure, DefaultFailure, FailureHandler};
+///
+/// let parts = http::Request::new(()).into_parts().0;
+/// let res: Response<String> = DefaultFailure.respond(&AuthFailure::missing(), &parts);
+/// assert_eq!(res.status(), 401);
+/// assert_eq!(res.headers()["content-type"], "text/plain; charset=utf-8");
+/// assert_eq!(res.body(), "401 Unauthorized: this resource needs authentication\n");
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DefaultFailure;
 
-impl<B: Default> FailureHandler<B> for DefaultFailure {
+impl<B: From<&'static str>> FailureHandler<B> for DefaultFailure {
     fn respond(&self, failure: &AuthFailure, _parts: &Parts) -> Response<B> {
-        let mut res = Response::new(B::default());
-        *res.status_mut() = failure.status();
-        default_headers(failure, res.headers_mut());
-        res
+        default_response(failure)
     }
+
 }
 
-/// Writes the headers [`DefaultFailure`] sends for `failure` into `headers`: the challenges
-/// (on `401`, `403` and `400`) and `Retry-After` (on `429`). Useful in custom handlers that
-/// only want to change the body.
-pub fn default_headers(failure: &AuthFailure, headers: &mut HeaderMap) {
-    if matches!(failure.status().as_u16(), 400 | 401 | 403) {
-        for v in failure.challenges().get_all(WWW_AUTHENTICATE) {
-            headers.append(WWW_AUTHENTICATE, v.clone());
+/// [`DefaultFailure`]'s response to `failure`: the status, the text, its `Content-Type`.
+/// Also for refusals made outside the auth layer (`DigestBodyLayer`).
+pub(crate) fn default_response<B: From<&'static str>>(failure: &AuthFailure) -> Response<B> {
+    let mut res = Response::new(B::from(default_text(failure)));
+    *res.status_mut() = failure.status();
+    res.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    res
+}
+
+/// The default body: the status the client will see and why, on one line. In proxy mode a
+/// `401` leaves the layer as `407`, so its text says `407`.
+fn default_text(failure: &AuthFailure) -> &'static str {
+    match failure.kind {
+        FailureKind::MissingCredentials | FailureKind::InvalidCredentials | FailureKind::StaleNonce
+            if failure.proxy =>
+        {
+            "407 Proxy Authentication Required: this proxy needs authentication\n"
         }
-    }
-    if let Some(after) = failure.retry_after() {
-        let secs = after.as_secs() + u64::from(after.subsec_nanos() > 0);
-        headers.insert(RETRY_AFTER, HeaderValue::from(secs.max(1)));
+        FailureKind::MissingCredentials | FailureKind::InvalidCredentials | FailureKind::StaleNonce => {
+            "401 Unauthorized: this resource needs authentication\n"
+        }
+        FailureKind::Malformed => "400 Bad Request: the credentials or the request are malformed\n",
+        FailureKind::HeaderTooLarge => "431 Request Header Fields Too Large: the credentials are too long\n",
+        FailureKind::PayloadTooLarge => "413 Content Too Large: the body is too large to authenticate\n",
+        FailureKind::Forbidden => "403 Forbidden: the authenticated user may not access this resource\n",
+        FailureKind::TooManyRequests => "429 Too Many Requests: too many failed attempts; try again later\n",
+        FailureKind::Internal => "500 Internal Server Error: authentication could not be completed\n",
     }
 }
 
@@ -333,15 +409,6 @@ mod tests {
         assert_eq!(FailureKind::Malformed.status(), 400);
         assert_eq!(FailureKind::Internal.status(), 500);
         assert_eq!(FailureKind::TooManyRequests.status(), 429);
-    }
-
-    #[test]
-    fn default_handler_sets_retry_after() {
-        let f = AuthFailure::new(FailureKind::TooManyRequests).with_retry_after(Duration::from_millis(1500));
-        let parts = http::Request::new(()).into_parts().0;
-        let res: Response<String> = DefaultFailure.respond(&f, &parts);
-        assert_eq!(res.status(), 429);
-        assert_eq!(res.headers()[RETRY_AFTER], "2");
     }
 
     #[test]

@@ -55,7 +55,8 @@
 //!
 //! # What happens to a request
 //!
-//! 1. Exempt requests (`OPTIONS` by default) pass untouched.
+//! 1. Exempt requests (by default only CORS preflights, and nothing in proxy mode) pass
+//!    untouched.
 //! 2. The scheme parses the credentials and your verifier checks them.
 //! 3. On routes with a [`Requirement`], your roles hook is asked; a user without the roles
 //!    gets `403`.
@@ -64,8 +65,9 @@
 //!
 //! Failures are kept apart: no or wrong credentials → `401` with a challenge; malformed
 //! credentials → `400`; not allowed → `403`; the verifier failed (its database is down) →
-//! `500`, logged through `tracing`, never a `401` and never a pass. See [`FailureKind`] and
-//! [`AuthLayer::on_failure`] to build your own responses.
+//! `500`, logged through `tracing`, never a `401` and never a pass. The default responses
+//! ([`DefaultFailure`]) carry a one-line `text/plain` body naming the status; see
+//! [`FailureKind`] and [`AuthLayer::on_failure`] to build your own responses.
 //!
 //! # Feature flags
 //!
@@ -73,7 +75,7 @@
 //! |---|---|
 //! | `axum` | [`AuthUser`] as an axum extractor, `Option<AuthUser<U>>` on optional routes |
 //! | `password-hash` | `store::HashedPasswords`, Argon2id hashing, Argon2/scrypt/PBKDF2/bcrypt verification, the credential cache |
-//! | `htpasswd` | `store::Htpasswd`: Apache htpasswd files (every format `htpasswd` writes), reloaded on change |
+//! | `htpasswd` | `store::Htpasswd`: Apache htpasswd files (every format `htpasswd` writes; plaintext on opt-in), reloaded on change |
 //! | `htdigest` | `store::Htdigest`: Apache htdigest files (MD5 HA1) for Digest |
 //! | `tokio` | slow password hashes run on tokio's blocking pool under a concurrency limit |
 //! | `jwt` | JSON Web Tokens (`token::jwt`): HS256, RS256, ES256, EdDSA verification and issuing |

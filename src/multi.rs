@@ -105,6 +105,14 @@ impl<S: Scheme> Scheme for Multi<S> {
     fn username<'a>(&self, parts: &'a Parts) -> Option<Cow<'a, str>> {
         self.inner.username(parts)
     }
+
+    fn can_remove_credentials(&self) -> bool {
+        self.inner.can_remove_credentials()
+    }
+
+    fn remove_credentials(&self, parts: &mut Parts) {
+        self.inner.remove_credentials(parts)
+    }
 }
 
 /// Two schemes, `A` preferred: the building block of [`Multi`].
@@ -200,6 +208,18 @@ where
             (false, true) => self.second.username(parts),
             _ => None,
         }
+    }
+
+    /// Whether both schemes can.
+    fn can_remove_credentials(&self) -> bool {
+        self.first.can_remove_credentials() && self.second.can_remove_credentials()
+    }
+
+    /// Both schemes remove theirs, whichever authenticated the request: a request may carry
+    /// credentials for several (and is then refused), and none of them may go on.
+    fn remove_credentials(&self, parts: &mut Parts) {
+        self.first.remove_credentials(parts);
+        self.second.remove_credentials(parts);
     }
 }
 

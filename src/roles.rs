@@ -15,6 +15,10 @@
 //!
 //! The layer asks the roles hook ([`AuthLayer::roles`](crate::AuthLayer::roles)) for the user's roles only after authentication succeeded
 //! and only on routes that carry a requirement. A user that lacks the roles gets `403`.
+//!
+//! An empty list is a configuration mistake (an all-of over nothing would admit every user),
+//! so [`Requirement::all_of`] and [`Requirement::any_of`] refuse to build one, and an empty
+//! list built from the variants directly is never satisfied.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -32,7 +36,9 @@ pub enum Requirement {
     Role(Cow<'static, str>),
     /// At least one of these is satisfied. An empty list is never satisfied.
     AnyOf(Vec<Requirement>),
-    /// Every one of these is satisfied. An empty list is always satisfied.
+    /// Every one of these is satisfied. An empty list is never satisfied either (fail
+    /// closed: "all of nothing" would admit every user); [`Requirement::all_of`] refuses to
+    /// build one.
     AllOf(Vec<Requirement>),
 }
 
@@ -43,21 +49,41 @@ impl Requirement {
     }
 
     /// Requires at least one of `roles`.
+    ///
+    /// # Panics
+    ///
+    /// If `roles` is empty: no user could ever satisfy the requirement, which is a
+    /// configuration mistake rather than a way to close a route.
     pub fn any_of<I>(roles: I) -> Self
     where
         I: IntoIterator,
         I::Item: Into<Requirement>,
     {
-        Requirement::AnyOf(roles.into_iter().map(Into::into).collect())
+        let list: Vec<Requirement> = roles.into_iter().map(Into::into).collect();
+        assert!(
+            !list.is_empty(),
+            "Requirement::any_of (or AuthLayer::require_any_role) needs at least one role"
+        );
+        Requirement::AnyOf(list)
     }
 
     /// Requires all of `roles`.
+    ///
+    /// # Panics
+    ///
+    /// If `roles` is empty: "all of nothing" would be satisfied by every user, so a list
+    /// that came out empty (say, from an unset setting) would silently open the route.
     pub fn all_of<I>(roles: I) -> Self
     where
         I: IntoIterator,
         I::Item: Into<Requirement>,
     {
-        Requirement::AllOf(roles.into_iter().map(Into::into).collect())
+        let list: Vec<Requirement> = roles.into_iter().map(Into::into).collect();
+        assert!(
+            !list.is_empty(),
+            "Requirement::all_of (or AuthLayer::require_all_roles) needs at least one role"
+        );
+        Requirement::AllOf(list)
     }
 
     /// Whether a user with `roles` satisfies this requirement.
@@ -74,7 +100,8 @@ impl Requirement {
         match self {
             Requirement::Role(r) => has(r),
             Requirement::AnyOf(list) => list.iter().any(|r| r.check(has)),
-            Requirement::AllOf(list) => list.iter().all(|r| r.check(has)),
+            // An empty list (only buildable from the variant itself) admits nobody.
+            Requirement::AllOf(list) => !list.is_empty() && list.iter().all(|r| r.check(has)),
         }
     }
 
@@ -229,8 +256,8 @@ mod tests {
         assert!(r.is_satisfied_by(["b", "c"]));
         assert!(!r.is_satisfied_by(["a", "b"]));
         assert!(!r.is_satisfied_by(Vec::<String>::new()));
-        assert!(Requirement::all_of(Vec::<&'static str>::new()).is_satisfied_by(Vec::<String>::new()));
-        assert!(!Requirement::any_of(Vec::<&'static str>::new()).is_satisfied_by(["x"]));
+        assert!(!Requirement::AllOf(Vec::new()).is_satisfied_by(Vec::<String>::new()));
+        assert!(!Requirement::AnyOf(Vec::new()).is_satisfied_by(["x"]));
         assert_eq!(r.scope(), "a b c");
         assert_eq!(r.to_string(), "((a | b) & c)");
     }

@@ -57,7 +57,8 @@ pub struct Authenticated<U> {
     /// The user, handed to the inner service as [`AuthUser<U>`](crate::AuthUser).
     pub user: U,
     /// Headers for the inner service's response (Digest's `Authentication-Info`,
-    /// `Cache-Control: private` for tokens read from a URL or a cookie). Usually empty.
+    /// `Cache-Control: private` for tokens that did not come in the credentials field).
+    /// Usually empty.
     pub response_headers: HeaderMap,
     /// The scheme that authenticated the request (`"Basic"`, `"Digest"`, `"Bearer"`, …).
     /// When the user then lacks a role, the `403` names this scheme, so that behind
@@ -210,6 +211,33 @@ pub trait Scheme: Send + Sync + 'static {
     fn username<'a>(&self, request: &AuthRequest<'a>) -> Option<Cow<'a, str>> {
         let _ = request;
         None
+    }
+
+    /// Whether [`remove_credentials`](Self::remove_credentials) takes every credential this
+    /// scheme reads off a request. [`AuthLayer::proxy`](crate::AuthLayer::proxy) refuses to
+    /// build with a scheme that answers `false`, because a forward proxy would then hand the
+    /// user's proxy credentials on to whatever host the client names.
+    ///
+    /// The default is `false`: the layer cannot know where a scheme of yours reads from. A
+    /// scheme that reads only the credentials field (which the layer handles itself) answers
+    /// `true` and keeps the default `remove_credentials`. Every scheme of this crate answers
+    /// `true`; [`Multi`](crate::Multi) answers `true` when all its schemes do.
+    fn can_remove_credentials(&self) -> bool {
+        false
+    }
+
+    /// Removes from `parts` every place other than the credentials field that this scheme
+    /// reads credentials from: a custom header, a cookie (out of the `Cookie` field, leaving
+    /// the other cookies), a query parameter (out of the request-target, leaving the rest of
+    /// it as it was). Called only in [proxy mode](crate::AuthLayer::proxy), on every request
+    /// before it goes on (authenticated, exempt or anonymous), so that credentials for the
+    /// proxy never reach the next hop. The credentials field (`Proxy-Authorization` there) is
+    /// the layer's to remove; leave `Authorization`, the origin's, alone.
+    ///
+    /// The default removes nothing, which is right for a scheme that reads the credentials
+    /// field only. Say so with [`can_remove_credentials`](Self::can_remove_credentials).
+    fn remove_credentials(&self, parts: &mut Parts) {
+        let _ = parts;
     }
 }
 

@@ -22,6 +22,21 @@
 //! user-id's count (never the address's, so an attacker with one valid account cannot use it
 //! to reset the count of their address).
 //!
+//! # User-id keys are case-folded
+//!
+//! User stores often compare names case-insensitively (MySQL's default collations, LDAP,
+//! Active Directory), so `admin`, `Admin` and `ADMIN` may be one account: counting them
+//! apart would give an attacker three times the free guesses, and a lock on one spelling
+//! would not stop the others. By default a user-id is counted under its
+//! [`default_user_key`]: its PRECIS *UsernameCaseMapped* form (RFC 8265 §3.3: width-mapped,
+//! lower-cased, NFC), so `ａｄｍｉｎ` (fullwidth) counts as `admin` too; a user-id that profile
+//! refuses (an emoji, a control character) is lower-cased as Unicode text instead, so it is
+//! still counted. Only the key changes: the verifier sees the user-id as the scheme read it.
+//! [`Throttle::user_key`] replaces the normaliser, for stores that fold differently (or
+//! `|name| name.to_owned()` to count exact spellings apart, when your store has distinct
+//! users that differ only in case: with the default they share a count, and one's success
+//! clears it).
+//!
 //! # Off by default
 //!
 //! A layer does not throttle until you attach a [`Throttle`]. The right client address
@@ -55,7 +70,10 @@
 //! [`ClientAddrSource::Connection`] (the default) reads, in order, a [`ClientAddr`]
 //! extension, axum's `ConnectInfo<SocketAddr>` (feature `axum`; serve with
 //! `into_make_service_with_connect_info::<SocketAddr>()`), and a plain [`SocketAddr`]
-//! extension (hyper users insert the peer address of the accepted connection).
+//! extension (hyper users insert the peer address of the accepted connection). When none is
+//! there, such a request is counted per user-id only, and the throttle logs one warning (at
+//! its first such request) saying that per-address throttling is doing nothing;
+//! [`Throttle::without_address`] or [`ClientAddrSource::None`] say that this is meant.
 //! [`ClientAddrSource::forwarded_for`] and [`ClientAddrSource::header`] read a proxy header
 //! such as `X-Forwarded-For` and trust only the given number of hops, counted from the
 //! right, because everything to their left was written by the client. IPv6 addresses are
@@ -95,13 +113,16 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::future::{Future, Ready, ready};
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use http::HeaderName;
 use http::request::Parts;
 use sha2::{Digest, Sha256};
+
+use precis_profiles::UsernameCaseMapped;
+use precis_profiles::precis_core::profile::PrecisFastInvocation;
 
 use crate::BoxError;
 
@@ -189,7 +210,8 @@ pub struct ThrottleKey {
 }
 
 impl ThrottleKey {
-    /// The key of a user-id.
+    /// The key of a user-id, exactly as given: [`Throttle`] passes the user-id's normalised
+    /// form ([`default_user_key`], or its [`user_key`](Throttle::user_key) function).
     pub fn username(name: &str) -> Self {
         let digest = Sha256::new()
             .chain_update(b"tower-httpauth throttle user:")
@@ -643,6 +665,48 @@ pub enum OnStoreError {
     FailClosed,
 }
 
+/// A function from a user-id to the form it is counted under ([`Throttle::user_key`]).
+pub type UserKeyFn = dyn Fn(&str) -> String + Send + Sync;
+
+/// The form a user-id is counted under by default: its PRECIS UsernameCaseMapped form
+/// (RFC 8265 §3.3), each space-separated userpart on its own, or, when that profile refuses
+/// the user-id, its Unicode lower case. Never fails, so no user-id escapes counting. See the
+/// [module docs](self#user-id-keys-are-case-folded).
+///
+/// Borrows when the user-id is already in that form (lower-case ASCII).
+///
+/// ```
+/// use tower_httpauth::throttle::default_user_key;
+/// assert_eq!(default_user_key("Admin"), "admin");
+/// assert_eq!(default_user_key("ＡＤＭＩＮ"), "admin"); // fullwidth
+/// assert_eq!(default_user_key("J\u{c4}S\u{d8}N Doe"), "j\u{e4}s\u{f8}n doe");
+/// assert_eq!(default_user_key("Crab\u{1f980}"), "crab\u{1f980}"); // refused by PRECIS
+/// ```
+pub fn default_user_key(name: &str) -> Cow<'_, str> {
+    // Printable ASCII is PVALID in the profile and only case-mapped; any other ASCII is
+    // refused and lower-cased by the fallback, which gives the same.
+    if name.is_ascii() {
+        return if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(name.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(name)
+        };
+    }
+    let mut out = String::with_capacity(name.len());
+    for (i, part) in name.split(' ').enumerate() {
+        match UsernameCaseMapped::enforce(part) {
+            Ok(mapped) => {
+                if i > 0 {
+                    out.push(' ');
+                }
+                out.push_str(&mapped);
+            }
+            Err(_) => return Cow::Owned(name.to_lowercase()),
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// Brute-force throttling for an [`AuthLayer`](crate::AuthLayer); see the
 /// [module docs](self).
 pub struct Throttle<T = MemoryStore> {
@@ -654,6 +718,11 @@ pub struct Throttle<T = MemoryStore> {
     ipv6_prefix: u8,
     clock: Arc<dyn Clock>,
     pub(crate) on_store_error: OnStoreError,
+    /// `None`: [`default_user_key`].
+    user_key: Option<Arc<UserKeyFn>>,
+    /// Whether the "no client address" warning was logged (shared by clones: once per
+    /// throttle).
+    warned_no_address: Arc<AtomicBool>,
 }
 
 impl<T> Clone for Throttle<T> {
@@ -667,6 +736,8 @@ impl<T> Clone for Throttle<T> {
             ipv6_prefix: self.ipv6_prefix,
             clock: self.clock.clone(),
             on_store_error: self.on_store_error,
+            user_key: self.user_key.clone(),
+            warned_no_address: self.warned_no_address.clone(),
         }
     }
 }
@@ -681,6 +752,7 @@ impl<T> fmt::Debug for Throttle<T> {
             .field("client_addr", &self.addr)
             .field("ipv6_prefix", &self.ipv6_prefix)
             .field("on_store_error", &self.on_store_error)
+            .field("user_key", &if self.user_key.is_some() { "custom" } else { "default" })
             .finish_non_exhaustive()
     }
 }
@@ -714,6 +786,8 @@ impl<T: ThrottleStore> Throttle<T> {
             ipv6_prefix: 64,
             clock: Arc::new(SystemClock),
             on_store_error: OnStoreError::FailOpen,
+            user_key: None,
+            warned_no_address: Arc::new(AtomicBool::new(false)),
         }
     }
 }
@@ -758,6 +832,24 @@ impl<T> Throttle<T> {
         self
     }
 
+    /// Counts each user-id under `key(user_id)` instead of its [`default_user_key`]: user-ids
+    /// with the same key share one count and one lock. The verifier still sees the user-id as
+    /// the scheme read it. `|name: &str| name.to_owned()` counts exact spellings apart.
+    ///
+    /// ```
+    /// use tower_httpauth::throttle::Throttle;
+    /// // An LDAP directory that ignores case and a trailing "@corp.example" realm:
+    /// let throttle = Throttle::new().user_key(|name: &str| {
+    ///     let name = name.to_lowercase();
+    ///     name.strip_suffix("@corp.example").map(str::to_owned).unwrap_or(name)
+    /// });
+    /// # let _ = throttle;
+    /// ```
+    pub fn user_key(mut self, key: impl Fn(&str) -> String + Send + Sync + 'static) -> Self {
+        self.user_key = Some(Arc::new(key));
+        self
+    }
+
     /// Uses `clock` for the current time (tests: [`ManualClock`]).
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.clock = Arc::new(clock);
@@ -792,14 +884,41 @@ impl<T> Throttle<T> {
         if self.per_username
             && let Some(name) = username
         {
-            keys.push(ThrottleKey::username(&name));
+            keys.push(match &self.user_key {
+                Some(key) => ThrottleKey::username(&key(&name)),
+                None => ThrottleKey::username(&default_user_key(&name)),
+            });
         }
-        if self.per_address
-            && let Some(ip) = self.addr.client_addr(parts)
-        {
-            keys.push(ThrottleKey::address(mask(ip, self.ipv6_prefix)));
+        if self.per_address {
+            match self.addr.client_addr(parts) {
+                Some(ip) => keys.push(ThrottleKey::address(mask(ip, self.ipv6_prefix))),
+                None => self.warn_no_address(),
+            }
         }
         keys
+    }
+
+    /// Says once, at the first request without a client address, that per-address
+    /// throttling does nothing for such requests: a server that never hands the peer address
+    /// on (axum without `ConnectInfo`) would otherwise never count per address, silently.
+    fn warn_no_address(&self) {
+        // A custom source that answers `None` decided so itself.
+        if matches!(self.addr, ClientAddrSource::Custom(_) | ClientAddrSource::None) {
+            return;
+        }
+        // The load keeps requests after the first off the shared cache line's write path.
+        if self.warned_no_address.load(Ordering::Relaxed) || self.warned_no_address.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        tracing::warn!(
+            client_addr = ?self.addr,
+            "throttle: a request carries no client address, so per-address throttling does \
+             nothing for it (only its user-id is counted); with axum serve with \
+             `into_make_service_with_connect_info::<SocketAddr>()`, with hyper insert the peer's \
+             `SocketAddr` (or a `ClientAddr`) into the request's extensions, behind proxies use \
+             `ClientAddrSource::forwarded_for`; `Throttle::without_address()` silences this. \
+             Logged once per throttle."
+        );
     }
 }
 
@@ -947,6 +1066,32 @@ mod tests {
         assert_eq!(real.client_addr(&parts), ip("2001:db8::1"));
         parts.headers.insert("x-real-ip", "garbage".parse().unwrap());
         assert_eq!(real.client_addr(&parts), ip("9.9.9.9"));
+    }
+
+    #[test]
+    fn default_user_keys_fold_case_and_width_and_never_fail() {
+        for (name, key) in [
+            ("admin", "admin"),
+            ("ADMIN", "admin"),
+            ("ａｄｍｉｎ", "admin"),
+            ("ＡｄＭｉＮ", "admin"),
+            ("J\u{c4}s\u{f8}n DOE", "j\u{e4}s\u{f8}n doe"),
+            ("Ja\u{308}son", "j\u{e4}son"), // NFC
+            ("userhash:ABCDEF", "userhash:abcdef"),
+            // Refused by the profile: lower-cased as text, still a key.
+            ("Crab\u{1f980}", "crab\u{1f980}"),
+            ("Two  Spaces", "two  spaces"),
+            (" É", " é"),
+            ("A\u{7}B", "a\u{7}b"),
+            ("", ""),
+        ] {
+            assert_eq!(default_user_key(name), key, "{name:?}");
+        }
+        assert!(matches!(default_user_key("admin"), Cow::Borrowed(_)));
+        assert_eq!(
+            ThrottleKey::username(&default_user_key("ＡＤＭＩＮ")),
+            ThrottleKey::username("admin")
+        );
     }
 
     #[test]

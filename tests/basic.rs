@@ -89,7 +89,10 @@ async fn missing_credentials_get_401_with_challenge_and_inner_not_called() {
     let (res, calls) = send(AuthLayer::new(basic()), Request::new(String::new())).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert_challenge(&res);
-    assert_eq!(res.into_body(), "");
+    assert_eq!(
+        res.into_body(),
+        "401 Unauthorized: this resource needs authentication\n"
+    );
     assert_eq!(calls, 0);
 }
 
@@ -312,6 +315,67 @@ async fn any_of_all_of_and_nested_requirements() {
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 }
 
+/// The panic message of `f`, which must panic.
+fn panic_message(f: impl FnOnce()) -> String {
+    let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).expect_err("must panic");
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_default()
+}
+
+/// An empty all-of would let every authenticated user in (and an empty any-of nobody): both
+/// are refused when the requirement or the layer is built, also nested.
+#[test]
+fn empty_role_lists_are_refused_when_the_requirement_is_built() {
+    let none = Vec::<&'static str>::new;
+    type Build = Box<dyn FnOnce()>;
+    let cases: Vec<(&str, Build)> = vec![
+        ("all_of", Box::new(move || drop(with_roles().require_all_roles(none())))),
+        ("any_of", Box::new(move || drop(with_roles().require_any_role(none())))),
+        ("all_of", Box::new(move || drop(Requirement::all_of(none())))),
+        ("any_of", Box::new(move || drop(Requirement::any_of(none())))),
+        (
+            "any_of",
+            Box::new(move || {
+                drop(Requirement::all_of([
+                    Requirement::role("user"),
+                    Requirement::any_of(none()),
+                ]))
+            }),
+        ),
+        (
+            "all_of",
+            Box::new(move || drop(Requirement::role("admin") | Requirement::all_of(none()))),
+        ),
+    ];
+    for (which, build) in cases {
+        let msg = panic_message(build);
+        assert!(msg.contains(which) && msg.contains("at least one role"), "{msg}");
+    }
+}
+
+/// An empty list built from the variants themselves (which the constructors refuse) admits
+/// nobody, at any depth: the route answers 403, never 200.
+#[tokio::test]
+async fn an_empty_role_list_built_by_hand_admits_nobody() {
+    for req in [
+        Requirement::AllOf(Vec::new()),
+        Requirement::AnyOf(Vec::new()),
+        Requirement::AllOf(vec![Requirement::AllOf(Vec::new())]),
+        Requirement::AnyOf(vec![Requirement::AllOf(Vec::new())]),
+    ] {
+        let label = format!("{req:?}");
+        let (res, calls) = send(with_roles().require(req), creds("susan", "bye")).await;
+        assert_eq!((res.status(), calls), (StatusCode::FORBIDDEN, 0), "{label}");
+    }
+    // A non-empty list joined to an empty one by `&` or `|` is the non-empty one.
+    let req = Requirement::AllOf(Vec::new()) & Requirement::role("user");
+    let (res, _) = send(with_roles().require(req), creds("john", "hello")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
 #[tokio::test]
 async fn sync_roles_and_roles_only_asked_on_routes_with_a_requirement() {
     let asked = Arc::new(AtomicUsize::new(0));
@@ -376,16 +440,50 @@ async fn optional_mode_never_skips_a_role_requirement() {
     assert_eq!(res.status(), StatusCode::OK);
 }
 
-#[tokio::test]
-async fn options_is_exempt_by_default_and_exemptions_are_configurable() {
-    let options = Request::builder()
-        .method(Method::OPTIONS)
-        .uri("/r")
-        .body(String::new())
-        .unwrap();
-    let (res, calls) = send(AuthLayer::new(basic()), options).await;
-    assert_eq!((res.status(), calls), (StatusCode::OK, 1));
+/// An `OPTIONS` request with the given headers.
+fn options(headers: &[(&str, &str)]) -> Request<String> {
+    let mut req = Request::builder().method(Method::OPTIONS).uri("/r");
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    req.body(String::new()).unwrap()
+}
 
+const PREFLIGHT: [(&str, &str); 2] = [
+    ("origin", "https://app.example"),
+    ("access-control-request-method", "PUT"),
+];
+
+#[tokio::test]
+async fn only_cors_preflights_are_exempt_by_default() {
+    // A real preflight (Origin + Access-Control-Request-Method) passes without credentials.
+    let (res, calls) = send(AuthLayer::new(basic()), options(&PREFLIGHT)).await;
+    assert_eq!((res.status(), calls), (StatusCode::OK, 1));
+    // Any other OPTIONS request is authenticated like every other method.
+    for headers in [&[][..], &PREFLIGHT[..1], &PREFLIGHT[1..]] {
+        let (res, calls) = send(AuthLayer::new(basic()), options(headers)).await;
+        assert_eq!((res.status(), calls), (StatusCode::UNAUTHORIZED, 0), "{headers:?}");
+        assert_eq!(res.headers()[WWW_AUTHENTICATE], CHALLENGE);
+    }
+    // A preflight-looking request of another method is not a preflight.
+    let mut get = Request::builder().uri("/r");
+    for (name, value) in PREFLIGHT {
+        get = get.header(name, value);
+    }
+    let (res, calls) = send(AuthLayer::new(basic()), get.body(String::new()).unwrap()).await;
+    assert_eq!((res.status(), calls), (StatusCode::UNAUTHORIZED, 0));
+    // Listing OPTIONS exempts every OPTIONS request, preflight or not.
+    let all_options = AuthLayer::new(basic()).exempt_methods([Method::OPTIONS]);
+    let (res, calls) = send(all_options, options(&[])).await;
+    assert_eq!((res.status(), calls), (StatusCode::OK, 1));
+    // An empty list exempts nothing, preflights included.
+    let nothing = AuthLayer::new(basic()).exempt_methods([]);
+    let (res, calls) = send(nothing, options(&PREFLIGHT)).await;
+    assert_eq!((res.status(), calls), (StatusCode::UNAUTHORIZED, 0));
+}
+
+#[tokio::test]
+async fn exemptions_are_configurable() {
     let public_reads = AuthLayer::new(basic()).exempt_methods([Method::GET, Method::HEAD]);
     let get = Request::builder().method(Method::GET).body(String::new()).unwrap();
     let (res, _) = send(public_reads.clone(), get).await;
@@ -393,9 +491,8 @@ async fn options_is_exempt_by_default_and_exemptions_are_configurable() {
     let post = Request::builder().method(Method::POST).body(String::new()).unwrap();
     let (res, _) = send(public_reads.clone(), post).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-    // OPTIONS is no longer exempt once the set is replaced.
-    let options = Request::builder().method(Method::OPTIONS).body(String::new()).unwrap();
-    let (res, _) = send(public_reads, options).await;
+    // Preflights are no longer exempt once the set is replaced.
+    let (res, _) = send(public_reads, options(&PREFLIGHT)).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 
     let health = AuthLayer::new(basic()).exempt_if(|p| p.uri.path() == "/healthz");
@@ -691,12 +788,7 @@ async fn the_inner_service_called_is_the_one_driven_to_readiness() {
         // Refusals and exempt requests too.
         let res = a.ready().await.unwrap().call(creds("john", "nope")).await.unwrap();
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-        let options = Request::builder()
-            .method(Method::OPTIONS)
-            .uri("/")
-            .body(String::new())
-            .unwrap();
-        let res = b.ready().await.unwrap().call(options).await.unwrap();
+        let res = b.ready().await.unwrap().call(options(&PREFLIGHT)).await.unwrap();
         assert_eq!(res.status(), StatusCode::OK);
     }
     assert_eq!(calls.load(Ordering::SeqCst), 9);
@@ -758,4 +850,60 @@ async fn insert_user_false_hands_nothing_on() {
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(*seen.lock().unwrap(), vec![false, false, true]);
     assert!(format!("{gate:?}").contains("insert_user: false"));
+}
+
+#[tokio::test]
+async fn empty_password_is_refused_whatever_the_precis_setting() {
+    use tower_httpauth::precis::Precis;
+    for precis in [Precis::Enforce, Precis::Off] {
+        // A verifier that would let anyone in: it must never be asked.
+        let asked = Arc::new(AtomicUsize::new(0));
+        let a = asked.clone();
+        let basic = Basic::new(move |c: BasicCredentials| {
+            a.fetch_add(1, Ordering::SeqCst);
+            async move {
+                Some(User {
+                    name: c.username().to_owned(),
+                    roles: vec![],
+                })
+            }
+        })
+        .realm("test")
+        .precis(precis);
+        let layer = AuthLayer::new(basic);
+        // ":" and "user:", then "user:" in ISO-8859-1 clothing ("é:").
+        for token in ["Og==", "dXNlcjo=", "6To="] {
+            let (res, inner) = send(layer.clone(), req_with(&format!("Basic {token}"))).await;
+            assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{precis:?} {token}");
+            assert_challenge(&res);
+            assert_eq!(inner, 0, "{precis:?} {token}");
+        }
+        assert_eq!(asked.load(Ordering::SeqCst), 0, "{precis:?}: the verifier never ran");
+        // A password of one space is a password.
+        let (res, _) = send(layer.clone(), creds("john", " ")).await;
+        assert_eq!(res.status(), StatusCode::OK, "{precis:?}");
+    }
+}
+
+#[test]
+fn static_credentials_refuse_to_build_with_an_empty_user_id_or_password() {
+    for (user, password) in [("", ""), ("admin", ""), ("", "s3cret")] {
+        let panic = std::panic::catch_unwind(|| StaticCredentials::new(user, password))
+            .expect_err("an empty user-id or password must not build");
+        let message = panic.downcast_ref::<&str>().copied().unwrap_or_default();
+        assert!(message.contains("empty"), "{user:?} {password:?}: {message:?}");
+    }
+    let _ = StaticCredentials::new("admin", "s3cret");
+}
+
+#[tokio::test]
+async fn passwords_never_accept_an_empty_password() {
+    use tower_httpauth::Verifier;
+    // A store where a user's password was never set: an empty stored value.
+    let verifier = Passwords::new(|name: String| async move { Some((name, String::new())) });
+    let request = Request::new(()).into_parts().0;
+    let found = verifier.verify(BasicCredentials::new("john", ""), &request).await;
+    assert_eq!(found.map_err(|f| f.kind()), Err(FailureKind::InvalidCredentials));
+    let found = verifier.verify(BasicCredentials::new("john", "x"), &request).await;
+    assert_eq!(found.map_err(|f| f.kind()), Err(FailureKind::InvalidCredentials));
 }

@@ -64,7 +64,7 @@ async fn example_over_tcp_statuses_headers_and_bodies() {
     // CORS preflight passes without credentials (then axum answers for the route).
     let r = raw(
         addr,
-        b"OPTIONS /protected HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        b"OPTIONS /protected HTTP/1.1\r\nHost: x\r\nOrigin: https://app.example\r\nAccess-Control-Request-Method: GET\r\nConnection: close\r\n\r\n",
     )
     .await;
     assert_ne!(status_of(&r), 401, "{r}");

@@ -67,7 +67,7 @@ async fn valid_token_reaches_the_handler() {
         assert!(a.headers.get(WWW_AUTHENTICATE).is_none());
         assert!(
             a.headers.get(CACHE_CONTROL).is_none(),
-            "only query tokens make the answer private"
+            "a token in Authorization does not make the answer private"
         );
     }
 }
@@ -178,7 +178,10 @@ async fn verifier_failure_is_500_never_401_never_a_pass() {
     let layer = AuthLayer::new(bearer());
     let a = send(&layer, echo(), get("/", &[("authorization", "Bearer fail")])).await;
     assert_eq!(a.status, StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!(a.body, "");
+    assert_eq!(
+        a.body,
+        "500 Internal Server Error: authentication could not be completed\n"
+    );
     assert!(a.headers.get(WWW_AUTHENTICATE).is_none());
 }
 
@@ -328,6 +331,85 @@ async fn two_sources_in_one_request_are_400() {
 }
 
 #[tokio::test]
+async fn two_token_cookies_are_400_invalid_request() {
+    // A sibling subdomain can plant a second `session` cookie for the parent domain ("cookie
+    // tossing"): two cookies of the token's name are two tokens, whichever comes first.
+    let layer = AuthLayer::new(all_sources());
+    let cases: [&[(&str, &str)]; 4] = [
+        &[("cookie", "session=mF_9.B5f-4.1JqM; session=evil")],
+        &[("cookie", "session=evil; theme=dark; session=mF_9.B5f-4.1JqM")],
+        // The same token twice is refused as well: the rule does not depend on the values.
+        &[
+            ("cookie", "session=mF_9.B5f-4.1JqM"),
+            ("cookie", "a=b; session=\"mF_9.B5f-4.1JqM\""),
+        ],
+        &[("cookie", "session=mF_9.B5f-4.1JqM"), ("cookie", "session=evil")],
+    ];
+    for headers in cases {
+        let a = send(&layer, echo(), get("/", headers)).await;
+        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{headers:?}");
+        let c = a.challenge();
+        assert_eq!(param(&c, "error").as_deref(), Some("invalid_request"), "{headers:?}");
+        assert_eq!(
+            param(&c, "error_description").as_deref(),
+            Some("the token cookie occurs more than once")
+        );
+    }
+    // One token cookie among others with similar names still works.
+    let a = send(
+        &layer,
+        echo(),
+        get("/", &[("cookie", "sessions=x; session=mF_9.B5f-4.1JqM; my_session=y")]),
+    )
+    .await;
+    assert_eq!((a.status, a.body.as_str()), (StatusCode::OK, "john"));
+}
+
+#[tokio::test]
+async fn header_and_cookie_token_responses_are_private_too() {
+    // A shared cache keeps no answer to a request with `Authorization` (RFC 9111 §3.5), but
+    // nothing keeps it from storing the answer to a token in a header, cookie or URL.
+    let layer = AuthLayer::new(all_sources());
+    let cases: [(&str, &[(&str, &str)]); 3] = [
+        ("/", &[("x-api-key", TOKEN)]),
+        ("/", &[("cookie", "theme=dark; session=mF_9.B5f-4.1JqM")]),
+        ("/?access_token=mF_9.B5f-4.1JqM", &[]),
+    ];
+    for (uri, headers) in cases {
+        let a = send(&layer, echo(), get(uri, headers)).await;
+        assert_eq!(
+            (a.status, a.body.as_str()),
+            (StatusCode::OK, "john"),
+            "{uri} {headers:?}"
+        );
+        let cache: Vec<_> = a.headers.get_all(CACHE_CONTROL).iter().collect();
+        assert_eq!(cache, ["private"], "{uri} {headers:?}");
+    }
+    // The API-key scheme, and a synchronous verifier, alike.
+    for layer in [
+        AuthLayer::new(Bearer::api_key("x-api-key", StaticTokens::new().with(TOKEN, "john"))),
+        AuthLayer::new(
+            Bearer::new(StaticTokens::new().with(TOKEN, "john"))
+                .without_authorization()
+                .cookie(TokenCookie::new("session")),
+        ),
+    ] {
+        let a = send(
+            &layer,
+            echo(),
+            get("/", &[("x-api-key", TOKEN), ("cookie", "session=mF_9.B5f-4.1JqM")]),
+        )
+        .await;
+        assert_eq!((a.status, a.body.as_str()), (StatusCode::OK, "john"));
+        assert_eq!(a.headers[CACHE_CONTROL], "private");
+    }
+    // `Authorization` alone: no Cache-Control from the layer.
+    let a = send(&layer, echo(), get("/", &[("authorization", "Bearer mF_9.B5f-4.1JqM")])).await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert!(a.headers.get(CACHE_CONTROL).is_none());
+}
+
+#[tokio::test]
 async fn another_scheme_in_authorization_does_not_conflict() {
     // Authorization carries Basic (for something else); the API key is the only token.
     let layer = AuthLayer::new(all_sources());
@@ -374,6 +456,8 @@ async fn optional_mode_and_exempt_methods() {
     let req = http::Request::builder()
         .method("OPTIONS")
         .uri("/")
+        .header("origin", "https://app.example")
+        .header("access-control-request-method", "POST")
         .body(String::new())
         .unwrap();
     let a = send(&layer, echo(), req).await;

@@ -290,3 +290,50 @@ async fn wget_against_the_default_offer() {
     assert!(ok, "{body}");
     assert_eq!(body, "user=Mufasa algorithm=MD5 qop=auth nc=00000001 userhash=-");
 }
+
+/// The order of the offer decides which challenge a client answers (the `digest` module's
+/// client table). With SHA-256 first (the default), Python's `urllib.request`, which reads
+/// only the first challenge and knows only MD5, is shut out; with MD5 first
+/// (`algorithms([Md5, Sha256])`) it logs in, curl and httpx (first challenge) drop to MD5,
+/// and requests (the last challenge wins) moves up to SHA-256.
+#[tokio::test]
+async fn md5_first_lets_python_urllib_in_and_moves_the_other_clients() {
+    if !common::have_program("curl") || !common::have_python_module("requests") || !common::have_python_module("httpx")
+    {
+        return;
+    }
+    let urllib = r#"
+import urllib.request as u
+h = u.HTTPDigestAuthHandler()
+h.add_password("http-auth@example.org", URL, "Mufasa", "Circle of Life")
+try:
+    print(u.build_opener(h).open(URL).read().decode())
+except Exception as e:
+    print("refused:", e)
+"#;
+    let requests = r#"
+import requests
+from requests.auth import HTTPDigestAuth
+print(requests.get(URL, auth=HTTPDigestAuth("Mufasa", "Circle of Life")).text)
+"#;
+    let httpx = r#"
+import httpx
+print(httpx.get(URL, auth=httpx.DigestAuth("Mufasa", "Circle of Life")).text)
+"#;
+    let answered = |alg: &str| format!("user=Mufasa algorithm={alg} qop=auth nc=00000001 userhash=-");
+    for (offer, want_urllib, want_curl_httpx, want_requests) in [
+        (vec![Algorithm::Sha256, Algorithm::Md5], None, "SHA-256", "MD5"),
+        (vec![Algorithm::Md5, Algorithm::Sha256], Some("MD5"), "MD5", "SHA-256"),
+    ] {
+        let url = format!("{}/x", server(digest().algorithms(offer.clone())).await);
+        let got = py(urllib, &url).await.join("\n");
+        match want_urllib {
+            Some(alg) => assert_eq!(got, answered(alg), "{offer:?}"),
+            None => assert!(got.starts_with("refused:"), "{offer:?}: {got}"),
+        }
+        let (code, body) = curl(&["--digest", "-u", "Mufasa:Circle of Life"], &url).await;
+        assert_eq!((code.as_str(), body), ("200", answered(want_curl_httpx)), "{offer:?}");
+        assert_eq!(py(httpx, &url).await, [answered(want_curl_httpx)], "{offer:?}");
+        assert_eq!(py(requests, &url).await, [answered(want_requests)], "{offer:?}");
+    }
+}

@@ -14,7 +14,7 @@ use http_auth::digest::DigestClient;
 use tower::ServiceExt;
 use tower_httpauth::digest::{
     AUTHENTICATION_INFO, Algorithm, Digest, DigestBodyLayer, DigestCredentialStore, DigestLookup, DigestUser,
-    DigestUsers, MemoryNonceStore, NonceStore, Qop, client_response,
+    DigestUsers, MemoryNonceStore, NonceCheck, NonceStore, NonceUse, Qop, client_response,
 };
 use tower_httpauth::header::{AuthParams, split_scheme};
 use tower_httpauth::{AuthFailure, AuthLayer, AuthUser, FailureKind};
@@ -758,13 +758,40 @@ async fn offer_mismatches_are_401() {
         assert_401_with_challenge(&res, false);
         let _ = what;
     }
-    // Missing opaque, unknown algorithm, unknown qop: 401 too.
+    // Unknown algorithm, unknown qop: 401 too. (A missing opaque is accepted: see
+    // `a_response_without_opaque_is_accepted_and_a_wrong_opaque_refused`.)
     for h in [
-        base.header().replace(&format!(r#", opaque="{opaque}""#), ""),
         base.header().replace("algorithm=SHA-256", "algorithm=SHA-1"),
         base.header().replace("qop=auth", "qop=auth-conf"),
     ] {
         assert_401_with_challenge(&send(&app, "GET", "/dir/index.html", Some(&h), "").await, false);
+    }
+}
+
+/// axios-digest-auth never returns `opaque`: our `opaque` is a constant and the nonce is
+/// signed, so its absence costs nothing and is accepted, while an `opaque` that is not ours
+/// is still refused.
+#[tokio::test]
+async fn a_response_without_opaque_is_accepted_and_a_wrong_opaque_refused() {
+    let app = app(digest());
+    for alg in [Algorithm::Sha256, Algorithm::Md5] {
+        let (nonce, opaque) = fresh(&app).await;
+        let mut c = Creds::new(&nonce, &opaque);
+        c.alg = alg;
+        let without = c.header().replace(&format!(r#", opaque="{opaque}""#), "");
+        assert!(!without.contains("opaque"), "{without}");
+        let res = send(&app, "GET", "/dir/index.html", Some(&without), "").await;
+        assert_eq!(res.status(), StatusCode::OK, "{alg}");
+        assert_eq!(text(res).await, "user=Mufasa body=");
+
+        let (nonce, opaque) = fresh(&app).await;
+        let mut c = Creds::new(&nonce, &opaque);
+        c.alg = alg;
+        for wrong in ["not-ours", "", &opaque[1..]] {
+            c.opaque = wrong.into();
+            let res = send(&app, "GET", "/dir/index.html", Some(&c.header()), "").await;
+            assert_401_with_challenge(&res, false);
+        }
     }
 }
 
@@ -1262,4 +1289,98 @@ async fn a_cloned_digest_shares_its_replay_store_across_routes() {
         send(&app, "POST", "/write", Some(&c2.header()), "").await.status(),
         StatusCode::OK
     );
+}
+
+/// A shared replay store whose clock runs `ahead_ms` in front of the scheme's: the time that
+/// passes between two requests, without sleeping. It forgets a (nonce, nc) record at the
+/// expiry it was told, as `MemoryNonceStore` and `RedisNonceStore` (its key's TTL) do.
+#[derive(Clone, Default)]
+struct StoreAhead {
+    store: MemoryNonceStore,
+    ahead_ms: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl StoreAhead {
+    fn advance(&self, by: Duration) {
+        let ms = u64::try_from(by.as_millis()).unwrap();
+        self.ahead_ms.fetch_add(ms, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl NonceStore for StoreAhead {
+    type Future = std::future::Ready<Result<NonceCheck, tower_httpauth::BoxError>>;
+    fn check_and_record(&self, u: &NonceUse<'_>) -> Self::Future {
+        let ahead = self.ahead_ms.load(std::sync::atomic::Ordering::SeqCst);
+        std::future::ready(Ok(self.store.check(&NonceUse {
+            now_ms: u.now_ms + ahead,
+            ..*u
+        })))
+    }
+}
+
+/// Two layers built from clones of one `Digest` (one secret, one replay store) whose nonce
+/// lifetimes differ, as two routers or two instances of a fleet may be.
+fn short_and_long_lived() -> (StoreAhead, Router, Router) {
+    let store = StoreAhead::default();
+    let base = digest().secret(SECRET).nonce_store(store.clone());
+    let short = app(base.clone().nonce_lifetime(Duration::from_secs(60)));
+    let long = app(base.nonce_lifetime(Duration::from_secs(3600)));
+    (store, short, long)
+}
+
+/// A (nonce, nc) accepted by the short-lived layer is refused by the long-lived one, also
+/// after the store forgot its record at the short expiry it was told (it was accepted twice).
+/// The refusal of a right response is `stale=true`: clients retry with the fresh nonce.
+#[tokio::test]
+async fn a_nonce_used_on_a_short_lived_layer_is_not_accepted_again_on_a_long_lived_one() {
+    let (store, short, long) = short_and_long_lived();
+    let (nonce, opaque) = fresh(&short).await;
+    let header = Creds::new(&nonce, &opaque).header();
+    let first = send(&short, "GET", "/dir/index.html", Some(&header), "").await;
+    assert_eq!(first.status(), StatusCode::OK);
+    store.advance(Duration::from_secs(120));
+    let again = send(&long, "GET", "/dir/index.html", Some(&header), "").await;
+    assert_eq!(again.status(), StatusCode::UNAUTHORIZED, "accepted twice");
+    assert_401_with_challenge(&again, true);
+}
+
+/// The other direction: a nonce of the long-lived layer, sent first to the short-lived one
+/// and then, after the short lifetime, to the long-lived one, is accepted at most once. The
+/// short-lived layer answers it `stale=true` (it does not honour a nonce meant to live longer
+/// than its own), and the client carries on with the fresh nonce, which the long-lived layer
+/// accepts within its lifetime (a client moving between the two routes is not refused).
+#[tokio::test]
+async fn a_long_lived_layers_nonce_is_stale_on_a_short_lived_one() {
+    let (store, short, long) = short_and_long_lived();
+    let (nonce, opaque) = fresh(&long).await;
+    let header = Creds::new(&nonce, &opaque).header();
+    let on_short = send(&short, "GET", "/dir/index.html", Some(&header), "").await;
+    store.advance(Duration::from_secs(120));
+    let on_long = send(&long, "GET", "/dir/index.html", Some(&header), "").await;
+    let accepted = [on_short.status(), on_long.status()]
+        .iter()
+        .filter(|s| **s == StatusCode::OK)
+        .count();
+    assert_eq!(accepted, 1, "{} then {}", on_short.status(), on_long.status());
+    assert_401_with_challenge(&on_short, true);
+
+    // The client carries on (a new pair of layers, so that no time has passed).
+    let (_, short, long) = short_and_long_lived();
+    let (nonce, opaque) = fresh(&long).await;
+    let on_short = send(
+        &short,
+        "GET",
+        "/dir/index.html",
+        Some(&Creds::new(&nonce, &opaque).header()),
+        "",
+    )
+    .await;
+    assert_401_with_challenge(&on_short, true);
+    let (fresh_nonce, _) = nonce_opaque(&on_short);
+    let mut c = Creds::new(&fresh_nonce, &opaque);
+    let res = send(&short, "GET", "/dir/index.html", Some(&c.header()), "").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    c.nc = "00000002".into();
+    let res = send(&long, "GET", "/dir/index.html", Some(&c.header()), "").await;
+    assert_eq!(res.status(), StatusCode::OK);
 }

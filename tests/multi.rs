@@ -78,7 +78,10 @@ async fn credentials_for_two_schemes_are_400() {
     ] {
         let a = send(&layer, echo(), get("/", headers)).await;
         assert_eq!(a.status, StatusCode::BAD_REQUEST, "{headers:?}");
-        assert_eq!(a.body, "");
+        assert_eq!(
+            a.body,
+            "400 Bad Request: the credentials or the request are malformed\n"
+        );
     }
 }
 

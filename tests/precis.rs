@@ -207,13 +207,8 @@ async fn basic_opt_out_hands_over_the_bytes_as_sent() {
     assert_eq!(status, StatusCode::UNAUTHORIZED, "john / NFC only, byte for byte");
     let (status, _) = call_basic(recording(seen.clone()).precis(Precis::Off), b"Basic am9objo=").await; // "john:"
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_eq!(
-        *seen.lock().unwrap(),
-        vec![
-            (FULLWIDTH_JOHN.into(), NFD.into()),
-            ("john".into(), String::new()) // the verifier ran
-        ]
-    );
+    // An empty password is refused before the verifier, with PRECIS off too.
+    assert_eq!(*seen.lock().unwrap(), vec![(FULLWIDTH_JOHN.into(), NFD.into())]);
     let (status, _) = call_basic(recording(seen.clone()).precis(Precis::Off), &basic_utf8("john", NFC)).await;
     assert_eq!(status, StatusCode::OK);
 }
@@ -568,6 +563,8 @@ mod properties {
             let sendable = |c: &char| *c >= ' ' && *c != '\u{7f}';
             let user: String = user.chars().filter(|c| sendable(c) && *c != ':').collect();
             let password: String = password.chars().filter(sendable).collect();
+            // Empty ones refuse to build (`tests/basic.rs`).
+            prop_assume!(!user.is_empty() && !password.is_empty());
             let verifier = StaticCredentials::new(&user, &password);
             let basic = tower_httpauth::Basic::new(verifier.clone());
             let value = BasicCredentials::new(&user, &password).to_header_value();

@@ -8,12 +8,16 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::Extension;
 use axum::routing::any;
-use http::{HeaderMap, Request, Response, StatusCode};
+use http::request::Parts;
+use http::{HeaderMap, Method, Request, Response, StatusCode, Uri};
 use http_auth::PasswordParams;
 use http_auth::digest::DigestClient;
 use tower::ServiceExt;
 use tower_httpauth::digest::{Algorithm, Digest, DigestUsers};
-use tower_httpauth::{AuthFailure, AuthLayer, AuthUser, Basic, BasicCredentials, Multi, Scheme};
+use tower_httpauth::{
+    AuthFailure, AuthLayer, AuthUser, Authenticated, Basic, BasicCredentials, Bearer, Multi, Scheme, Token,
+    TokenCookie, sync_fn,
+};
 
 const REALM: &str = "proxy@example.org";
 // alice:s3cret and bob:hunter2
@@ -45,6 +49,16 @@ fn basic() -> Basic<impl tower_httpauth::BasicVerifier<User = String>> {
         ok.then(|| c.username().to_owned())
     })
     .realm(REALM)
+}
+
+/// The next hop, reporting what it sees, behind `$layer` (any refinement of a layer).
+macro_rules! app_with {
+    ($layer:expr $(,)?) => {
+        Router::new()
+            .route("/", any(seen))
+            .route("/{*rest}", any(seen))
+            .layer($layer)
+    };
 }
 
 fn app<S: Scheme<User = String>>(layer: AuthLayer<S>) -> Router {
@@ -139,7 +153,8 @@ async fn wrong_or_malformed_proxy_credentials() {
 async fn a_missing_role_is_403_and_exempt_requests_lose_the_proxy_credentials() {
     let layer = AuthLayer::new(basic())
         .roles_from(|u: &String| if u == "alice" { vec!["admin"] } else { vec![] })
-        .require_role("admin");
+        .require_role("admin")
+        .exempt_methods([Method::OPTIONS]);
     let app = Router::new().route("/{*rest}", any(upstream)).layer(layer.proxy());
     let (res, body) = send(&app, "GET", "/a", &[("proxy-authorization", ALICE)]).await;
     assert_eq!(
@@ -287,4 +302,344 @@ async fn curl_proxy_basic_and_digest() {
     }
     let (code, _) = common::curl(&["-x", &digest_proxy, "--proxy-digest", "-U", "Mufasa:wrong", target]).await;
     assert_eq!(code, "407");
+}
+
+// ------------------------------------------------------------------ what a proxy exempts
+
+#[tokio::test]
+async fn proxy_mode_exempts_no_method_unless_asked() {
+    let preflight = [
+        ("origin", "https://app.example"),
+        ("access-control-request-method", "GET"),
+    ];
+    // By default nothing passes without proxy credentials: not OPTIONS, not a CORS preflight.
+    let app = app(AuthLayer::new(basic()));
+    for headers in [&[][..], &preflight[..]] {
+        let (res, body) = send(&app, "OPTIONS", "http://internal.example/", headers).await;
+        assert_eq!(
+            res.status(),
+            StatusCode::PROXY_AUTHENTICATION_REQUIRED,
+            "{headers:?}: {body}"
+        );
+        assert_eq!(values(&res, "proxy-authenticate").len(), 1);
+    }
+    // An explicit choice applies, made before `proxy()` or after it.
+    let before = app_with!(AuthLayer::new(basic()).exempt_methods([Method::OPTIONS]).proxy());
+    let after = app_with!(AuthLayer::new(basic()).proxy().exempt_methods([Method::OPTIONS]));
+    for app in [before, after] {
+        let (res, body) = send(&app, "OPTIONS", "http://internal.example/", &[]).await;
+        assert_eq!((res.status(), body.as_str()), (StatusCode::OK, SEEN_NOTHING));
+        let (res, _) = send(&app, "GET", "http://internal.example/", &[]).await;
+        assert_eq!(res.status(), StatusCode::PROXY_AUTHENTICATION_REQUIRED);
+    }
+}
+
+// ------------------------------------------- no credential source travels past the proxy
+
+const KEY: &str = "pk-secret-key";
+
+/// What the next hop sees of every place a credential could be: a line that names no
+/// secret when the proxy did its job.
+async fn seen(uri: Uri, headers: HeaderMap) -> String {
+    describe(&uri, &headers)
+}
+
+fn describe(uri: &Uri, headers: &HeaderMap) -> String {
+    let field = |name: &str| {
+        let all: Vec<&str> = headers.get_all(name).iter().map(|v| v.to_str().unwrap()).collect();
+        if all.is_empty() {
+            "-".to_owned()
+        } else {
+            all.join(" | ")
+        }
+    };
+    format!(
+        "uri={uri} authorization={} proxy-authorization={} x-proxy-key={} cookie={}",
+        field("authorization"),
+        field("proxy-authorization"),
+        field("x-proxy-key"),
+        field("cookie"),
+    )
+}
+
+const SEEN_NOTHING: &str = "uri=http://internal.example/ authorization=- proxy-authorization=- x-proxy-key=- cookie=-";
+
+/// A failure handler that answers with what it was shown of the request.
+fn show_parts(f: &AuthFailure, parts: &Parts) -> Response<Body> {
+    let mut res = Response::new(Body::from(describe(&parts.uri, &parts.headers)));
+    *res.status_mut() = f.status();
+    res
+}
+
+/// Bearer reading every source: `Proxy-Authorization: Bearer`, `X-Proxy-Key`, the
+/// `access_token` parameter and the `sid` cookie; `KEY` is alice's token. One verifier
+/// answers at once, the other through a future.
+fn every_source_sync() -> Bearer<impl tower_httpauth::TokenVerifier<User = String>> {
+    with_every_source(Bearer::new(sync_fn(|t: &Token| {
+        (t.as_str() == KEY).then(|| "alice".to_owned())
+    })))
+}
+
+fn every_source_async() -> Bearer<impl tower_httpauth::TokenVerifier<User = String>> {
+    with_every_source(Bearer::new(|t: Token| async move {
+        (t.as_str() == KEY).then(|| "alice".to_owned())
+    }))
+}
+
+fn with_every_source<V: tower_httpauth::TokenVerifier>(b: Bearer<V>) -> Bearer<V> {
+    b.realm(REALM)
+        .header("x-proxy-key")
+        .query("access_token")
+        .cookie(TokenCookie::new("sid"))
+}
+
+/// A request (target, header fields) and what the next hop must see of it.
+type Case = (String, Vec<(&'static str, String)>, &'static str);
+
+/// The same requests, with the token in each place in turn, and what the next hop must see.
+fn token_in_each_place(token: &str) -> Vec<Case> {
+    vec![
+        (
+            "http://origin.example/p?a=1".into(),
+            vec![
+                ("proxy-authorization", format!("Bearer {token}")),
+                ("authorization", "Basic b3JpZ2lu".into()),
+            ],
+            "uri=http://origin.example/p?a=1 authorization=Basic b3JpZ2lu proxy-authorization=- x-proxy-key=- cookie=-",
+        ),
+        (
+            "http://origin.example/p".into(),
+            vec![("x-proxy-key", token.into()), ("cookie", "theme=dark".into())],
+            "uri=http://origin.example/p authorization=- proxy-authorization=- x-proxy-key=- cookie=theme=dark",
+        ),
+        (
+            format!("http://origin.example/p?a=1&access_token={token}&b=%20c&&d"),
+            vec![],
+            "uri=http://origin.example/p?a=1&b=%20c&&d authorization=- proxy-authorization=- x-proxy-key=- cookie=-",
+        ),
+        (
+            format!("http://origin.example/p?access_token={token}"),
+            vec![],
+            "uri=http://origin.example/p authorization=- proxy-authorization=- x-proxy-key=- cookie=-",
+        ),
+        (
+            "http://origin.example/p".into(),
+            vec![
+                ("cookie", format!("theme=dark; sid={token};lang=en")),
+                ("cookie", "x=y".into()),
+            ],
+            "uri=http://origin.example/p authorization=- proxy-authorization=- x-proxy-key=- cookie=theme=dark; lang=en | x=y",
+        ),
+        (
+            "http://origin.example/p".into(),
+            vec![("cookie", "x=y".into()), ("cookie", format!("sid=\"{token}\""))],
+            "uri=http://origin.example/p authorization=- proxy-authorization=- x-proxy-key=- cookie=x=y",
+        ),
+    ]
+}
+
+async fn send_owned(
+    app: &Router,
+    method: &str,
+    uri: &str,
+    headers: &[(&'static str, String)],
+) -> (Response<Body>, String) {
+    let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    send(app, method, uri, &headers).await
+}
+
+#[tokio::test]
+async fn proxy_mode_forwards_no_credential_source_of_an_authenticated_request() {
+    let apps = [
+        app_with!(AuthLayer::new(every_source_sync()).proxy()),
+        app_with!(AuthLayer::new(every_source_async()).proxy()),
+        // Through the roles hook.
+        app_with!(
+            AuthLayer::new(every_source_async())
+                .roles_from(|_: &String| ["admin"])
+                .require_role("admin")
+                .proxy(),
+        ),
+        // Behind Multi.
+        app_with!(AuthLayer::new(Multi::new(basic()).or(every_source_sync())).proxy()),
+    ];
+    for (i, app) in apps.iter().enumerate() {
+        for (uri, headers, expected) in token_in_each_place(KEY) {
+            let (res, body) = send_owned(app, "GET", &uri, &headers).await;
+            assert_eq!(
+                (res.status(), body.as_str()),
+                (StatusCode::OK, expected),
+                "app {i}: {uri} {headers:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn proxy_mode_shows_no_credential_source_of_a_refused_request_to_the_failure_handler() {
+    let apps = [
+        app_with!(AuthLayer::new(every_source_sync()).on_failure(show_parts).proxy()),
+        app_with!(AuthLayer::new(every_source_async()).on_failure(show_parts).proxy()),
+        // Refused by the roles hook: 403.
+        app_with!(
+            AuthLayer::new(every_source_async())
+                .roles_from(|_: &String| Vec::<String>::new())
+                .require_role("admin")
+                .on_failure(show_parts)
+                .proxy(),
+        ),
+    ];
+    for (i, app) in apps.iter().enumerate() {
+        let token = if i == 2 { KEY } else { "pk-secret-wrong" };
+        for (uri, headers, expected) in token_in_each_place(token) {
+            let (res, body) = send_owned(app, "GET", &uri, &headers).await;
+            let status = if i == 2 {
+                StatusCode::FORBIDDEN
+            } else {
+                StatusCode::PROXY_AUTHENTICATION_REQUIRED
+            };
+            assert_eq!(
+                (res.status(), body.as_str()),
+                (status, expected),
+                "app {i}: {uri} {headers:?}"
+            );
+        }
+    }
+    // Malformed: the token in two places, two token cookies, two schemes at once (400).
+    let multi = app_with!(
+        AuthLayer::new(Multi::new(basic()).or(every_source_sync()))
+            .on_failure(show_parts)
+            .proxy(),
+    );
+    let cases: [(&str, &[(&str, &str)]); 3] = [
+        (
+            "http://origin.example/p?access_token=pk-secret-1",
+            &[("x-proxy-key", "pk-secret-2")],
+        ),
+        (
+            "http://origin.example/p",
+            &[("cookie", "sid=pk-secret-1"), ("cookie", "a=b; sid=pk-secret-2")],
+        ),
+        (
+            "http://origin.example/p",
+            &[("proxy-authorization", ALICE), ("x-proxy-key", "pk-secret-1")],
+        ),
+    ];
+    for (uri, headers) in cases {
+        let (res, body) = send(&multi, "GET", uri, headers).await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{uri} {headers:?}");
+        assert!(!body.contains("secret") && !body.contains(ALICE), "{body}");
+        assert!(body.contains("proxy-authorization=- x-proxy-key=-"), "{body}");
+    }
+}
+
+#[tokio::test]
+async fn proxy_mode_forwards_no_credential_source_of_an_exempt_request() {
+    let by_method = app_with!(
+        AuthLayer::new(every_source_sync())
+            .exempt_methods([Method::OPTIONS])
+            .proxy()
+    );
+    let by_predicate = app_with!(
+        AuthLayer::new(every_source_sync())
+            .proxy()
+            .exempt_if(|p| p.uri.path() == "/health")
+    );
+    for (app, method) in [(by_method, "OPTIONS"), (by_predicate, "GET")] {
+        for (uri, headers, expected) in token_in_each_place(KEY) {
+            let uri = uri.replace("/p", "/health");
+            let (res, body) = send_owned(&app, method, &uri, &headers).await;
+            assert_eq!(
+                (res.status(), body.as_str()),
+                (StatusCode::OK, expected.replace("/p", "/health").as_str()),
+                "{method} {uri} {headers:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn proxy_mode_forwards_no_proxy_credentials_of_an_anonymous_request_on_an_optional_route() {
+    for app in [
+        app_with!(AuthLayer::new(every_source_sync()).optional().proxy()),
+        app_with!(AuthLayer::new(every_source_async()).optional().proxy()),
+    ] {
+        // Credentials of a scheme the proxy does not read: anonymous, and not forwarded.
+        let (res, body) = send(
+            &app,
+            "GET",
+            "http://origin.example/p?a=1&access_tokens=x",
+            &[("proxy-authorization", "Negotiate c2VjcmV0"), ("cookie", "sids=1; s=2")],
+        )
+        .await;
+        assert_eq!(
+            (res.status(), body.as_str()),
+            (
+                StatusCode::OK,
+                "uri=http://origin.example/p?a=1&access_tokens=x authorization=- proxy-authorization=- x-proxy-key=- cookie=sids=1; s=2"
+            )
+        );
+        // A token still authenticates and goes no further.
+        for (uri, headers, expected) in token_in_each_place(KEY) {
+            let (res, body) = send_owned(&app, "GET", &uri, &headers).await;
+            assert_eq!(
+                (res.status(), body.as_str()),
+                (StatusCode::OK, expected),
+                "{uri} {headers:?}"
+            );
+        }
+    }
+}
+
+/// A scheme of someone else's that reads `X-Proxy-Key` and says nothing about removing it.
+struct Ticket {
+    removes: bool,
+}
+
+impl Scheme for Ticket {
+    type User = String;
+    type Future = std::future::Ready<Result<Authenticated<String>, AuthFailure>>;
+
+    fn detect(&self, parts: &Parts) -> bool {
+        parts.headers.contains_key("x-proxy-key")
+    }
+
+    fn authenticate(&self, parts: &Parts) -> Self::Future {
+        std::future::ready(match parts.headers.get("x-proxy-key") {
+            Some(v) if v == "t1" => Ok(Authenticated::new("ticket".to_owned())),
+            Some(_) => Err(AuthFailure::invalid()),
+            None => Err(AuthFailure::missing()),
+        })
+    }
+
+    fn challenge(&self, _: &AuthFailure, headers: &mut HeaderMap) {
+        headers.append("www-authenticate", "Ticket".parse().unwrap());
+    }
+
+    fn can_remove_credentials(&self) -> bool {
+        self.removes
+    }
+
+    fn remove_credentials(&self, parts: &mut Parts) {
+        parts.headers.remove("x-proxy-key");
+    }
+}
+
+#[tokio::test]
+#[should_panic(expected = "cannot remove the credentials it reads")]
+async fn proxy_mode_refuses_a_scheme_that_cannot_remove_its_credentials() {
+    let _ = AuthLayer::new(Ticket { removes: false }).proxy();
+}
+
+#[tokio::test]
+#[should_panic(expected = "cannot remove the credentials it reads")]
+async fn proxy_mode_refuses_a_multi_with_one_scheme_that_cannot_remove_its_credentials() {
+    let _ = AuthLayer::new(Multi::new(basic()).or(Ticket { removes: false })).proxy();
+}
+
+#[tokio::test]
+async fn proxy_mode_uses_a_schemes_own_removal() {
+    let app = app_with!(AuthLayer::new(Ticket { removes: true }).proxy());
+    let (res, body) = send(&app, "GET", "http://internal.example/", &[("x-proxy-key", "t1")]).await;
+    assert_eq!((res.status(), body.as_str()), (StatusCode::OK, SEEN_NOTHING));
 }

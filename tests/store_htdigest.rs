@@ -133,3 +133,33 @@ fn malformed_lines_are_numbered() {
         Err(LoadError::TooLarge { .. })
     ));
 }
+
+#[test]
+fn a_reload_never_loads_a_half_written_last_line() {
+    // `htdigest` rewrites the file in place; a reload may read it cut off anywhere.
+    const BASE: &str = "alice:r:3d78807defe7de2157e2b0b6573a855f\n";
+    let realm = "http-auth@example.org";
+    let ha1 = md5_hex(&format!("bob:{realm}:Circle of Life"));
+    let line = format!("bob:{realm}:{ha1}\n");
+    let path = temp_file(".htdigest");
+    std::fs::write(&path, BASE).unwrap();
+    let file = Htdigest::open_with(&path, FileOptions::default().reload_interval(Some(Duration::ZERO))).unwrap();
+    // Every cut short of the line ending (the HA1 has a fixed length, so a line whose HA1 is
+    // complete is complete).
+    for cut in 1..line.len() - 1 {
+        std::fs::write(&path, BASE).unwrap();
+        assert!(file.ha1("alice", "r").is_some()); // reloads
+        assert_eq!(file.len(), 1);
+        std::fs::write(&path, format!("{BASE}{}", &line[..cut])).unwrap();
+        assert_eq!(file.ha1_hex("bob", realm), None, "cut at {cut}");
+        assert_eq!(file.len(), 1, "cut at {cut}: only the last good contents");
+        assert!(file.last_error().is_some(), "cut at {cut}");
+        let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(&line.as_bytes()[cut..]).unwrap();
+        assert_eq!(
+            file.ha1_hex("bob", realm),
+            Some(ha1.clone()),
+            "cut at {cut}, then complete"
+        );
+    }
+}

@@ -116,7 +116,14 @@ async fn every_format_htpasswd_writes() {
         assert!(line[user.len() + 1..].starts_with(prefix), "{line}");
     }
 
-    let store = Htpasswd::open(&path).unwrap();
+    // `-p` writes a plaintext line: malformed unless allowed.
+    let plain_line = text.lines().position(|l| l.starts_with("plain:")).unwrap() + 1;
+    let err = Htpasswd::open(&path).unwrap_err();
+    assert_eq!(
+        err.line_errors().iter().map(|e| e.line).collect::<Vec<_>>(),
+        [plain_line]
+    );
+    let store = Htpasswd::open_with(&path, FileOptions::default().allow_plaintext(true)).unwrap();
     assert_eq!(store.len(), cases.len());
     for (user, _, format, _) in cases {
         assert_eq!(store.format_of(user), Some(*format), "{user}");
@@ -348,7 +355,7 @@ fn malformed_lines_are_numbered_and_bounded() {
     );
 
     // Bounds.
-    std::fs::write(&path, "a:b\n".repeat(100)).unwrap();
+    std::fs::write(&path, "a:{SHA}y/waJdy9m/a+D8VTRQ/e2awAzpQ=\n".repeat(100)).unwrap();
     assert!(matches!(
         Htpasswd::open_with(&path, FileOptions::default().max_size(64)),
         Err(LoadError::TooLarge { .. })
@@ -360,7 +367,7 @@ fn malformed_lines_are_numbered_and_bounded() {
     assert!(Htpasswd::open_with(&path, FileOptions::default().max_lines(100)).is_ok());
 
     // Not UTF-8, binary junk: an error, not a panic.
-    std::fs::write(&path, b"a:b\n\xff\xfe:\x00\n").unwrap();
+    std::fs::write(&path, b"a:{SHA}y/waJdy9m/a+D8VTRQ/e2awAzpQ=\n\xff\xfe:\x00\n").unwrap();
     assert_eq!(Htpasswd::open(&path).unwrap_err().line_errors()[0].line, 2);
     assert!(matches!(
         Htpasswd::open(Path::new("/nonexistent/.htpasswd")),
@@ -379,9 +386,266 @@ async fn reject_weak_formats() {
     htpasswd(&["-bs", p, "sha1", PW]).await;
     htpasswd(&["-bd", p, "des", PW]).await;
     htpasswd(&["-bB", p, "bcrypt", PW]).await;
-    let layer = auth(Htpasswd::open(&path).unwrap().reject_weak(true));
+    let plain = FileOptions::default().allow_plaintext(true);
+    let layer = auth(Htpasswd::open_with(&path, plain).unwrap().reject_weak(true));
     for user in ["plain", "sha1", "des"] {
         assert_eq!(send(&layer, user, PW).await.0, StatusCode::UNAUTHORIZED, "{user}");
     }
     assert_eq!(send(&layer, "bcrypt", PW).await.0, StatusCode::OK);
+}
+
+/// A Basic request for `user`/`password` with `precis` set, through `Htpasswd` and a handler
+/// that answers with the user it saw.
+async fn send_with(
+    store: &Arc<Htpasswd>,
+    precis: tower_httpauth::precis::Precis,
+    user: &str,
+    password: &str,
+) -> StatusCode {
+    let layer = AuthLayer::new(Basic::new(SharedStore(store.clone())).realm("test").precis(precis));
+    let inner = tower::service_fn(|_req: Request<String>| async { Ok::<_, Infallible>(Response::new(String::new())) });
+    let req = Request::builder()
+        .uri("/r")
+        .header(AUTHORIZATION, BasicCredentials::new(user, password).to_header_value())
+        .body(String::new())
+        .unwrap();
+    layer.layer(inner).oneshot(req).await.unwrap().status()
+}
+
+/// `Htpasswd` behind an `Arc`, to try one store under several `Basic` settings.
+#[derive(Clone)]
+struct SharedStore(Arc<Htpasswd>);
+
+impl tower_httpauth::BasicVerifier for SharedStore {
+    type User = String;
+    type Error = tower_httpauth::store::PoolError;
+    type Future = tower_httpauth::store::BoxedVerifyFuture<String, Self::Error>;
+    fn verify(&self, credentials: BasicCredentials) -> Self::Future {
+        self.0.verify(credentials)
+    }
+}
+
+const APR1: &str = "$apr1$SFEr/xiz$uDWk3HJkJ9aVYpKvfyXiq."; // Circle of Life
+const BCRYPT5: &str = "$2y$05$Eh2GNyzdPIhWzP7HGCeiv.zdxxRPeed0Qh4zvUs3vueQgcNgGhpq2";
+const BCRYPT10: &str = "$2y$10$CECs6cKqaD1zZp5Is8aZ/eT84MzeYIslwousbQ3bt.XK02xou5Aha";
+const SHA1: &str = "{SHA}y/waJdy9m/a+D8VTRQ/e2awAzpQ=";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plaintext_needs_the_opt_in_and_empty_or_foreign_hashes_never_load() {
+    let path = temp_file(".htpasswd");
+    let plain = FileOptions::default().allow_plaintext(true);
+    // `htpasswd -nbp`, a cut-off DES hash: no format htpasswd writes. Apache (outside
+    // Windows) never matches them; without the opt-in they are malformed lines.
+    for hash in ["Circle of Life", "OWRgIIQdIJTk"] {
+        std::fs::write(&path, format!("alice:{APR1}\nbob:{hash}\n")).unwrap();
+        let err = Htpasswd::open(&path).unwrap_err();
+        assert_eq!(err.line_errors().iter().map(|e| e.line).collect::<Vec<_>>(), [2]);
+        assert!(!err.to_string().contains(hash), "{err}");
+        let layer = auth(Htpasswd::open_with(&path, plain.clone()).unwrap());
+        assert_eq!(send(&layer, "bob", hash).await.0, StatusCode::OK, "opted in");
+    }
+    // An empty hash, or a scheme htpasswd never writes: malformed even with the opt-in.
+    for hash in [
+        "",
+        "{SSHA}DkMTwBl+a/3DQTxCYEApdUtNXGgdUac3",
+        "{MD5}xhuRf8KFT/RQ3e0MPd6vJg==",
+    ] {
+        std::fs::write(&path, format!("# users\nalice:{APR1}\nbob:{hash}\n")).unwrap();
+        for opts in [FileOptions::default(), plain.clone()] {
+            let err = Htpasswd::open_with(&path, opts).unwrap_err();
+            assert_eq!(
+                err.line_errors().iter().map(|e| e.line).collect::<Vec<_>>(),
+                [3],
+                "{hash:?}"
+            );
+        }
+    }
+    // A reload that finds such a line keeps the last good contents: bob is not let in.
+    std::fs::write(&path, format!("alice:{APR1}\n")).unwrap();
+    let layer = auth(Htpasswd::open_with(&path, always_check()).unwrap());
+    std::fs::write(&path, format!("alice:{APR1}\nbob:{{SSHA}}x\ncarol:\n")).unwrap();
+    for (user, password) in [("bob", "{SSHA}x"), ("bob", "x"), ("carol", "x")] {
+        assert_eq!(send(&layer, user, password).await.0, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(send(&layer, "alice", PW).await.0, StatusCode::OK);
+    let lines: Vec<usize> = layer_store(&layer)
+        .last_error()
+        .unwrap()
+        .line_errors()
+        .iter()
+        .map(|e| e.line)
+        .collect();
+    assert_eq!(lines, [2, 3]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_password_never_logs_in_even_with_precis_off() {
+    use tower_httpauth::precis::Precis;
+    // `user:` is malformed (above); a real hash of the empty password
+    // (`htpasswd -nbB -C 4 empty ''`) is refused by Basic, and by `check`.
+    let file = format!("alice:{APR1}\nempty:$2y$04$mMGNiW9mJNYNTXjdiLbeHO58Gu8JSxysgbHQr5zZbjr.vqhLodd8C\n");
+    let store = Arc::new(Htpasswd::parse(file.as_bytes()).unwrap());
+    for precis in [Precis::Enforce, Precis::Off] {
+        assert_eq!(
+            send_with(&store, precis, "empty", "").await,
+            StatusCode::UNAUTHORIZED,
+            "{precis:?}"
+        );
+        assert_eq!(
+            send_with(&store, precis, "alice", "").await,
+            StatusCode::UNAUTHORIZED,
+            "{precis:?}"
+        );
+        assert_eq!(
+            send_with(&store, precis, "alice", PW).await,
+            StatusCode::OK,
+            "{precis:?}"
+        );
+    }
+    assert!(!store.check("empty", "").await.unwrap());
+    assert!(!store.check("alice", "").await.unwrap());
+}
+
+/// The log lines emitted while `f` runs, at WARN and above.
+fn warnings<T>(f: impl FnOnce() -> T) -> (T, String) {
+    #[derive(Clone, Default)]
+    struct Buf(Arc<std::sync::Mutex<Vec<u8>>>);
+    impl std::io::Write for Buf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buf = Buf::default();
+    let writer = buf.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::WARN)
+        .finish();
+    let out = tracing::subscriber::with_default(subscriber, f);
+    let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    (out, text)
+}
+
+const MIXED: &str = "mixes password hash costs";
+
+#[test]
+fn mixed_cost_files_warn_at_each_load_and_uniform_files_do_not() {
+    // bcrypt, APR1 and {SHA}: an unknown user costs bcrypt, a {SHA} user microseconds.
+    let mixed = format!("a:{BCRYPT5}\nb:{APR1}\nc:{SHA1}\nd:{APR1}\n");
+    let (store, log) = warnings(|| Htpasswd::parse(mixed.as_bytes()).unwrap());
+    assert_eq!(store.len(), 4);
+    assert_eq!(log.matches(MIXED).count(), 1, "{log}");
+    for named in [
+        "bcrypt, cost 5: 1 user",
+        "APR1-MD5: 2 users",
+        "{SHA} or plaintext: 1 user",
+        "reject_weak",
+    ] {
+        assert!(log.contains(named), "{named:?} in {log}");
+    }
+    for secret in [BCRYPT5, APR1, SHA1, "Eh2GNyzdPIhWzP7", "uDWk3HJkJ9aVYpKvfyXiq"] {
+        assert!(!log.contains(secret), "a hash in the log: {log}");
+    }
+    // Two bcrypt costs are mixed too.
+    let (_, log) = warnings(|| Htpasswd::parse(format!("a:{BCRYPT5}\nb:{BCRYPT10}\n").as_bytes()).unwrap());
+    assert!(log.contains(MIXED) && log.contains("bcrypt, cost 10: 1 user"), "{log}");
+
+    // Uniform files (a locked entry is verified like an unknown user): no such warning.
+    for uniform in [
+        format!("a:{APR1}\nb:{APR1}\n"),
+        format!("a:{BCRYPT5}\nlocked:*0\nb:{BCRYPT5}\n"),
+        format!("a:{SHA1}\n"),
+        String::new(),
+    ] {
+        let (_, log) = warnings(|| Htpasswd::parse(uniform.as_bytes()).unwrap());
+        assert!(!log.contains(MIXED), "{uniform:?}: {log}");
+    }
+
+    // Once per load: the first one, then each reload that finds the file still mixed.
+    let path = temp_file(".htpasswd");
+    std::fs::write(&path, format!("a:{APR1}\n")).unwrap();
+    let (store, log) = warnings(|| Htpasswd::open_with(&path, FileOptions::default().reload_interval(None)).unwrap());
+    assert!(!log.contains(MIXED), "{log}");
+    std::fs::write(&path, &mixed).unwrap();
+    let (reloaded, log) = warnings(|| store.reload().unwrap());
+    assert!(reloaded);
+    assert_eq!(log.matches(MIXED).count(), 1, "{log}");
+    std::fs::write(&path, format!("a:{APR1}\nb:{APR1}\n")).unwrap();
+    let (_, log) = warnings(|| store.reload().unwrap());
+    assert!(!log.contains(MIXED), "{log}");
+}
+
+/// Writes `contents` as `htpasswd` does (truncate, then write in place).
+fn rewrite(path: &Path, contents: &str) {
+    std::fs::write(path, contents).unwrap();
+}
+
+fn append(path: &Path, rest: &str) {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new().append(true).open(path).unwrap();
+    f.write_all(rest.as_bytes()).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reload_never_loads_a_half_written_last_line() {
+    const BASE: &str = "alice:$apr1$SFEr/xiz$uDWk3HJkJ9aVYpKvfyXiq.\n";
+    // Every format, with the password `Circle of Life` (costs kept low: every cut is tried).
+    let cases: &[(&str, bool)] = &[
+        ("$2y$04$HJvzxkpP9/03Y4zgUveoCO57LGDPXocGqTw.ID0apnoHkV6HMNWTm", false),
+        ("$apr1$SFEr/xiz$uDWk3HJkJ9aVYpKvfyXiq.", false),
+        ("{SHA}y/waJdy9m/a+D8VTRQ/e2awAzpQ=", false),
+        (
+            "$5$rounds=1000$qfH/ybC6w9jzKXfy$OrlLX35m88U65/RW5motamUah2BDh47ROQAJIsnPYW0",
+            false,
+        ),
+        (
+            "$6$rounds=1000$fv17XxRvwNz61Z2H$SLxPEiyV9hzeHs9.yaUbYslZfLJY1cr8OAzR0vsbPpUxL4fG3wvOuQtfycBdsszC2jAKopzaJJ4DqrhVZTTce0",
+            false,
+        ),
+        ("OWRgIIQdIJTko", false),
+        ("OWRgIIQdIJTko", true),
+        (PW, true),
+    ];
+    for &(hash, plaintext) in cases {
+        let path = temp_file(".htpasswd");
+        rewrite(&path, BASE);
+        let store = Htpasswd::open_with(&path, always_check().allow_plaintext(plaintext))
+            .unwrap()
+            .cache(None);
+        let layer = auth(store);
+        let line = format!("bob:{hash}\n");
+        // Cuts that leave the line short of its end: in the name, the scheme and salt, the
+        // digest, or (for plaintext, where no length says the password is complete) just the
+        // line ending. Every cut of the first 24 bytes and the last three, every sixth in
+        // between (the unit tests of `htpasswd.rs` parse every cut of every format).
+        let last = if hash == PW { line.len() - 1 } else { line.len() - 2 };
+        for cut in (1..=last).filter(|&c| c <= 24 || c % 6 == 0 || c + 2 >= last) {
+            let context = format!("{hash} (plaintext allowed: {plaintext}) cut at {cut}");
+            rewrite(&path, BASE);
+            assert_eq!(send(&layer, "alice", PW).await.0, StatusCode::OK, "{context}");
+            // The first write ends mid-line; a reload happens.
+            rewrite(&path, &format!("{BASE}{}", &line[..cut]));
+            let partial = line[..cut].strip_prefix("bob:").unwrap_or_default();
+            for password in [PW, partial] {
+                if !password.is_empty() {
+                    let (status, _, _) = send(&layer, "bob", password).await;
+                    assert_eq!(status, StatusCode::UNAUTHORIZED, "{context}, password {password:?}");
+                }
+            }
+            assert_eq!(
+                send(&layer, "alice", PW).await.0,
+                StatusCode::OK,
+                "{context}: last good kept"
+            );
+            assert!(layer_store(&layer).last_error().is_some(), "{context}: reported");
+            // The rest arrives: the next check loads the whole file.
+            append(&path, &line[cut..]);
+            assert_eq!(send(&layer, "bob", PW).await.1, "bob", "{context}, complete");
+        }
+    }
 }

@@ -398,3 +398,150 @@ async fn axum_connect_info_over_tcp() {
     // 127.0.0.1 is locked, whatever the user-id.
     assert_eq!(status("carol", "right").await, "429");
 }
+
+/// `admin`, `Admin`, `ADMIN` and fullwidth `ａｄｍｉｎ` are one account in a case-insensitive
+/// store: they share one count and one lock (three failures spread over three spellings and
+/// three addresses lock all four), while the verifier and the handler still see the user-id
+/// as it was sent.
+#[tokio::test]
+async fn user_ids_differing_in_case_or_width_share_one_count_and_lock() {
+    let r = rig(|t| t);
+    for name in ["Admin", "ADMIN"] {
+        let res = r.send(login(name, "right", A)).await;
+        assert_eq!((res.status(), res.body().as_str()), (StatusCode::OK, name));
+    }
+    let calls = r.calls();
+    for (name, from) in [("admin", A), ("Admin", B), ("ADMIN", C)] {
+        assert_eq!(r.status(name, "wrong", from).await, StatusCode::UNAUTHORIZED, "{name}");
+    }
+    for name in ["admin", "Admin", "ADMIN", "ａｄｍｉｎ", "ＡＤＭＩＮ"] {
+        let res = r.send(login(name, "right", [10, 0, 0, 9])).await;
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "{name}");
+        assert_eq!(res.headers()[RETRY_AFTER], "1");
+    }
+    assert_eq!(r.calls(), calls + 3, "locked spellings never reach the verifier");
+    // Another user is not affected.
+    assert_eq!(r.status("administrator", "right", A).await, StatusCode::OK);
+}
+
+/// `Throttle::user_key` replaces the normaliser: here exact spellings are counted apart, and
+/// a `@corp` suffix is ignored.
+#[tokio::test]
+async fn a_custom_user_key_decides_which_user_ids_share_a_count() {
+    let r = rig(|t| t.user_key(|name: &str| name.strip_suffix("@corp").unwrap_or(name).to_owned()));
+    for (name, from) in [("admin", A), ("Admin", B), ("ADMIN", C)] {
+        assert_eq!(r.status(name, "wrong", from).await, StatusCode::UNAUTHORIZED);
+    }
+    // No spelling reached its limit of two.
+    let res = r.send(login("admin", "right", [10, 0, 0, 9])).await;
+    assert_eq!((res.status(), res.body().as_str()), (StatusCode::OK, "admin"));
+    // "bob" and "bob@corp" are one count: the third failure locks both.
+    for (name, from) in [("bob", A), ("bob@corp", B), ("bob", C)] {
+        assert_eq!(r.status(name, "wrong", from).await, StatusCode::UNAUTHORIZED);
+    }
+    for name in ["bob", "bob@corp"] {
+        assert_eq!(
+            r.status(name, "right", [10, 0, 0, 9]).await,
+            StatusCode::TOO_MANY_REQUESTS,
+            "{name}"
+        );
+    }
+}
+
+/// The tracing output of the current thread, captured.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Captured {
+        self.clone()
+    }
+}
+
+impl Captured {
+    /// Starts capturing on this thread (the tests run on a current-thread runtime).
+    fn start() -> (Captured, tracing::subscriber::DefaultGuard) {
+        let out = Captured::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(out.clone())
+            .with_ansi(false)
+            .with_max_level(tracing::Level::WARN)
+            .finish();
+        (out.clone(), tracing::subscriber::set_default(subscriber))
+    }
+
+    fn count(&self, needle: &str) -> usize {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).matches(needle).count()
+    }
+}
+
+const NO_ADDRESS: &str = "per-address throttling does nothing";
+
+/// Login attempts without a client address (axum without `ConnectInfo`): per-address
+/// throttling cannot count them, and the throttle says so in one warning, at the first such
+/// request, however many follow; clones of the layer share the throttle and stay quiet.
+/// Throttles that have an address, or were told to do without, never warn.
+#[tokio::test]
+async fn a_throttle_without_client_addresses_warns_once() {
+    let (log, _guard) = Captured::start();
+    let anonymous = |user: &str, password: &str| {
+        let mut req = login(user, password, A);
+        req.extensions_mut().remove::<SocketAddr>();
+        req
+    };
+    // With addresses: no warning.
+    let r = rig(|t| t);
+    for _ in 0..3 {
+        r.status("bob", "wrong", A).await;
+    }
+    assert_eq!(log.count(NO_ADDRESS), 0);
+
+    // Without: one warning over many requests (failures, successes, locked ones) and clones.
+    let r = rig(|t| t);
+    let clone = r.svc.clone();
+    for _ in 0..4 {
+        r.send(anonymous("alice", "wrong")).await;
+        r.send(anonymous("carol", "right")).await;
+        clone.clone().oneshot(anonymous("dave", "wrong")).await.unwrap();
+    }
+    assert_eq!(
+        log.count(NO_ADDRESS),
+        1,
+        "{}",
+        String::from_utf8_lossy(&log.0.lock().unwrap())
+    );
+    // Per-user-id counting still works without an address.
+    assert_eq!(
+        r.send(anonymous("alice", "right")).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+
+    // Another throttle warns for itself, once.
+    let r = rig(|t| t.client_addr(ClientAddrSource::forwarded_for(1)));
+    for _ in 0..3 {
+        r.send(anonymous("erin", "wrong")).await;
+    }
+    assert_eq!(log.count(NO_ADDRESS), 2);
+
+    // Told to do without an address: silent.
+    for r in [
+        rig(|t| t.without_address()),
+        rig(|t| t.client_addr(ClientAddrSource::None)),
+    ] {
+        for _ in 0..3 {
+            r.send(anonymous("frank", "wrong")).await;
+        }
+    }
+    assert_eq!(log.count(NO_ADDRESS), 2);
+}

@@ -85,10 +85,10 @@ fn pairs() -> Vec<(Algorithm, JwtKey, JwtKey)> {
 #[tokio::test]
 async fn every_algorithm_round_trips_through_bearer() {
     for (alg, signing, verifying) in pairs() {
-        let token = JwtIssuer::new(signing).access_token(&john()).unwrap();
+        let token = JwtIssuer::new(signing).audience("api").access_token(&john()).unwrap();
         let header = tower_httpauth::token::jwt::jsonwebtoken::decode_header(&token).unwrap();
         assert_eq!(header.alg, alg);
-        let (status, _, body) = status_of(Jwt::new().key(verifying), &token).await;
+        let (status, _, body) = status_of(Jwt::new().key(verifying).audience("api"), &token).await;
         assert_eq!((status, body.as_str()), (StatusCode::OK, "john"), "{alg:?}");
     }
 }
@@ -106,7 +106,7 @@ async fn a_key_of_another_algorithm_does_not_verify() {
         .access_token(&john())
         .unwrap();
     assert_eq!(
-        Jwt::<User>::new().key(es).verify(&hs_token).unwrap_err(),
+        Jwt::<User>::new().key(es).any_audience().verify(&hs_token).unwrap_err(),
         JwtError::Algorithm
     );
 }
@@ -251,7 +251,7 @@ async fn alg_none_is_refused() {
         let (status, desc, body) = status_of(jwt, &token).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         assert_eq!(desc.as_deref(), Some("The access token algorithm is not accepted"));
-        assert_eq!(body, "");
+        assert_eq!(body, "401 Unauthorized: this resource needs authentication\n");
     }
 }
 
@@ -282,6 +282,134 @@ async fn refresh_tokens_are_not_access_tokens() {
     };
     assert_eq!((t(&pair.access_token), t(&pair.refresh_token)), (60, 3600));
     assert_eq!(status_of(access, &pair.refresh_token).await.0, StatusCode::UNAUTHORIZED);
+}
+
+/// A token without `token_use` (as other issuers write access tokens), or with another
+/// value, is not a refresh token: the refresh verifier refuses it, directly and through
+/// Bearer; the access verifier still takes the one without the claim.
+#[tokio::test]
+async fn the_refresh_verifier_accepts_only_tokens_that_say_they_are_refresh_tokens() {
+    let plain = |token_use: Option<&str>| {
+        let mut claims = serde_json::json!({"sub": "john", "exp": now() + 600});
+        if let Some(u) = token_use {
+            claims["token_use"] = u.into();
+        }
+        tower_httpauth::token::jwt::jsonwebtoken::encode(
+            &tower_httpauth::token::jwt::jsonwebtoken::Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(SECRET),
+        )
+        .unwrap()
+    };
+    let access = Jwt::<User>::new().key(JwtKey::hs256(SECRET).unwrap());
+    let refresh = access.clone().refresh_tokens();
+    let untagged = plain(None);
+    assert_eq!(refresh.verify(&untagged).unwrap_err(), JwtError::WrongTokenUse);
+    assert_eq!(status_of(refresh.clone(), &untagged).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(access.verify(&untagged).unwrap().sub, "john");
+    for other in ["id", "Refresh", ""] {
+        let token = plain(Some(other));
+        assert_eq!(
+            refresh.verify(&token).unwrap_err(),
+            JwtError::WrongTokenUse,
+            "{other:?}"
+        );
+        assert_eq!(access.verify(&token).unwrap_err(), JwtError::WrongTokenUse, "{other:?}");
+    }
+    assert_eq!(refresh.verify(&plain(Some("refresh"))).unwrap().sub, "john");
+    let (status, _, body) = status_of(refresh, &plain(Some("refresh"))).await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "john"));
+}
+
+/// The panic message of `f`, which must panic.
+fn panic_message(f: impl FnOnce()) -> String {
+    let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).expect_err("must panic");
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_default()
+}
+
+/// Verifiers holding an identity provider's keys (public keys in PEM, a JWKS): one without an
+/// audience cannot be put into a layer (Bearer::new panics, saying what to call) and, used
+/// directly, refuses every token; `.audience(...)` checks `aud`, `.any_audience()` says
+/// explicitly that any will do.
+#[tokio::test]
+async fn a_provider_key_needs_an_audience_or_an_explicit_any_audience() {
+    let provider_keys: Vec<(String, Jwt<User>, JwtKey)> = pairs()
+        .into_iter()
+        .skip(1) // HS256
+        .map(|(alg, signing, verifying)| (format!("{alg:?}"), Jwt::new().key(verifying), signing))
+        .chain([(
+            "JWKS".to_owned(),
+            Jwt::new().jwks(&jwks_document()).unwrap(),
+            JwtKey::eddsa_pem(&pem("ed_private.pem"), &pem("ed_public.pem"))
+                .unwrap()
+                .kid("ed-1"),
+        )])
+        .collect();
+    for (name, jwt, signing) in provider_keys {
+        let issuer = JwtIssuer::new(signing);
+        let for_us = issuer.clone().audience("api").access_token(&john()).unwrap();
+        let for_others = issuer.clone().audience("billing").access_token(&john()).unwrap();
+        let no_aud = issuer.access_token(&john()).unwrap();
+
+        // No audience said: refused when the layer is built, with or without revocation.
+        let msg = panic_message(|| drop(Bearer::new(jwt.clone())));
+        assert!(
+            msg.contains(".audience(") && msg.contains(".any_audience()"),
+            "{name}: {msg}"
+        );
+        let revocable = jwt
+            .clone()
+            .revocation(|_: &str| async { Ok::<_, std::convert::Infallible>(false) });
+        panic_message(|| drop(Bearer::new(revocable)));
+        // Directly: every token refused, a valid one included.
+        for token in [&for_us, &for_others, &no_aud] {
+            assert_eq!(
+                jwt.verify(token).unwrap_err(),
+                JwtError::AudienceNotConfigured,
+                "{name}"
+            );
+        }
+
+        // An audience: only tokens for it.
+        let api = jwt.clone().audience("api");
+        assert_eq!(status_of(api.clone(), &for_us).await.2, "john", "{name}");
+        let (status, desc, _) = status_of(api.clone(), &for_others).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{name}");
+        assert_eq!(desc.as_deref(), Some("The access token is not meant for this audience"));
+        assert_eq!(api.verify(&no_aud).unwrap_err(), JwtError::WrongAudience, "{name}");
+        // `any_audience` then `audience`: the audience counts.
+        assert_eq!(
+            jwt.clone()
+                .any_audience()
+                .audience("api")
+                .verify(&for_others)
+                .unwrap_err(),
+            JwtError::WrongAudience
+        );
+
+        // Any audience, said explicitly.
+        let any = jwt.any_audience();
+        for token in [&for_us, &for_others, &no_aud] {
+            assert_eq!(status_of(any.clone(), token).await.2, "john", "{name}");
+        }
+    }
+}
+
+/// Keys you sign with yourself (an HS256 secret, a key pair) leave the audience optional.
+#[tokio::test]
+async fn own_keys_leave_the_audience_optional() {
+    for (alg, signing, _) in pairs() {
+        let token = JwtIssuer::new(signing.clone())
+            .audience("x")
+            .access_token(&john())
+            .unwrap();
+        let (status, _, body) = status_of(Jwt::new().key(signing), &token).await;
+        assert_eq!((status, body.as_str()), (StatusCode::OK, "john"), "{alg:?}");
+    }
 }
 
 #[tokio::test]
@@ -357,10 +485,10 @@ fn jwks_document() -> String {
 async fn keys_from_a_jwks_string_and_file() {
     let doc = jwks_document();
     assert!(!doc.contains("\"d\""), "a JWKS holds public keys only");
-    let from_str = Jwt::<User>::new().jwks(&doc).unwrap();
+    let from_str = Jwt::<User>::new().jwks(&doc).unwrap().any_audience();
     let path = std::env::temp_dir().join(format!("tower-httpauth-jwks-{}.json", std::process::id()));
     std::fs::write(&path, &doc).unwrap();
-    let from_file = Jwt::<User>::new().jwks_file(&path).unwrap();
+    let from_file = Jwt::<User>::new().jwks_file(&path).unwrap().any_audience();
     std::fs::remove_file(&path).unwrap();
     let signers = [
         JwtKey::rs256_pem(&pem("rsa_private.pem"), &pem("rsa_public.pem"))
@@ -404,7 +532,8 @@ fn verifying_only_keys_cannot_issue() {
 fn garbage_never_panics() {
     let jwt = Jwt::<User>::new()
         .key(JwtKey::hs256(SECRET).unwrap())
-        .key(JwtKey::rs256_public_pem(&pem("rsa_public.pem")).unwrap());
+        .key(JwtKey::rs256_public_pem(&pem("rsa_public.pem")).unwrap())
+        .any_audience();
     let good = JwtIssuer::new(JwtKey::hs256(SECRET).unwrap())
         .access_token(&john())
         .unwrap();

@@ -19,8 +19,6 @@ use crate::verify::Verifier;
 /// # let _ = layer;
 /// ```
 ///
-/// The user-id and password are kept in their RFC 8265 forms (see
-/// [`Basic::precis`](super::Basic::precis)).
 #[derive(Clone)]
 pub struct StaticCredentials {
     username: Box<[u8]>,
@@ -28,8 +26,35 @@ pub struct StaticCredentials {
 }
 
 impl StaticCredentials {
-    /// The verifier for `username` and `password`.
+    /// The verifier for `username` and `password`, kept in their RFC 8265 enforced forms
+    /// (see [`precis`](crate::precis)), which is what [`Basic`](super::Basic) hands over by
+    /// default: a password given decomposed (`e` + U+0301) matches one sent precomposed
+    /// (`é`), and `ｊｏｈｎ` matches `john`. Another form the profiles refuse is kept as given:
+    /// it never matches while [`Basic`](super::Basic) enforces, and matches byte for byte
+    /// with [`Precis::Off`](crate::Precis::Off).
+    ///
+    /// # Panics
+    ///
+    /// If `username` or `password` is empty. Both are configuration (often read from the
+    /// environment, where an unset variable reads as empty), so the mistake shows when the
+    /// service starts instead of as a door that opens for `Basic Og==`;
+    /// [`Basic`](super::Basic) refuses empty passwords anyway.
+    ///
+    /// ```should_panic
+    /// # use tower_httpauth::StaticCredentials;
+    /// let password = std::env::var("UNSET_ADMIN_PASSWORD").unwrap_or_default();
+    /// let _ = StaticCredentials::new("admin", &password); // panics: empty password
+    /// ```
     pub fn new(username: &str, password: &str) -> Self {
+        assert!(
+            !username.is_empty(),
+            "StaticCredentials::new: the user-id is empty (an unset environment variable?)"
+        );
+        assert!(
+            !password.is_empty(),
+            "StaticCredentials::new: the password is empty (an unset environment variable?); \
+             an empty password would let in anyone who knows the user-id"
+        );
         StaticCredentials {
             username: crate::precis::username_or_same(username).as_bytes().into(),
             password: crate::precis::password_or_same(password).as_bytes().into(),

@@ -43,6 +43,11 @@
 //!   ASCII), and credentials the profiles refuse (an empty password, a C1 control, an
 //!   unassigned code point, …) are answered `401` without calling it. Store the enforced
 //!   forms: see [`precis`](crate::precis), and [`Basic::precis`] to turn it off.
+//! - An **empty password** is answered `401` without calling the verifier, with
+//!   [`Precis::Off`] too (`Basic Og==`, the credentials `:`, and `user:` alike): an unset
+//!   environment variable or an empty stored hash must not open the door. Clients that put
+//!   an API key in the user-id and leave the password empty need the key in the password
+//!   (or a [`Bearer`](crate::Bearer) API-key header) instead.
 //!
 //! # Security
 //!
@@ -172,12 +177,19 @@ impl<V> Basic<V> {
     }
 
     /// Reads the Basic credentials of a request, in their RFC 8265 enforced forms unless
-    /// [`precis`](Self::precis) is off; `Ok(None)` when there are none for this scheme.
+    /// [`precis`](Self::precis) is off; `Ok(None)` when there are none for this scheme. A
+    /// user-id or password the profiles refuse, and an empty password whatever the setting,
+    /// is an [`invalid`](AuthFailure::invalid) failure (`401`).
     fn credentials(&self, request: &AuthRequest<'_>) -> Result<Option<BasicCredentials>, AuthFailure> {
         let Some(token) = request.credentials(&self.scheme_name)? else {
             return Ok(None);
         };
         let c = BasicCredentials::decode(token).map_err(|e| AuthFailure::malformed(e.message()))?;
+        // Whatever the PRECIS setting: an empty password is what an unset variable or an
+        // empty hash gives a store, and no verifier should have to think of it.
+        if c.password().is_empty() {
+            return Err(AuthFailure::invalid().with_description("Basic password empty"));
+        }
         if !self.precis.enforces() {
             return Ok(Some(c));
         }
@@ -215,5 +227,10 @@ impl<V: Verifier<BasicCredentials>> Scheme for Basic<V> {
     fn username<'a>(&self, request: &AuthRequest<'a>) -> Option<Cow<'a, str>> {
         let (user, _) = self.credentials(request).ok()??.into_parts();
         Some(Cow::Owned(user))
+    }
+
+    /// `true`: Basic reads the credentials field only, which the layer handles itself.
+    fn can_remove_credentials(&self) -> bool {
+        true
     }
 }

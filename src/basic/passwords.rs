@@ -20,7 +20,8 @@ type HashFn = dyn Fn(&str) -> Vec<u8> + Send + Sync;
 /// `lookup` receives the user-id and returns the user with their stored password (or its
 /// hash): `Some((user, stored))`, `None` for an unknown user, or an error (see
 /// [`Verdict`]). The presented password goes through the hash function, if one is set with
-/// [`hash_with`](Self::hash_with), and is compared with the stored value in constant time.
+/// [`hash_with`](Self::hash_with), and is compared with the stored value in constant time;
+/// an empty password is never accepted (an empty stored value matches nothing).
 /// An unknown user costs the same hashing and comparison as a known one; what remains is
 /// your lookup's own timing, so keep lookups uniform in cost if that matters to you.
 ///
@@ -94,6 +95,8 @@ where
 
     fn verify(&self, credentials: BasicCredentials, _request: &Parts) -> Self::Future {
         let (username, password) = credentials.into_parts();
+        // `Basic` never hands an empty password over; this covers direct calls.
+        let nonempty = !password.is_empty();
         let presented = match &self.hash {
             Some(hash) => hash(&password),
             None => password.into_bytes(),
@@ -102,7 +105,7 @@ where
         Box::pin(async move {
             match lookup.await.into_outcome() {
                 Ok((user, stored)) => {
-                    if constant_time_eq(&presented, stored.as_ref()) {
+                    if constant_time_eq(&presented, stored.as_ref()) & nonempty {
                         Ok(user)
                     } else {
                         Err(AuthFailure::invalid())

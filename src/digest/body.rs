@@ -6,8 +6,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use http::header::{AUTHORIZATION, CONTENT_LENGTH, HeaderName, PROXY_AUTHORIZATION};
-use http::{Request, Response};
+use http::header::{AUTHORIZATION, CONNECTION, CONTENT_LENGTH, HeaderName, HeaderValue, PROXY_AUTHORIZATION};
+use http::{Request, Response, Version};
 use http_body::Body;
 use http_body_util::{BodyExt, Limited};
 use pin_project_lite::pin_project;
@@ -15,7 +15,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::BoxError;
-use crate::failure::FailureKind;
+use crate::failure::{AuthFailure, FailureKind, default_response};
 use crate::header::{AuthParams, split_scheme};
 
 /// The body of an `auth-int` request, recorded in the request extensions by
@@ -30,6 +30,9 @@ pub struct DigestBody(pub Bytes);
 ///
 /// Put it **around** (outside) the auth layer. A body larger than the limit is answered
 /// `413` without reaching the auth layer; a body that fails to arrive is answered `400`.
+/// Both carry `Connection: close` on HTTP/1 (the body is left unread) and
+/// [`DefaultFailure`](crate::DefaultFailure)'s short text, so the response body type must
+/// be one it can make from a `&'static str`, such as axum's `Body`.
 ///
 /// ```
 /// use axum::{Router, routing::post};
@@ -102,9 +105,14 @@ fn wants_auth_int<B>(req: &Request<B>, header: &HeaderName) -> bool {
     }
 }
 
-fn status_response<B: Default>(kind: FailureKind) -> Response<B> {
-    let mut res = Response::new(B::default());
-    *res.status_mut() = kind.status();
+/// The default failure response of `kind` (its status and short text). Every refusal here
+/// leaves the body unread or half read, so on HTTP/1 it says `Connection: close`: hyper
+/// closes such a connection anyway (see the auth layer's refusals).
+fn status_response<B: From<&'static str>>(kind: FailureKind, version: Version) -> Response<B> {
+    let mut res = default_response(&AuthFailure::new(kind));
+    if matches!(version, Version::HTTP_10 | Version::HTTP_11) {
+        res.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
+    }
     res
 }
 
@@ -167,7 +175,7 @@ where
     B: Body + From<Bytes> + Send + 'static,
     B::Data: Send,
     B::Error: Into<BoxError>,
-    ResBody: Default + Send + 'static,
+    ResBody: From<&'static str> + Send + 'static,
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
@@ -192,6 +200,7 @@ where
         if declared.is_some_and(|n| n > limit as u64) {
             return DigestBodyFuture::buffering(Box::pin(std::future::ready(Ok(status_response(
                 FailureKind::PayloadTooLarge,
+                req.version(),
             )))));
         }
         let (mut parts, body) = req.into_parts();
@@ -205,7 +214,7 @@ where
                         FailureKind::Malformed
                     };
                     tracing::debug!(error = %e, "auth-int body refused");
-                    return Ok(status_response(kind));
+                    return Ok(status_response(kind, parts.version));
                 }
             };
             parts.extensions.insert(DigestBody(bytes.clone()));

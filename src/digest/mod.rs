@@ -34,8 +34,9 @@
 //!    crate's one auth-param parser). Malformed, missing or duplicated parameters,
 //!    `username` with `username*`, an `nc` that is not 8 hex digits, or a `uri` that is
 //!    not the request-target → `400`.
-//! 2. The realm must be ours, the algorithm (absent = `MD5`) and `opaque` must be ones we
-//!    offered, and the `qop` one we offered → otherwise `401` with fresh challenges.
+//! 2. The realm must be ours, the algorithm (absent = `MD5`) one we offered, the `opaque`
+//!    ours if it is sent (it may be left out: axios-digest-auth never returns it), and the
+//!    `qop` one we offered → otherwise `401` with fresh challenges.
 //! 3. The nonce's signature (HMAC-SHA256 under the server secret) is checked. A forged or
 //!    tampered nonce → `401`.
 //! 4. Your [`DigestCredentialStore`] returns the user's H(A1) (or password). Unknown users
@@ -74,6 +75,7 @@
 //! | offer | curl | requests | httpx | wget | Chromium |
 //! |---|---|---|---|---|---|
 //! | `SHA-256` then `MD5` (the default) | SHA-256 | MD5 (last line wins) | SHA-256 | MD5 | SHA-256 |
+//! | `MD5` then `SHA-256` | MD5 | SHA-256 (last line wins) | MD5 | MD5 | MD5 |
 //! | `MD5` only | ✔ | ✔ | ✔ | ✔ | ✔ |
 //! | `SHA-256` only | ✔ | ✔ | ✔ | ✘ (MD5 without `algorithm`: refused) | ✔ |
 //! | `MD5-sess` | ✔ | ✔ | ✔ | ✔ | ✔ |
@@ -85,11 +87,74 @@
 //! | reuses the nonce with `nc=00000002` | no | yes | yes | no | yes |
 //! | retries after `stale=true` | ✔ | ✔ | ✔ | ✘ | ✔ |
 //!
-//! So the default offer (SHA-256, then MD5, on separate lines, `qop="auth"`) serves every
-//! client above, each with the best algorithm it can do. Offer `SHA-512-256` only as an
-//! extra, never alone. Keep `qop="auth"`: offering `auth-int` too sends wget to the RFC
-//! 2069 form, and offering only `auth-int` breaks most clients. The curl, requests, httpx
-//! and wget rows are exercised by this crate's interop tests.
+//! Keep `qop="auth"`: offering `auth-int` too sends wget to the RFC 2069 form, and offering
+//! only `auth-int` breaks most clients. Offer `SHA-512-256` only as an extra, never alone.
+//! The curl, requests, httpx and wget rows are exercised by this crate's interop tests.
+//!
+//! Other clients, measured against this crate in the 2026-12 security review (those marked
+//! † measured again for this table: Python 3.11, Perl LWP 6.68, OpenJDK 17.0.15,
+//! `@mhoc/axios-digest-auth` 0.8.0); "takes" is the challenge a client answers when several
+//! are offered (– where not recorded):
+//!
+//! | client | answers | takes | default offer | MD5 first |
+//! |---|---|---|---|---|
+//! | curl, httpx † | MD5, SHA-256, their `-sess` | the first | ✔ SHA-256 | ✔ MD5 |
+//! | Chromium | MD5, SHA-256, their `-sess` | the first it supports | ✔ SHA-256 | ✔ MD5 |
+//! | requests †, httpie (built on requests) | MD5, MD5-sess, SHA-256 | the last | ✔ MD5 | ✔ SHA-256 |
+//! | wget †, Perl LWP † | MD5 | – | ✔ MD5 | ✔ MD5 |
+//! | aiohttp 3.14 | all but SHA-512-256; `auth-int` works | the first | ✔ SHA-256 | ✔ MD5 |
+//! | Java 17 `HttpURLConnection` † | MD5, MD5-sess, SHA-256 (not SHA-256-sess, SHA-512-256); `auth-int` in RFC 2069 form | the last | ✔ MD5 | ✔ SHA-256 |
+//! | Java 25 `HttpURLConnection` | every SHA variant; MD5 only with `-Dhttp.auth.digest.reEnabledAlgorithms=MD5` | – | ✘ | ✔ |
+//! | Python `urllib.request` † | MD5 | the first only | ✘ | ✔ MD5 |
+//! | Ruby net-http-digest-auth | MD5, MD5-sess; SHA-256 only spelt `SHA256` | – | ✘ | ✔ MD5 |
+//! | w3m | MD5, MD5-sess | the first only | ✘ | ✔ MD5 |
+//! | digest-fetch (npm) | all but `auth-int` | – | ✔ | ✔ |
+//! | `urllib` (npm) | MD5, sent without `algorithm` | – | ✔ MD5 | ✔ MD5 |
+//! | `request` (npm) | labels its answer SHA-256 but hashes with MD5 | – | ✔ | ✘ |
+//! | axios-digest-auth † | MD5, never returns `opaque` (accepted) | `nonce` of the first | ✔ MD5 | ✔ MD5 |
+//! | ELinks, lynx | no Digest in practice | – | ✘ | ✘ |
+//!
+//! ## SHA-256 first or MD5 first
+//!
+//! No order serves every client: a client answers the challenge it picks (the first, the
+//! last, the first it supports), and the server cannot know in advance which.
+//!
+//! - **SHA-256 first (the default)** gives curl, httpx, aiohttp and Chromium SHA-256, the
+//!   others that answer MD5, and shuts out the clients that read only the first challenge
+//!   and cannot answer it (Python's `urllib`, the Ruby gem, w3m) and Java 25.
+//! - **MD5 first** lets those four in, but shuts out npm `request` (it answers the SHA-256
+//!   challenge with an MD5 hash, which is refused), and moves curl, httpx, aiohttp and
+//!   Chromium down to MD5, while requests, httpie and Java 17 move up to SHA-256.
+//!
+//! The default stays SHA-256 first: RFC 7616 §3.7 asks for the preferred algorithm first,
+//! MD5 is there for backward compatibility only (§3.2), and the clients SHA-256 first
+//! shuts out are those that cannot do SHA-256 at all. When you must serve them, offer MD5
+//! first with [`Digest::algorithms`] (your store then answers for both base algorithms, as
+//! [`DigestUsers`] does):
+//!
+//! ```
+//! use std::convert::Infallible;
+//! use http::{Request, Response};
+//! use tower::{ServiceBuilder, ServiceExt};
+//! use tower_httpauth::AuthLayer;
+//! use tower_httpauth::digest::{Algorithm, Digest, DigestUsers};
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! let realm = "http-auth@example.org";
+//! let users = DigestUsers::new(realm).with_password("Mufasa", "Circle of Life");
+//! // MD5 first, for clients that read only the first challenge (Python's urllib, w3m, …).
+//! let digest = Digest::new(users).realm(realm).algorithms([Algorithm::Md5, Algorithm::Sha256]);
+//!
+//! let svc = ServiceBuilder::new()
+//!     .layer(AuthLayer::new(digest))
+//!     .service_fn(|_: Request<String>| async { Ok::<_, Infallible>(Response::new(String::new())) });
+//! let res = svc.oneshot(Request::new(String::new())).await.unwrap();
+//! let offer: Vec<_> = res.headers().get_all("www-authenticate").iter().map(|v| v.to_str().unwrap()).collect();
+//! assert_eq!(offer.len(), 2);
+//! assert!(offer[0].contains("algorithm=MD5,"), "MD5 first: {offer:?}");
+//! assert!(offer[1].contains("algorithm=SHA-256,"), "SHA-256 second: {offer:?}");
+//! # }
+//! ```
 //!
 //! # RFC 2069 responses
 //!
@@ -160,6 +225,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
@@ -206,6 +272,10 @@ struct Config {
     domain: Option<String>,
     /// Stand-in H(A1) bytes for unknown users (same work as a known one).
     dummy: [u8; 32],
+    /// Whether the credential store has answered a lookup with a password: from then on
+    /// every lookup, known or not, computes one H(A1) from a password (see `check_response`).
+    /// Shared by the clones, which share the store.
+    passwords_seen: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Config {
@@ -300,6 +370,7 @@ impl<C: DigestCredentialStore> Digest<C, MemoryNonceStore> {
             opaque: String::new(),
             domain: None,
             dummy,
+            passwords_seen: Arc::default(),
         };
         cfg.rebuild();
         Digest {
@@ -374,7 +445,9 @@ impl<C, N> Digest<C, N> {
     }
 
     /// The algorithms offered, most preferred first, one `WWW-Authenticate` field each
-    /// (default: SHA-256, MD5). Responses with any other algorithm are refused.
+    /// (default: SHA-256, MD5). Responses with any other algorithm are refused. Which
+    /// clients each order serves, and how to offer MD5 first: see the
+    /// [module docs](self#sha-256-first-or-md5-first).
     ///
     /// # Panics
     ///
@@ -424,6 +497,11 @@ impl<C, N> Digest<C, N> {
 
     /// How long a nonce is valid (default 5 minutes). A correct response on an expired
     /// nonce gets `401` with `stale=true`.
+    ///
+    /// Each nonce carries the lifetime it was issued with, signed: layers sharing the secret
+    /// (clones, a fleet) accept each other's nonces until that expiry, and answer `stale=true`
+    /// to a nonce issued with a longer lifetime than their own, so that no (nonce, nc) outlives
+    /// its replay record on any of them.
     pub fn nonce_lifetime(self, lifetime: Duration) -> Self {
         self.edit(|c| c.lifetime = lifetime)
     }
@@ -699,9 +777,11 @@ impl<C: DigestCredentialStore, N: NonceStore> Digest<C, N> {
         if !cfg.algorithms.contains(&alg) {
             return Err(invalid("algorithm not offered"));
         }
-        if !creds
-            .opaque()
-            .is_some_and(|o| constant_time_eq(o.as_bytes(), cfg.opaque.as_bytes()))
+        // Our `opaque` is a constant and the nonce carries its own signature, so a response
+        // without it proves as much as one with it; RFC 7616 §3.4 says clients SHOULD (not
+        // MUST) return it, and axios-digest-auth never does. One that differs is refused.
+        if let Some(o) = creds.opaque()
+            && !constant_time_eq(o.as_bytes(), cfg.opaque.as_bytes())
         {
             return Err(invalid("opaque mismatch"));
         }
@@ -998,6 +1078,12 @@ impl<C: DigestCredentialStore, N: NonceStore> Scheme for Digest<C, N> {
         }))
     }
 
+    /// `true`: Digest reads `Authorization` only, which the proxy layer consumes itself
+    /// (an `auth-int` body is [`DigestBodyLayer`]'s).
+    fn can_remove_credentials(&self) -> bool {
+        true
+    }
+
     fn challenge(&self, failure: &AuthFailure, headers: &mut HeaderMap) {
         let stale = failure.kind() == FailureKind::StaleNonce;
         let nonce = self.cfg.signer.issue();
@@ -1015,42 +1101,44 @@ impl<C: DigestCredentialStore, N: NonceStore> Scheme for Digest<C, N> {
 fn check_response<U>(cfg: &Config, p: &mut Pending, found: Option<DigestUser<U>>) -> Result<(U, u64), AuthFailure> {
     let alg = p.alg;
     let hex_len = alg.hex_len();
+    // A store that answers with passwords costs an H(A1) and PRECIS per known user: once it
+    // has, unknown users (and users stored by H(A1), in a store that holds both) pay the same
+    // over a dummy password, so the time taken does not tell which users exist. A store of
+    // H(A1)s only never pays it.
+    let passwords = &*cfg.passwords_seen;
     let (user, ha1) = match found {
-        Some(DigestUser { user, secret, username }) => {
-            let mut user = Some(user);
-            let ha1 = match &secret {
-                DigestSecret::Ha1(h) => Hex::parse(h, hex_len).ok_or_else(|| {
+        Some(DigestUser { user, secret, username }) => match &secret {
+            DigestSecret::Ha1(h) => {
+                let ha1 = Hex::parse(h, hex_len).ok_or_else(|| {
                     AuthFailure::internal(format!(
                         "the credential store returned an H(A1) that is not {hex_len} hex digits for {alg}"
                     ))
                     .with_scheme(SCHEME)
-                })?,
-                DigestSecret::Password(pw) if cfg.precis.enforces() => {
-                    // RFC 7616 §4: A1 over the enforced forms (NFC UTF-8). A stored form the
-                    // profiles refuse never matches, after the same work.
-                    let name = username
-                        .as_deref()
-                        .map_or(Ok(Cow::Borrowed(p.username())), crate::precis::username);
-                    let pw = crate::precis::password(pw);
-                    let refused = name.is_err() || pw.is_err();
-                    let ha1 = alg.ha1(
-                        name.as_deref().unwrap_or(p.username()),
-                        &cfg.realm,
-                        pw.as_deref().unwrap_or_default(),
-                    );
-                    if refused {
-                        user = None;
-                    }
-                    ha1
+                })?;
+                if passwords.load(Relaxed) {
+                    std::hint::black_box(dummy_password_ha1(cfg, p));
                 }
-                DigestSecret::Password(pw) => {
-                    let name = username.as_deref().unwrap_or(p.username());
-                    alg.ha1(name, &cfg.realm, pw)
+                (Some(user), ha1)
+            }
+            DigestSecret::Password(pw) => {
+                if !passwords.load(Relaxed) {
+                    passwords.store(true, Relaxed);
                 }
-            };
-            (user, ha1)
-        }
+                // RFC 7616 §4: A1 over the enforced forms (NFC UTF-8). A stored form the
+                // profiles refuse never matches, after the same work.
+                let (ha1, refused) = store::password_ha1(
+                    alg,
+                    &cfg.realm,
+                    cfg.precis.enforces(),
+                    p.username(),
+                    username.as_deref(),
+                    pw,
+                );
+                ((!refused).then_some(user), ha1)
+            }
+        },
         // Unknown user: a stand-in H(A1), then the same hashing and comparison.
+        None if passwords.load(Relaxed) => (None, dummy_password_ha1(cfg, p)),
         None => (None, Hex::encode(&cfg.dummy[..hex_len / 2])),
     };
     let ha1 = algorithm::session_ha1(alg, &ha1, p.nonce(), p.cnonce());
@@ -1087,6 +1175,23 @@ fn check_response<U>(cfg: &Config, p: &mut Pending, found: Option<DigestUser<U>>
         *ha2 = kd.finish();
     }
     Ok((user, now))
+}
+
+/// What a store's password costs (`store::password_ha1`), over a dummy password (random per
+/// `Digest`) and the request's own name: the work done for a user the store did not answer
+/// with a password, once it has answered another with one.
+fn dummy_password_ha1(cfg: &Config, p: &Pending) -> Hex {
+    let password = Hex::encode(&cfg.dummy[..8]);
+    let plain_name = p.userhash.then(|| p.username());
+    let (ha1, _) = store::password_ha1(
+        p.alg,
+        &cfg.realm,
+        cfg.precis.enforces(),
+        p.username(),
+        plain_name,
+        password.as_str(),
+    );
+    ha1
 }
 
 /// The end of a verification, once the replay store has answered.

@@ -1,4 +1,13 @@
-//! Stateless signed nonces: timestamp + randomness + HMAC-SHA256 under a server secret.
+//! Stateless signed nonces: timestamp + lifetime + randomness + HMAC-SHA256 under a server
+//! secret.
+//!
+//! The lifetime is part of the signed payload because layers built from clones of one
+//! `Digest` share the secret and the replay store but may have different lifetimes. The
+//! replay store forgets a (nonce, nc) record at the expiry it is told; were that expiry each
+//! layer's own, a nonce used on a short-lived layer would be forgotten while a long-lived one
+//! still accepted it, and the same (nonce, nc) would be accepted twice. So every layer uses
+//! the expiry the nonce carries, and a layer refuses (as stale) a nonce meant to live longer
+//! than its own lifetime: no layer accepts a nonce past the expiry every record of it has.
 
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -9,10 +18,16 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
 const TS_LEN: usize = 8;
+/// The lifetime in milliseconds, 48 bits (longer lifetimes are cut to about 8900 years).
+const LIFE_LEN: usize = 6;
 const RAND_LEN: usize = 16;
 const MAC_LEN: usize = 32;
-const RAW_LEN: usize = TS_LEN + RAND_LEN + MAC_LEN;
-/// The length of a nonce on the wire: base64url (no padding) of 56 bytes.
+/// Everything the tag covers: timestamp, lifetime, randomness.
+const SIGNED_LEN: usize = TS_LEN + LIFE_LEN + RAND_LEN;
+const RAW_LEN: usize = SIGNED_LEN + MAC_LEN;
+/// The longest lifetime a nonce can carry, in milliseconds.
+const MAX_LIFE_MS: u64 = (1 << (8 * LIFE_LEN)) - 1;
+/// The length of a nonce on the wire: base64url (no padding) of 62 bytes.
 pub(crate) const NONCE_LEN: usize = (RAW_LEN * 4).div_ceil(3);
 
 /// The shortest server secret accepted, in bytes.
@@ -84,7 +99,9 @@ fn decode_nonce(text: &[u8]) -> Option<[u8; RAW_LEN]> {
 pub(crate) struct NonceInfo {
     /// When it was issued (ms since the epoch).
     pub(crate) issued_ms: u64,
-    /// When it stops being valid (ms since the epoch).
+    /// When it stops being valid here (ms since the epoch): the expiry it carries, the one
+    /// every layer sharing the secret uses (and tells the replay store); or 0 when it was
+    /// issued with a longer lifetime than this signer's (it is then answered as stale).
     pub(crate) expires_ms: u64,
 }
 
@@ -119,6 +136,13 @@ impl NonceSigner {
         self.lifetime
     }
 
+    /// The lifetime as carried in a nonce.
+    fn lifetime_ms(&self) -> u64 {
+        u64::try_from(self.lifetime.as_millis())
+            .unwrap_or(u64::MAX)
+            .min(MAX_LIFE_MS)
+    }
+
     fn sign(&self, ts_and_rand: &[u8]) -> [u8; MAC_LEN] {
         let mut mac = self.mac.clone();
         mac.update(ts_and_rand);
@@ -133,9 +157,10 @@ impl NonceSigner {
     pub(crate) fn issue_at(&self, now_ms: u64) -> String {
         let mut raw = [0u8; RAW_LEN];
         raw[..TS_LEN].copy_from_slice(&now_ms.to_be_bytes());
-        random_bytes(&mut raw[TS_LEN..TS_LEN + RAND_LEN]);
-        let tag = self.sign(&raw[..TS_LEN + RAND_LEN]);
-        raw[TS_LEN + RAND_LEN..].copy_from_slice(&tag);
+        raw[TS_LEN..TS_LEN + LIFE_LEN].copy_from_slice(&self.lifetime_ms().to_be_bytes()[8 - LIFE_LEN..]);
+        random_bytes(&mut raw[TS_LEN + LIFE_LEN..SIGNED_LEN]);
+        let tag = self.sign(&raw[..SIGNED_LEN]);
+        raw[SIGNED_LEN..].copy_from_slice(&tag);
         URL_SAFE_NO_PAD.encode(raw)
     }
 
@@ -147,14 +172,20 @@ impl NonceSigner {
         }
         let raw = decode_nonce(nonce.as_bytes())?;
         let mut mac = self.mac.clone();
-        mac.update(&raw[..TS_LEN + RAND_LEN]);
-        mac.verify_slice(&raw[TS_LEN + RAND_LEN..]).ok()?;
+        mac.update(&raw[..SIGNED_LEN]);
+        mac.verify_slice(&raw[SIGNED_LEN..]).ok()?;
         let issued_ms = u64::from_be_bytes(raw[..TS_LEN].try_into().ok()?);
-        let lifetime = u64::try_from(self.lifetime.as_millis()).unwrap_or(u64::MAX);
-        Some(NonceInfo {
-            issued_ms,
-            expires_ms: issued_ms.saturating_add(lifetime),
-        })
+        let mut life = [0u8; 8];
+        life[8 - LIFE_LEN..].copy_from_slice(&raw[TS_LEN..TS_LEN + LIFE_LEN]);
+        let carried_ms = u64::from_be_bytes(life);
+        // See the module docs: a nonce that would outlive this signer's lifetime is not
+        // accepted here, and an accepted one expires when it says, on every layer.
+        let expires_ms = if carried_ms <= self.lifetime_ms() {
+            issued_ms.saturating_add(carried_ms)
+        } else {
+            0
+        };
+        Some(NonceInfo { issued_ms, expires_ms })
     }
 
     /// An opaque value derived from the secret, the same on every instance sharing it.
@@ -195,6 +226,21 @@ mod tests {
         }
         assert!(s.verify("").is_none());
         assert!(s.verify(&"A".repeat(NONCE_LEN)).is_none());
+        // A signer with a longer lifetime honours the nonce's own expiry; a shorter one sees
+        // it as expired (0). Changing the carried lifetime breaks the signature.
+        let long = NonceSigner::new(b"0123456789abcdef0123456789abcdef", "realm", Duration::from_secs(3600));
+        assert_eq!(long.verify(&n).unwrap().expires_ms, 61_000);
+        let short = NonceSigner::new(b"0123456789abcdef0123456789abcdef", "realm", Duration::from_secs(59));
+        assert_eq!(short.verify(&n).unwrap().expires_ms, 0);
+        let mut raw = decode_nonce(n.as_bytes()).unwrap();
+        raw[TS_LEN + LIFE_LEN - 1] ^= 1;
+        assert!(s.verify(&URL_SAFE_NO_PAD.encode(raw)).is_none());
+        assert!(long.verify(&URL_SAFE_NO_PAD.encode(raw)).is_none());
+        // Lifetimes beyond 48 bits of milliseconds are carried cut, and still honoured.
+        let forever = NonceSigner::new(b"0123456789abcdef0123456789abcdef", "realm", Duration::MAX);
+        let f = forever.issue_at(1_000);
+        assert_eq!(forever.verify(&f).unwrap().expires_ms, 1_000 + MAX_LIFE_MS);
+        assert_eq!(s.verify(&f).unwrap().expires_ms, 0);
         // Another secret or realm does not accept it.
         let other = NonceSigner::new(b"0123456789abcdef0123456789abcdeX", "realm", Duration::from_secs(60));
         assert!(other.verify(&n).is_none());

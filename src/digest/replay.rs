@@ -13,7 +13,9 @@ use crate::scheme::Started;
 /// The nonce is authentic (its signature was checked) and not expired when the store is
 /// asked. A store for a fleet (Redis, …) keys on [`nonce`](Self::nonce) and may expire its
 /// record at [`expires_ms`](Self::expires_ms): after that the scheme refuses the nonce by
-/// itself.
+/// itself, on every layer sharing the secret (the expiry is carried in the signed nonce, the
+/// same whichever layer's [`Digest::nonce_lifetime`](crate::digest::Digest::nonce_lifetime)
+/// asks).
 #[derive(Debug, Clone, Copy)]
 pub struct NonceUse<'a> {
     /// The nonce as sent (at most a few dozen ASCII characters).

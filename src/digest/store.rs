@@ -1,12 +1,13 @@
 //! Where Digest gets each user's H(A1) or password.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::future::{Future, Ready, ready};
 use std::sync::Arc;
 
 use crate::BoxError;
-use crate::digest::algorithm::Algorithm;
+use crate::digest::algorithm::{Algorithm, Hex};
 use crate::scheme::{Started, Verdict, VerdictFuture};
 
 /// What the scheme asks a [`DigestCredentialStore`] for.
@@ -67,7 +68,8 @@ pub enum DigestSecret {
     /// [module docs](crate::digest#ha1-is-a-password-equivalent)).
     Ha1(String),
     /// The plaintext password; the scheme computes H(A1) from it, over its RFC 8265
-    /// enforced form (NFC) unless [`Digest::precis`](crate::Digest::precis) is off.
+    /// enforced form (NFC) unless [`Digest::precis`](crate::Digest::precis) is off, and then
+    /// computes as much for unknown users (see [`DigestCredentialStore`]).
     Password(String),
 }
 
@@ -78,6 +80,40 @@ impl fmt::Debug for DigestSecret {
             DigestSecret::Password(_) => f.write_str("Password(<redacted>)"),
         }
     }
+}
+
+/// H(A1) from a password a store returned (RFC 7616 §3.4.2): over the RFC 8265 enforced
+/// name and password when `enforce` (RFC 7616 §4), and over the text as it is otherwise.
+/// The name is `plain_name` (what a store gives with a userhash lookup, enforced here) or
+/// else `lookup_name` (the scheme enforced it already). The flag says the profiles refuse
+/// the name or the password: the H(A1) is computed all the same (over what is left), so a
+/// refused form costs what an accepted one does, and the caller refuses the user.
+///
+/// The scheme calls it for every password a store returns and, once a store has returned
+/// one, over a dummy password for every lookup that did not return one (unknown users,
+/// users stored by H(A1)): every lookup then pays one call, whatever it found.
+pub(super) fn password_ha1(
+    alg: Algorithm,
+    realm: &str,
+    enforce: bool,
+    lookup_name: &str,
+    plain_name: Option<&str>,
+    password: &str,
+) -> (Hex, bool) {
+    #[cfg(test)]
+    tests::PASSWORD_HA1_CALLS.with(|c| c.set(c.get() + 1));
+    if !enforce {
+        return (alg.ha1(plain_name.unwrap_or(lookup_name), realm, password), false);
+    }
+    let name = plain_name.map_or(Ok(Cow::Borrowed(lookup_name)), crate::precis::username);
+    let password = crate::precis::password(password);
+    let refused = name.is_err() || password.is_err();
+    let ha1 = alg.ha1(
+        name.as_deref().unwrap_or(lookup_name),
+        realm,
+        password.as_deref().unwrap_or_default(),
+    );
+    (ha1, refused)
 }
 
 /// A user found by a [`DigestCredentialStore`]: the user handed to your handlers, and the
@@ -131,6 +167,13 @@ impl<U> DigestUser<U> {
 /// Given a [`DigestLookup`] (username, realm, algorithm), answer `Ok(Some(user))`,
 /// `Ok(None)` for an unknown user (answered `401`, after the same work as for a known
 /// one), or `Err` when the store itself failed (answered `500`, logged).
+///
+/// A user returned with a [password](DigestSecret::Password) costs an H(A1) and the RFC 8265
+/// enforcement of the password more than one returned with an [H(A1)](DigestSecret::Ha1).
+/// Once the store has returned a password (to this [`Digest`](crate::Digest) or a clone),
+/// every lookup that returns none (unknown users, users stored by H(A1)) does the same work
+/// over a dummy password, so the time taken does not tell which users exist; a store that
+/// only returns H(A1)s never pays for it. What remains is your lookup's own timing.
 ///
 /// Implemented for async closures `Fn(DigestLookup) -> impl Future<Output = V>` where `V`
 /// is `Option<DigestUser<U>>` or `Result<Option<DigestUser<U>>, E>`:
@@ -323,5 +366,140 @@ impl DigestUsers {
         };
         let ha1 = self.ha1.get(&(alg, name.clone())).cloned();
         ha1.map(|ha1| DigestUser::with_ha1(name.clone(), ha1).username(name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
+    use http::{HeaderMap, Request};
+
+    use super::*;
+    use crate::digest::{Digest, Qop, client_response};
+    use crate::scheme::Scheme;
+    use crate::sync_fn;
+
+    thread_local! {
+        /// Calls of `password_ha1` on this thread (the synchronous path runs the whole
+        /// check on the caller's thread).
+        pub(super) static PASSWORD_HA1_CALLS: Cell<usize> = const { Cell::new(0) };
+    }
+
+    const REALM: &str = "api@example.org";
+
+    fn param(header: &str, name: &str) -> String {
+        let start = header.find(&format!("{name}=\"")).expect(name) + name.len() + 2;
+        header[start..].split('"').next().unwrap_or_default().to_owned()
+    }
+
+    /// One SHA-256 Digest login through the scheme's synchronous path: whether it succeeded,
+    /// and how many H(A1)s were computed from a password on the way.
+    fn login<C: DigestCredentialStore>(digest: &Digest<C>, user: &str, password: &str) -> (bool, usize) {
+        let (parts, ()) = Request::get("/r").body(()).unwrap().into_parts();
+        let Started::Done(Err(failure)) = digest.start(&parts) else {
+            panic!("no credentials: refused at once");
+        };
+        let mut headers = HeaderMap::new();
+        digest.challenge(&failure, &mut headers);
+        let challenge = headers.get(WWW_AUTHENTICATE).unwrap().to_str().unwrap();
+        assert!(challenge.contains("algorithm=SHA-256"), "{challenge}");
+        let (nonce, opaque) = (param(challenge, "nonce"), param(challenge, "opaque"));
+        let response = client_response(
+            Algorithm::Sha256,
+            user,
+            REALM,
+            password,
+            &nonce,
+            "00000001",
+            "c0ffee",
+            Some(Qop::Auth),
+            "GET",
+            "/r",
+            None,
+        );
+        let authorization = format!(
+            r#"Digest username="{user}", realm="{REALM}", nonce="{nonce}", uri="/r", algorithm=SHA-256, qop=auth, nc=00000001, cnonce="c0ffee", response="{}", opaque="{opaque}""#,
+            response.as_str()
+        );
+        let (parts, ()) = Request::get("/r")
+            .header(AUTHORIZATION, authorization)
+            .body(())
+            .unwrap()
+            .into_parts();
+        PASSWORD_HA1_CALLS.with(|c| c.set(0));
+        let Started::Done(outcome) = digest.start(&parts) else {
+            panic!("a synchronous store answers at once");
+        };
+        (outcome.is_ok(), PASSWORD_HA1_CALLS.with(Cell::get))
+    }
+
+    fn password_store() -> impl DigestCredentialStore<User = String> {
+        sync_fn(|l: &DigestLookup| {
+            (l.username() == "alice").then(|| DigestUser::with_password("alice".to_owned(), "Circle of Life"))
+        })
+    }
+
+    #[test]
+    fn unknown_users_cost_the_password_h_a1_of_a_known_one() {
+        let digest = Digest::new(password_store()).realm(REALM);
+        // Before the store has answered with a password, the scheme cannot know it will.
+        assert_eq!(login(&digest, "mallory", "Circle of Life"), (false, 0));
+        assert_eq!(login(&digest, "alice", "Circle of Life"), (true, 1));
+        assert_eq!(login(&digest, "alice", "wrong"), (false, 1));
+        // From then on an unknown user costs the same H(A1) and PRECIS, and is refused.
+        assert_eq!(login(&digest, "mallory", "Circle of Life"), (false, 1));
+        assert_eq!(login(&digest, "mallory", ""), (false, 1));
+        // A refined clone shares the store, and what was learnt about it.
+        let clone = digest.clone().max_nonce_uses(10);
+        assert_eq!(login(&clone, "mallory", "Circle of Life"), (false, 1));
+        // Without PRECIS too.
+        let raw = Digest::new(password_store()).realm(REALM).precis(crate::Precis::Off);
+        assert_eq!(login(&raw, "alice", "Circle of Life"), (true, 1));
+        assert_eq!(login(&raw, "mallory", "Circle of Life"), (false, 1));
+    }
+
+    #[test]
+    fn stores_of_h_a1_never_compute_one_from_a_password() {
+        let digest = Digest::new(DigestUsers::new(REALM).with_password("alice", "Circle of Life")).realm(REALM);
+        assert_eq!(login(&digest, "alice", "Circle of Life"), (true, 0));
+        assert_eq!(login(&digest, "mallory", "Circle of Life"), (false, 0));
+        assert_eq!(login(&digest, "alice", "wrong"), (false, 0));
+    }
+
+    #[test]
+    fn a_store_of_passwords_and_h_a1s_costs_one_password_h_a1_per_lookup() {
+        let users = DigestUsers::new(REALM).with_password("bob", "hello");
+        let digest = Digest::new(sync_fn(move |l: &DigestLookup| match l.username() {
+            "alice" => Some(DigestUser::with_password("alice".to_owned(), "Circle of Life")),
+            _ => users.find(l.clone()),
+        }))
+        .realm(REALM);
+        assert_eq!(login(&digest, "alice", "Circle of Life"), (true, 1));
+        assert_eq!(login(&digest, "bob", "hello"), (true, 1));
+        assert_eq!(login(&digest, "bob", "wrong"), (false, 1));
+        assert_eq!(login(&digest, "mallory", "hello"), (false, 1));
+    }
+
+    #[test]
+    fn password_h_a1_matches_the_rfc_and_flags_refused_forms() {
+        let (ha1, refused) = password_ha1(
+            Algorithm::Md5,
+            "http-auth@example.org",
+            true,
+            "Mufasa",
+            None,
+            "Circle of Life",
+        );
+        assert_eq!((ha1.as_str(), refused), ("3d78807defe7de2157e2b0b6573a855f", false));
+        // An empty password is refused by OpaqueString, after the same hashing.
+        let (_, refused) = password_ha1(Algorithm::Md5, "r", true, "Mufasa", None, "");
+        assert!(refused);
+        let (_, refused) = password_ha1(Algorithm::Md5, "r", false, "Mufasa", None, "");
+        assert!(!refused);
+        // The plain name a userhash lookup returns is enforced.
+        let (ha1, refused) = password_ha1(Algorithm::Md5, "r", true, "0123abcd", Some("ｊｏｈｎ"), "pw");
+        assert_eq!((ha1, refused), (Algorithm::Md5.ha1("john", "r", "pw"), false));
     }
 }

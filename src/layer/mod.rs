@@ -114,10 +114,12 @@ impl<S: Scheme, F> Config<S, F> {
     }
 }
 
-/// Proxy mode: the credentials meant for this hop never travel further, on any path.
+/// Proxy mode: the credentials meant for this hop never travel further, on any path:
+/// `Proxy-Authorization`, and whatever else the scheme reads (an API-key header, a cookie, a
+/// query parameter).
 pub(crate) fn strip_proxy_credentials<S: Scheme, F>(config: &Config<S, F>, parts: &mut Parts) {
     parts.headers.remove(http::header::PROXY_AUTHORIZATION);
-    let _ = config; // TODO(13.1): the scheme's own sources (API-key header, cookie, query)
+    config.scheme.remove_credentials(parts);
 }
 
 /// A CORS preflight: `OPTIONS` with `Origin` and `Access-Control-Request-Method`. Browsers
@@ -424,9 +426,21 @@ impl<S: Scheme, F> AuthLayer<S, F> {
     /// [`Multi`](crate::Multi). No request is exempt unless
     /// [`exempt_methods`](Self::exempt_methods) or [`exempt_if`](Self::exempt_if) says so.
     ///
-    /// The proxy consumes its credentials: `Proxy-Authorization` is removed before the
-    /// request goes on, and an `Authorization` field meant for the origin server passes
-    /// untouched.
+    /// The proxy consumes its credentials: `Proxy-Authorization`, and every other place the
+    /// scheme reads credentials from ([`Scheme::remove_credentials`]: a
+    /// [`Bearer::api_key`](crate::Bearer::api_key) or [`Bearer::header`](crate::Bearer::header)
+    /// header, the token cookie out of the `Cookie` field, the token parameter out of the
+    /// request-target), are removed before the request goes on, whether it was
+    /// authenticated, exempt or let through by [`optional`](Self::optional); a refused request
+    /// does not go on at all. An `Authorization` field meant for the origin server passes
+    /// untouched. `examples/forward_proxy.rs` is a small forward proxy built this way.
+    ///
+    /// # Panics
+    ///
+    /// If the scheme cannot remove the credentials it reads
+    /// ([`Scheme::can_remove_credentials`] is `false`, the default for a scheme of your own):
+    /// they would be forwarded to whatever host a client names. Every scheme of this crate,
+    /// alone or in [`Multi`](crate::Multi), can.
     ///
     /// ```
     /// # use tower_httpauth::{AuthLayer, Basic, StaticCredentials};
@@ -434,6 +448,13 @@ impl<S: Scheme, F> AuthLayer<S, F> {
     /// # let _ = layer;
     /// ```
     pub fn proxy(self) -> Self {
+        assert!(
+            self.config.scheme.can_remove_credentials(),
+            "AuthLayer::proxy: the scheme `{}` cannot remove the credentials it reads \
+             (Scheme::can_remove_credentials is false), so a proxy would forward them to any host \
+             a client names; implement Scheme::remove_credentials and can_remove_credentials",
+            std::any::type_name::<S>()
+        );
         self.edit(|c| c.proxy = true)
     }
 

@@ -32,6 +32,7 @@ pub struct FileOptions {
     pub(crate) reload_interval: Option<Duration>,
     pub(crate) max_size: u64,
     pub(crate) max_lines: usize,
+    pub(crate) allow_plaintext: bool,
 }
 
 impl Default for FileOptions {
@@ -40,6 +41,7 @@ impl Default for FileOptions {
             reload_interval: Some(DEFAULT_RELOAD_INTERVAL),
             max_size: DEFAULT_MAX_FILE_SIZE,
             max_lines: DEFAULT_MAX_LINES,
+            allow_plaintext: false,
         }
     }
 }
@@ -68,6 +70,35 @@ impl FileOptions {
     /// The most lines accepted, comments and blank lines included (default 100 000).
     pub fn max_lines(mut self, lines: usize) -> Self {
         self.max_lines = lines;
+        self
+    }
+
+    /// [`Htpasswd`](super::Htpasswd) only: reads a hash in none of the formats `htpasswd`
+    /// writes as the password itself (`htpasswd -p`). Off by default, as in Apache, which
+    /// hands such a hash to `crypt(3)` and so never matches it outside Windows: a line
+    /// whose hash is in no known format is then a malformed line.
+    ///
+    /// Even with plaintext allowed, an empty hash (`user:`), an unknown `{…}` scheme
+    /// (`{SSHA}`, `{MD5}`, …) and an unknown `$…$` scheme stay malformed, and so does a
+    /// plaintext password on a last line without a line ending: `htpasswd` ends every line
+    /// with one, and rewrites the file in place, so such a line may be a password cut off
+    /// by a write in progress (the reload then keeps the last good contents, and the next
+    /// check after the write completes loads the file). A string of 13 characters of the
+    /// `crypt(3)` alphabet (`./0-9A-Za-z`) is read as a DES hash, as Apache does on Unix.
+    ///
+    /// ```
+    /// use tower_httpauth::store::{FileOptions, Htpasswd};
+    /// # let dir = std::env::temp_dir().join(format!("htpasswd-plain-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # let path = dir.join(".htpasswd");
+    /// // Written by `htpasswd -nbp Mufasa 'Circle of Life'`.
+    /// std::fs::write(&path, "Mufasa:Circle of Life\n").unwrap();
+    /// assert!(Htpasswd::open(&path).is_err()); // line 1: no known hash format
+    /// let users = Htpasswd::open_with(&path, FileOptions::default().allow_plaintext(true)).unwrap();
+    /// assert!(users.contains("Mufasa"));
+    /// ```
+    pub fn allow_plaintext(mut self, allow: bool) -> Self {
+        self.allow_plaintext = allow;
         self
     }
 }
@@ -170,11 +201,27 @@ impl std::error::Error for LoadError {
     }
 }
 
+/// What a [`Parse`] implementation needs to know besides the lines.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct ParseContext {
+    /// [`FileOptions::allow_plaintext`].
+    pub(crate) allow_plaintext: bool,
+    /// The number of the last line when it has no line ending: it may have been cut off by
+    /// a write in progress.
+    pub(crate) unterminated: Option<usize>,
+}
+
 /// A file format a store parses.
 pub(crate) trait Parse: Sized + Send + Sync + 'static {
     /// Parses the meaningful lines (1-based number, text without the line ending), or lists
     /// what is wrong.
-    fn parse<'a>(lines: impl Iterator<Item = (usize, &'a str)>) -> Result<Self, Vec<LineError>>;
+    fn parse<'a>(lines: impl Iterator<Item = (usize, &'a str)>, cx: ParseContext) -> Result<Self, Vec<LineError>>;
+
+    /// Called once after each successful load (the first one and every reload), to log
+    /// what the new contents call for. `path` is empty for contents parsed from memory.
+    fn loaded(&self, path: &Path) {
+        let _ = path;
+    }
 }
 
 /// What identifies one version of a file without reading it.
@@ -216,6 +263,7 @@ pub(crate) struct Reloading<T> {
 impl<T: Parse> Reloading<T> {
     pub(crate) fn open(path: &Path, opts: FileOptions) -> Result<Self, LoadError> {
         let (value, stamp) = load::<T>(path, &opts)?;
+        value.loaded(path);
         Ok(Reloading {
             path: path.to_owned(),
             opts,
@@ -233,6 +281,7 @@ impl<T: Parse> Reloading<T> {
     pub(crate) fn from_bytes(bytes: &[u8], opts: FileOptions) -> Result<Self, LoadError> {
         let path = PathBuf::new();
         let value = parse_checked::<T>(&path, bytes, &opts)?;
+        value.loaded(&path);
         Ok(Reloading {
             path,
             opts: opts.reload_interval(None),
@@ -293,6 +342,7 @@ impl<T: Parse> Reloading<T> {
         }
         match load::<T>(&self.path, &self.opts) {
             Ok((value, stamp)) => {
+                value.loaded(&self.path);
                 *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(value);
                 check.stamp = Some(stamp);
                 check.last_error = None;
@@ -347,7 +397,7 @@ fn parse_checked<T: Parse>(path: &Path, bytes: &[u8], opts: &FileOptions) -> Res
             max: opts.max_size,
         });
     }
-    parse_bytes::<T>(bytes, opts.max_lines).map_err(|e| match e {
+    parse_bytes::<T>(bytes, opts).map_err(|e| match e {
         ParseFailure::TooManyLines => LoadError::TooManyLines {
             path: path.to_owned(),
             max: opts.max_lines,
@@ -370,11 +420,16 @@ pub(crate) enum ParseFailure {
 }
 
 /// Splits `bytes` into lines (LF or CRLF), skips blank lines and `#` comments, and parses.
-pub(crate) fn parse_bytes<T: Parse>(bytes: &[u8], max_lines: usize) -> Result<T, ParseFailure> {
+pub(crate) fn parse_bytes<T: Parse>(bytes: &[u8], opts: &FileOptions) -> Result<T, ParseFailure> {
+    let terminated = bytes.ends_with(b"\n");
     let bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
-    if !bytes.is_empty() && bytes.split(|&b| b == b'\n').nth(max_lines).is_some() {
+    if !bytes.is_empty() && bytes.split(|&b| b == b'\n').nth(opts.max_lines).is_some() {
         return Err(ParseFailure::TooManyLines);
     }
+    let cx = ParseContext {
+        allow_plaintext: opts.allow_plaintext,
+        unterminated: (!terminated && !bytes.is_empty()).then(|| bytes.split(|&b| b == b'\n').count()),
+    };
     let mut errors = Vec::new();
     let mut lines = Vec::new();
     if !bytes.is_empty() {
@@ -391,7 +446,7 @@ pub(crate) fn parse_bytes<T: Parse>(bytes: &[u8], max_lines: usize) -> Result<T,
             }
         }
     }
-    match T::parse(lines.into_iter()) {
+    match T::parse(lines.into_iter(), cx) {
         Ok(v) if errors.is_empty() => Ok(v),
         Ok(_) => Err(ParseFailure::Lines(errors)),
         Err(more) => {

@@ -220,9 +220,11 @@ pub fn verify_password(password: &str, stored: &str) -> Result<bool, HashError> 
 ///   password and stored hash, so a password change invalidates it);
 /// - an **unknown user** is checked against a dummy hash of the policy's cost (made once,
 ///   on the first unknown user, or given with [`dummy_hash`](Self::dummy_hash): give one of
-///   the same algorithm and cost as your real hashes) and refused, so response times do not
-///   reveal which user-ids exist;
-/// - a stored hash of unknown format is an error (`500`), logged without the hash.
+///   the same algorithm and cost as your real hashes) and refused, so, where your stored
+///   hashes share that algorithm and cost, response times do not reveal which user-ids exist
+///   (a user whose hash is cheaper or costlier answers faster or slower than an unknown one);
+/// - a stored hash of unknown format is an error (`500`), logged without the hash;
+/// - an empty password is never accepted.
 ///
 /// The verification future is boxed: one allocation per request, nothing next to the
 /// milliseconds a password hash takes.
@@ -346,12 +348,15 @@ where
                 return Ok(None);
             };
             let stored: String = stored.as_ref().to_owned();
+            // An empty password is never accepted (`Basic` never hands one over; this covers
+            // direct calls), after the same hash.
+            let empty = password.is_empty();
             let key = match &cache {
-                Some(c) => match c.check(&username, &password, stored.as_bytes()) {
+                Some(c) if !empty => match c.check(&username, &password, stored.as_bytes()) {
                     Ok(()) => return Ok(Some(user)),
                     Err(key) => Some(key),
                 },
-                None => None,
+                _ => None,
             };
             let ok = pool
                 .run(move || verify_password(&password, &stored))
@@ -360,7 +365,7 @@ where
                     tracing::error!(error = %e, "stored password hash cannot be checked");
                     e
                 })?;
-            if !ok {
+            if !ok || empty {
                 return Ok(None);
             }
             if let (Some(c), Some(key)) = (cache, key) {

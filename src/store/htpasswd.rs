@@ -8,7 +8,7 @@ use std::sync::Arc;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use super::file::{FileOptions, LineError, LoadError, Parse, Reloading};
+use super::file::{FileOptions, LineError, LoadError, Parse, ParseContext, Reloading};
 use super::{BoxedVerifyFuture, CredentialCache, HashPool, PoolError};
 use crate::basic::{BasicCredentials, BasicVerifier};
 use crate::compare::constant_time_eq;
@@ -30,7 +30,8 @@ pub enum HtpasswdFormat {
     /// `-d`: traditional DES `crypt(3)`, 13 characters; only the first 8 bytes of the
     /// password count. Weak.
     DesCrypt,
-    /// `-p`: the password itself. Weak; Apache itself accepts it on Windows only.
+    /// `-p`: the password itself. Weak; Apache itself accepts it on Windows only, and
+    /// [`Htpasswd`] only with [`FileOptions::allow_plaintext`].
     Plaintext,
     /// A locked entry that no password matches: a hash starting with `*` or `!`, as in
     /// `/etc/shadow`. `htpasswd -2 -r 500` writes `*0` (glibc's failure token) this way.
@@ -78,8 +79,8 @@ struct Entry {
 }
 
 impl Entry {
-    fn parse(hash: &str) -> Result<Entry, String> {
-        let format = classify(hash)?;
+    fn parse(hash: &str, allow_plaintext: bool) -> Result<Entry, String> {
+        let format = classify(hash, allow_plaintext)?;
         Ok(Entry {
             format,
             hash: hash.into(),
@@ -95,6 +96,30 @@ impl Entry {
             HtpasswdFormat::DesCrypt => (1, 0),
             HtpasswdFormat::Sha1 | HtpasswdFormat::Plaintext | HtpasswdFormat::Locked => (0, 0),
         }
+    }
+
+    /// Which entries cost the same to verify, for the mixed-cost warning, with a name for
+    /// the group (no hash in it); `None` for locked entries, which are verified like
+    /// unknown users.
+    fn cost_group(&self) -> Option<((u8, u64), String)> {
+        let (rank, param) = match self.format {
+            HtpasswdFormat::Locked => return None,
+            // Both answer in well under a microsecond.
+            HtpasswdFormat::Sha1 | HtpasswdFormat::Plaintext => return Some(((0, 0), "{SHA} or plaintext".into())),
+            HtpasswdFormat::DesCrypt => (1, 0),
+            HtpasswdFormat::Apr1 => (2, 0),
+            HtpasswdFormat::Sha256Crypt => (3, sha_crypt_rounds(&self.hash)),
+            HtpasswdFormat::Sha512Crypt => (4, sha_crypt_rounds(&self.hash)),
+            HtpasswdFormat::Bcrypt => (5, self.cost().1),
+        };
+        let name = match self.format {
+            HtpasswdFormat::DesCrypt => "DES crypt".to_owned(),
+            HtpasswdFormat::Apr1 => "APR1-MD5".to_owned(),
+            HtpasswdFormat::Sha256Crypt => format!("SHA-256-crypt, {param} rounds"),
+            HtpasswdFormat::Sha512Crypt => format!("SHA-512-crypt, {param} rounds"),
+            _ => format!("bcrypt, cost {param}"),
+        };
+        Some(((rank, param), name))
     }
 
     fn verify(&self, password: &[u8]) -> bool {
@@ -135,8 +160,15 @@ const MAX_SHA_CRYPT_ROUNDS: u32 = 10_000_000;
 
 const CRYPT64: &[u8] = b"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
-fn classify(hash: &str) -> Result<HtpasswdFormat, String> {
+/// The format of a stored hash, or why the line is malformed. Without `allow_plaintext`,
+/// a string in none of the formats `htpasswd` writes is malformed: Apache hands it to
+/// `crypt(3)` (outside Windows), where it never matches. Every format but plaintext has a
+/// fixed length and alphabet, so a hash cut off by a write in progress is malformed too.
+fn classify(hash: &str, allow_plaintext: bool) -> Result<HtpasswdFormat, String> {
     let b = hash.as_bytes();
+    if hash.is_empty() {
+        return Err("empty hash (an empty password is never accepted)".into());
+    }
     if let Some(rest) = hash.strip_prefix("$2") {
         let ok = matches!(rest.as_bytes().first(), Some(b'a' | b'b' | b'y'))
             && b.len() == 60
@@ -178,10 +210,21 @@ fn classify(hash: &str) -> Result<HtpasswdFormat, String> {
     if hash.starts_with('$') {
         return Err("unsupported hash format (htpasswd writes $2y$, $apr1$, $5$, $6$, {SHA}, DES or plain)".into());
     }
+    // `{SSHA}`, `{MD5}`, `{CRYPT}`…: schemes of other tools, never a password.
+    if hash.starts_with('{') && hash.contains('}') {
+        return Err("unsupported {…} scheme (htpasswd writes {SHA} only)".into());
+    }
     if b.len() == 13 && b.iter().all(|c| CRYPT64.contains(c)) {
         return Ok(HtpasswdFormat::DesCrypt);
     }
-    Ok(HtpasswdFormat::Plaintext)
+    if allow_plaintext {
+        return Ok(HtpasswdFormat::Plaintext);
+    }
+    Err(
+        "no hash format htpasswd writes ($2y$, $apr1$, $5$, $6$, {SHA}, 13-character DES); \
+         a plaintext password (htpasswd -p) needs FileOptions::allow_plaintext"
+            .into(),
+    )
 }
 
 fn bcrypt_cost_ok(hash: &str) -> bool {
@@ -209,13 +252,17 @@ fn sha_crypt_ok(rest: &str, hash_len: usize) -> bool {
 /// The parsed contents of an htpasswd file.
 struct Users {
     map: HashMap<Box<str>, Entry>,
-    /// The costliest entry: unknown users are verified against it and refused.
+    /// The costliest entry that is not locked: unknown users (and locked ones) are verified
+    /// against it and refused.
     dummy: Option<Entry>,
     weak: usize,
+    /// The entries that cost the same to verify, by group (cheapest first): more than one
+    /// group means a mixed-cost file.
+    costs: Vec<(String, usize)>,
 }
 
 impl Parse for Users {
-    fn parse<'a>(lines: impl Iterator<Item = (usize, &'a str)>) -> Result<Self, Vec<LineError>> {
+    fn parse<'a>(lines: impl Iterator<Item = (usize, &'a str)>, cx: ParseContext) -> Result<Self, Vec<LineError>> {
         let mut map = HashMap::new();
         let mut errors = Vec::new();
         for (n, line) in lines {
@@ -227,7 +274,16 @@ impl Parse for Users {
                 errors.push(LineError::new(n, "empty user name"));
                 continue;
             }
-            match Entry::parse(hash) {
+            match Entry::parse(hash, cx.allow_plaintext) {
+                // Any prefix of a plaintext password is a plaintext password: on a last line
+                // without a line ending (htpasswd ends every line with one, and rewrites the
+                // file in place) it may be cut off by a write in progress.
+                Ok(e) if e.format == HtpasswdFormat::Plaintext && cx.unterminated == Some(n) => {
+                    errors.push(LineError::new(
+                        n,
+                        "plaintext password on a last line without a line ending (possibly cut off by a write in progress)",
+                    ));
+                }
                 // Apache uses the first line for a user; so do we.
                 Ok(e) => {
                     map.entry(user.into()).or_insert(e);
@@ -238,9 +294,60 @@ impl Parse for Users {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let dummy = map.values().max_by_key(|e: &&Entry| e.cost()).cloned();
+        let dummy = map
+            .values()
+            .filter(|e| e.format != HtpasswdFormat::Locked)
+            .max_by_key(|e: &&Entry| e.cost())
+            .cloned();
         let weak = map.values().filter(|e| e.format.is_weak()).count();
-        Ok(Users { map, dummy, weak })
+        let mut groups: std::collections::BTreeMap<(u8, u64), (String, usize)> = Default::default();
+        for (key, name) in map.values().filter_map(Entry::cost_group) {
+            groups.entry(key).or_insert((name, 0)).1 += 1;
+        }
+        let costs = groups.into_values().collect();
+        Ok(Users {
+            map,
+            dummy,
+            weak,
+            costs,
+        })
+    }
+
+    fn loaded(&self, path: &Path) {
+        if self.weak > 0 {
+            tracing::warn!(path = %path.display(), weak = self.weak, "htpasswd file holds weak password hashes (SHA-1, DES or plaintext)");
+        }
+        if self.costs.len() > 1 {
+            let costs = self
+                .costs
+                .iter()
+                .map(|(name, n)| format!("{name}: {n} user{}", if *n == 1 { "" } else { "s" }))
+                .collect::<Vec<_>>()
+                .join("; ");
+            tracing::warn!(
+                path = %path.display(),
+                costs = %costs,
+                "htpasswd file mixes password hash costs: unknown users are checked against the costliest \
+                 entry, so a user whose hash is cheaper answers faster, which tells that the user exists. \
+                 Rehash every user with one format and cost; Htpasswd::reject_weak(true) answers users of \
+                 weak formats ({{SHA}}, DES, plaintext) as unknown ones"
+            );
+        }
+    }
+}
+
+impl Users {
+    /// The entry a verification of `username` runs against, and whether a match logs the
+    /// user in. Unknown users, locked entries and, with `reject_weak`, weak ones are
+    /// verified against the costliest entry and refused: they take the time an unknown user
+    /// takes. `None` when there is nothing to verify against (no unlocked entry).
+    fn target(&self, username: &str, reject_weak: bool) -> Option<(Entry, bool)> {
+        match self.map.get(username) {
+            Some(e) if e.format != HtpasswdFormat::Locked && !(reject_weak && e.format.is_weak()) => {
+                Some((e.clone(), true))
+            }
+            _ => self.dummy.clone().map(|d| (d, false)),
+        }
     }
 }
 
@@ -248,24 +355,46 @@ impl Parse for Users {
 ///
 /// Reads every format the real `htpasswd` writes (see [`HtpasswdFormat`]): bcrypt (`-B`),
 /// APR1-MD5 (`-m`, the default), `{SHA}` (`-s`), SHA-256/512-crypt (`-2`, `-5`, with or
-/// without `-r rounds`), DES crypt (`-d`) and plaintext (`-p`). Blank lines and lines
-/// starting with `#` are skipped; for a user listed twice the first line counts, as in
-/// Apache.
+/// without `-r rounds`), DES crypt (`-d`), and plaintext (`-p`) only with
+/// [`FileOptions::allow_plaintext`]. Blank lines and lines starting with `#` are skipped;
+/// for a user listed twice the first line counts, as in Apache.
 ///
+/// - **Malformed lines** refuse the whole file, with their numbers in the [`LoadError`]
+///   (never their text): a line without `user:`, an empty hash (`user:`), a hash of a known
+///   format with the wrong length, alphabet or cost, an unknown `$…$` or `{…}` scheme
+///   (`{SSHA}`), and, unless plaintext is allowed, a string in none of the formats. Apache
+///   outside Windows hands such a string to `crypt(3)`, where it never matches; reading it
+///   as a plaintext password would let in whoever types it (an empty hash: anyone).
 /// - **Reloading.** At most once per [`FileOptions::reload_interval`] (2 s by default) a
 ///   verification checks the file's modification time, length and inode, and reloads it
 ///   when they changed; the new contents replace the old atomically. A file that no longer
 ///   loads (malformed lines, too large, unreadable) leaves the last good contents in place;
 ///   the error is logged with `tracing` and kept in [`Htpasswd::last_error`].
+/// - **Files rewritten in place.** `htpasswd` truncates the file and writes it again, so a
+///   reload may read it cut off anywhere. Every line `htpasswd` writes ends with a line
+///   ending, and every format but plaintext has a fixed length and alphabet: a line cut off
+///   in its user name or hash is malformed, the reload keeps the last good contents, and
+///   the next check after the write loads the whole file. With plaintext allowed, a
+///   plaintext password on a last line without a line ending is malformed for the same
+///   reason. A file cut at a line ending loads with the users written so far (the others
+///   are refused until the next check).
 /// - **Slow hashes** (bcrypt, APR1, SHA-crypt) run on the [`HashPool`] (tokio's blocking
 ///   threads with the `tokio` feature, at most as many at once as there are CPUs by
 ///   default), and a successful verification is remembered in a [`CredentialCache`] (on by
 ///   default), which the store clears when it reloads.
-/// - **Unknown users** are verified against the file's costliest entry and refused, so the
-///   time taken does not tell which user names exist.
-/// - **Locked entries** (a hash starting with `*` or `!`) never match. `htpasswd -2 -r 500`
-///   writes such a line (`user:*0`, glibc's failure token): a plaintext reading would let
-///   `*0` in.
+/// - **Unknown users** are verified against the file's costliest entry and refused. In a
+///   file whose hashes all have the same format and cost, the time taken does not tell
+///   which user names exist. In a **mixed-cost file** it does: a user whose hash is cheaper
+///   than the costliest (a `{SHA}` line in a bcrypt file answers in microseconds, an
+///   unknown user in milliseconds) shows that the user exists. Loading logs a warning
+///   naming the formats and costs when they are mixed; rehash every user with one format
+///   and cost, and refuse the weak ones with [`reject_weak`](Htpasswd::reject_weak), which
+///   verifies them like unknown users.
+/// - **Locked entries** (a hash starting with `*` or `!`) never match, and are verified
+///   like unknown users. `htpasswd -2 -r 500` writes such a line (`user:*0`, glibc's
+///   failure token): a plaintext reading would let `*0` in.
+/// - **Empty passwords** are never accepted ([`Basic`](crate::Basic) refuses them before
+///   any verifier; [`check`](Htpasswd::check) refuses them too).
 /// - **Bounded cost.** bcrypt costs above 17 (`htpasswd -C`'s maximum) and SHA-crypt rounds
 ///   above 10 000 000 are malformed lines: each attempt would hold a hash thread for
 ///   minutes, and unknown users are checked against the costliest entry.
@@ -341,10 +470,6 @@ impl Htpasswd {
     }
 
     fn from_file(file: Reloading<Users>) -> Result<Self, LoadError> {
-        let weak = file.current().weak;
-        if weak > 0 {
-            tracing::warn!(path = %file.path().display(), weak, "htpasswd file holds weak password hashes (SHA-1, DES or plaintext)");
-        }
         Ok(Htpasswd {
             file,
             cache: Some(CredentialCache::default()),
@@ -366,6 +491,8 @@ impl Htpasswd {
     }
 
     /// Refuses users whose password is stored in a weak format (`{SHA}`, DES, plaintext).
+    /// They are verified against the file's costliest entry, as unknown users are, so in a
+    /// file that mixes weak and slow hashes their answer takes as long as an unknown user's.
     pub fn reject_weak(mut self, reject: bool) -> Self {
         self.reject_weak = reject;
         self
@@ -425,7 +552,8 @@ impl Htpasswd {
         }
     }
 
-    /// Checks `username` and `password`; `Ok(true)` if they match an entry.
+    /// Checks `username` and `password`; `Ok(true)` if they match an entry. An empty
+    /// password never matches.
     ///
     /// # Errors
     ///
@@ -459,17 +587,15 @@ impl BasicVerifier for Htpasswd {
             self.clear_cache();
         }
         let (username, password) = credentials.into_parts();
-        let (entry, known) = match users.map.get(username.as_str()) {
-            Some(e) => (e.clone(), true),
-            None => match &users.dummy {
-                Some(d) => (d.clone(), false),
-                None => return Box::pin(std::future::ready(Ok(None))),
-            },
+        let Some((entry, known)) = users.target(&username, self.reject_weak) else {
+            return Box::pin(std::future::ready(Ok(None)));
         };
         drop(users);
-        let refused = known && self.reject_weak && entry.format.is_weak();
+        // An empty password is never accepted (`Basic` refuses it before any verifier; this
+        // covers `check` and direct calls), after the same work.
+        let known = known & !password.is_empty();
         if !entry.format.is_slow() {
-            let ok = entry.verify(password.as_bytes()) & known & !refused;
+            let ok = entry.verify(password.as_bytes()) & known;
             return Box::pin(std::future::ready(Ok(ok.then_some(username))));
         }
         let key = match (&self.cache, known) {
@@ -515,7 +641,7 @@ mod tests {
             ("Circle of Life", HtpasswdFormat::Plaintext),
         ];
         for (hash, format) in cases {
-            let e = Entry::parse(hash).unwrap();
+            let e = Entry::parse(hash, true).unwrap();
             assert_eq!(e.format, format, "{hash}");
             assert!(e.verify(b"Circle of Life"), "{hash}");
             assert!(!e.verify(b"Circle Of Life"), "{hash}");
@@ -523,9 +649,122 @@ mod tests {
     }
 
     #[test]
+    fn plaintext_only_with_the_opt_in_and_never_empty_or_a_foreign_scheme() {
+        // What Apache (outside Windows) never matches: no format, so malformed by default.
+        for hash in [
+            "Circle of Life",
+            "OWRgIIQdIJTk", // a DES hash cut off at 12 characters
+            "OWRgIIQdIJTko!",
+            "{SH", // `{SHA}…` cut off
+            "{no closing brace",
+        ] {
+            let err = Entry::parse(hash, false).err().unwrap_or_else(|| panic!("{hash}"));
+            assert!(err.contains("allow_plaintext"), "{err}");
+            assert_eq!(Entry::parse(hash, true).unwrap().format, HtpasswdFormat::Plaintext);
+        }
+        // Never a password, whatever the option.
+        for hash in [
+            "",
+            "{SSHA}DkMTwBl+a/3DQTxCYEApdUtNXGgdUac3",
+            "{MD5}xhuRf8KFT/RQ3e0MPd6vJg==",
+            "{CRYPT}OWRgIIQdIJTko",
+            "{}",
+        ] {
+            for allow in [false, true] {
+                assert!(Entry::parse(hash, allow).is_err(), "{hash:?} allow_plaintext={allow}");
+            }
+        }
+    }
+
+    #[test]
+    fn plaintext_on_an_unterminated_last_line_is_malformed() {
+        let opts = FileOptions::default().allow_plaintext(true);
+        let parse = |text: &str| super::super::file::parse_bytes::<Users>(text.as_bytes(), &opts);
+        assert!(parse("a:one\nb:two\n").is_ok());
+        let Err(super::super::file::ParseFailure::Lines(errs)) = parse("a:one\nb:tw") else {
+            panic!("a plaintext last line without a line ending loads");
+        };
+        assert_eq!(errs.iter().map(|e| e.line).collect::<Vec<_>>(), [2]);
+        // Hashes of fixed length are complete or malformed wherever the file ends.
+        assert!(parse("a:one\nb:{SHA}y/waJdy9m/a+D8VTRQ/e2awAzpQ=").is_ok());
+        assert!(parse("a:one\n# a comment without a line ending").is_ok());
+    }
+
+    #[test]
+    fn every_cut_of_a_last_line_is_malformed() {
+        // What `htpasswd` writes for `Circle of Life`, one line per format.
+        let lines = [
+            "bob:$2y$04$HJvzxkpP9/03Y4zgUveoCO57LGDPXocGqTw.ID0apnoHkV6HMNWTm",
+            "bob:$apr1$SFEr/xiz$uDWk3HJkJ9aVYpKvfyXiq.",
+            "bob:{SHA}y/waJdy9m/a+D8VTRQ/e2awAzpQ=",
+            "bob:$5$rounds=1000$qfH/ybC6w9jzKXfy$OrlLX35m88U65/RW5motamUah2BDh47ROQAJIsnPYW0",
+            "bob:$5$YCcXNseKzOdslEY/$1HoR4ALvo2orPC13I0i2hKmQmbJ0F25YWfQhIkLfdy6",
+            "bob:$6$rounds=1000$fv17XxRvwNz61Z2H$SLxPEiyV9hzeHs9.yaUbYslZfLJY1cr8OAzR0vsbPpUxL4fG3wvOuQtfycBdsszC2jAKopzaJJ4DqrhVZTTce0",
+            "bob:$6$JsMm8zPMvwlfrxuM$wlbovpjkVW2O0YHobwGgpCIDgvVylnQ8rzGQtpxrGfVdq743nGKC8Jg1EBvelTDJasNTtvWnQIRdzZxrDiEzE1",
+            "bob:OWRgIIQdIJTko",
+            "bob:Circle of Life",
+        ];
+        let base = "alice:$apr1$SFEr/xiz$uDWk3HJkJ9aVYpKvfyXiq.\n";
+        for line in lines {
+            for allow_plaintext in [false, true] {
+                let opts = FileOptions::default().allow_plaintext(allow_plaintext);
+                let parse = |text: &str| super::super::file::parse_bytes::<Users>(text.as_bytes(), &opts).ok();
+                let plaintext = line == "bob:Circle of Life";
+                // Complete, the line loads (plaintext only when allowed).
+                let complete = parse(&format!("{base}{line}\n"));
+                assert_eq!(complete.is_some(), !plaintext || allow_plaintext, "{line}");
+                // Cut anywhere short of the end, it never does. A plaintext password without
+                // its line ending may be cut off too.
+                let end = if plaintext { line.len() + 1 } else { line.len() };
+                for cut in 1..end {
+                    let text = format!("{base}{}", &line[..cut.min(line.len())]);
+                    assert!(
+                        parse(&text).is_none(),
+                        "{text:?} loads (allow_plaintext: {allow_plaintext})"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_locked_and_refused_weak_users_verify_against_the_costliest_entry() {
+        let text = "weak:{SHA}y/waJdy9m/a+D8VTRQ/e2awAzpQ=\n\
+                    locked:*0\n\
+                    apr1:$apr1$SFEr/xiz$uDWk3HJkJ9aVYpKvfyXiq.\n\
+                    bcrypt:$2y$05$Eh2GNyzdPIhWzP7HGCeiv.zdxxRPeed0Qh4zvUs3vueQgcNgGhpq2\n";
+        let Ok(users) = super::super::file::parse_bytes::<Users>(text.as_bytes(), &FileOptions::default()) else {
+            panic!("parses");
+        };
+        let costliest = |t: Option<(Entry, bool)>| {
+            let (e, known) = t.unwrap();
+            (e.format, known)
+        };
+        assert_eq!(
+            costliest(users.target("nobody", false)),
+            (HtpasswdFormat::Bcrypt, false)
+        );
+        assert_eq!(
+            costliest(users.target("locked", false)),
+            (HtpasswdFormat::Bcrypt, false)
+        );
+        assert_eq!(costliest(users.target("weak", true)), (HtpasswdFormat::Bcrypt, false));
+        assert_eq!(costliest(users.target("weak", false)), (HtpasswdFormat::Sha1, true));
+        assert_eq!(costliest(users.target("apr1", true)), (HtpasswdFormat::Apr1, true));
+        // A file of locked entries only has nothing to verify against.
+        let Ok(locked) = super::super::file::parse_bytes::<Users>(b"a:*\nb:!x\n", &FileOptions::default()) else {
+            panic!("parses");
+        };
+        assert!(locked.target("a", false).is_none() && locked.target("c", false).is_none());
+        // Cost groups: {SHA}, APR1, bcrypt cost 5; the locked entry in none.
+        let names: Vec<&str> = users.costs.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["{SHA} or plaintext", "APR1-MD5", "bcrypt, cost 5"]);
+    }
+
+    #[test]
     fn locked_entries_never_verify() {
         for hash in ["*0", "*", "!", "!$apr1$SFEr/xiz$uDWk3HJkJ9aVYpKvfyXiq."] {
-            let e = Entry::parse(hash).unwrap();
+            let e = Entry::parse(hash, true).unwrap();
             assert_eq!(e.format, HtpasswdFormat::Locked);
             assert!(!e.verify(hash.as_bytes()));
             assert!(!e.verify(b""));
@@ -545,15 +784,15 @@ mod tests {
             "$2y$18$Eh2GNyzdPIhWzP7HGCeiv.zdxxRPeed0Qh4zvUs3vueQgcNgGhpq2",
             "$1$md5crypt$notwrittenbyhtpasswd",
         ] {
-            assert!(Entry::parse(bad).is_err(), "{bad}");
+            assert!(Entry::parse(bad, true).is_err(), "{bad}");
         }
-        let text = "# c\n\nok:{SHA}y/waJdy9m/a+D8VTRQ/e2awAzpQ=\nnocolon\n:x\nb:$2y$05$x\n";
+        let text = "# c\n\nok:{SHA}y/waJdy9m/a+D8VTRQ/e2awAzpQ=\nnocolon\n:x\nb:$2y$05$x\nempty:\n";
         let Err(super::super::file::ParseFailure::Lines(errs)) =
-            super::super::file::parse_bytes::<Users>(text.as_bytes(), 100)
+            super::super::file::parse_bytes::<Users>(text.as_bytes(), &FileOptions::default().max_lines(100))
         else {
             panic!("expected line errors");
         };
-        assert_eq!(errs.iter().map(|e| e.line).collect::<Vec<_>>(), [4, 5, 6]);
+        assert_eq!(errs.iter().map(|e| e.line).collect::<Vec<_>>(), [4, 5, 6, 7]);
         assert!(
             errs.iter().all(|e| !e.message.contains("$2y$05$x")),
             "no hash in messages"
@@ -576,16 +815,23 @@ mod tests {
             let bytes: Vec<u8> = (0..len)
                 .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
                 .collect();
-            if let Ok(users) = super::super::file::parse_bytes::<Users>(&bytes, 1000) {
-                for e in users.map.values() {
-                    let _ = e.verify(b"pw");
-                    let _ = e.cost();
+            for allow in [false, true] {
+                let opts = FileOptions::default().max_lines(1000).allow_plaintext(allow);
+                if let Ok(users) = super::super::file::parse_bytes::<Users>(&bytes, &opts) {
+                    for e in users.map.values() {
+                        assert!(!e.hash.is_empty(), "an empty hash never loads");
+                        let _ = e.verify(b"pw");
+                        let _ = e.cost();
+                        let _ = e.cost_group();
+                    }
+                    users.loaded(Path::new(""));
                 }
             }
             if let Ok(text) = std::str::from_utf8(&bytes) {
                 let _ = super::super::apr1::verify(b"pw", text);
                 let _ = super::super::des::verify(b"pw", text);
-                let _ = classify(text);
+                let _ = classify(text, false);
+                let _ = classify(text, true);
             }
         }
     }

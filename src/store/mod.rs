@@ -5,7 +5,7 @@
 //! |---|---|---|
 //! | [`HashPolicy`], [`hash_password`], [`verify_password`], [`needs_rehash`] | `password-hash` | Argon2id for new hashes (OWASP minimums by default); Argon2i/d/id, scrypt, PBKDF2 PHC strings and bcrypt verified |
 //! | [`HashedPasswords`] | `password-hash` | a Basic verifier over your user store of (user, hash) |
-//! | [`Htpasswd`] | `htpasswd` | every format the real `htpasswd` writes, as a Basic verifier |
+//! | [`Htpasswd`] | `htpasswd` | every format the real `htpasswd` writes (plaintext only with [`FileOptions::allow_plaintext`]), as a Basic verifier |
 //! | [`Htdigest`] | `htdigest` | `user:realm:HA1` lookups for Digest |
 //! | [`CredentialCache`], [`HashPool`] | `password-hash` or `htpasswd` | skip repeated slow hashes; run them off the executor |
 //!
@@ -24,7 +24,17 @@
 //! fixed password, and 6.5 req/s without the cache.
 //!
 //! The file stores reload their file when it changes, keep the last good version when it
-//! no longer loads, and report malformed lines by number ([`LoadError`]).
+//! no longer loads, and report malformed lines by number ([`LoadError`]). `htpasswd` and
+//! `htdigest` rewrite a file in place, so a reload may read it cut off: a line cut off in
+//! its name or hash is malformed (every hash format has a fixed length and alphabet; a
+//! plaintext password must end with a line ending), so the last good version stays in use
+//! until the write completes.
+//!
+//! **Unknown users** cost what known ones do only where the stored hashes share one
+//! algorithm and cost: [`Htpasswd`] checks them against the file's costliest entry (and
+//! warns at load when the file mixes costs), [`HashedPasswords`] against a dummy hash of its
+//! policy (or the one you give). A user whose hash is cheaper than that answers faster,
+//! which tells that the user exists.
 
 #[cfg(feature = "htpasswd")]
 mod apr1;

@@ -49,9 +49,37 @@
 //! Signature (the algorithm must be the key's), `exp` (required), `nbf` (when present),
 //! `iss` and `aud` (when configured, required), with a leeway (default none), and the
 //! `token_use` claim this module's issuer writes: [`Jwt`] accepts access tokens (or tokens
-//! without the claim) and refuses refresh tokens, unless told
-//! [`refresh_tokens`](Jwt::refresh_tokens). Reasons are told apart in [`JwtError`];
-//! unknown `kid` and bad signature read the same to the client.
+//! without the claim, as other issuers write them) and refuses refresh tokens; a
+//! [`refresh_tokens`](Jwt::refresh_tokens) verifier accepts only tokens whose `token_use` is
+//! `"refresh"`. Reasons are told apart in [`JwtError`]; unknown `kid` and bad signature read
+//! the same to the client.
+//!
+//! # Audience: required with an identity provider's keys
+//!
+//! An identity provider signs tokens for every API it serves, with the same keys. A verifier
+//! holding a key it cannot sign with (a public key in PEM, or keys from a JWKS) must therefore
+//! say which audience it accepts: [`audience`](Jwt::audience), or
+//! [`any_audience`](Jwt::any_audience) to accept tokens meant for any API (only if the
+//! provider serves you alone, or you check `aud` yourself). Without either,
+//! [`Bearer::new`](crate::Bearer::new) panics with a message saying so, when the layer is
+//! built, and [`Jwt::verify`] refuses every token with [`JwtError::AudienceNotConfigured`].
+//! Keys you sign with yourself (an HS256 secret, a key pair) leave `aud` optional: the tokens
+//! come from your own [`JwtIssuer`].
+//!
+//! ```
+//! use tower_httpauth::Bearer;
+//! use tower_httpauth::token::jwt::Jwt;
+//! # let jwks = r#"{"keys": [{"kty": "OKP", "crv": "Ed25519", "kid": "k1",
+//! #     "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#;
+//!
+//! let jwt = Jwt::<serde_json::Value>::new()
+//!     .jwks(jwks)
+//!     .unwrap()
+//!     .issuer("https://login.example")
+//!     .audience("https://api.example");
+//! let bearer = Bearer::new(jwt);
+//! # let _ = bearer;
+//! ```
 //!
 //! # Cost
 //!
@@ -109,8 +137,13 @@ pub enum JwtError {
     WrongAudience,
     /// A required claim (such as `exp`) is missing or has the wrong type.
     MissingClaim(String),
-    /// A refresh token where an access token was expected, or the reverse.
+    /// A refresh token where an access token was expected, or anything but a refresh token
+    /// (`token_use` other than `"refresh"`, or none) where a refresh token was.
     WrongTokenUse,
+    /// The verifier holds an identity provider's key (a public key, a JWKS) but was told no
+    /// audience: neither [`Jwt::audience`] nor [`Jwt::any_audience`]. Every token is refused
+    /// (see the [module docs](self#audience-required-with-an-identity-providers-keys)).
+    AudienceNotConfigured,
     /// A key could not be read (bad PEM, unsupported JWK) or a token could not be signed.
     Key(String),
 }
@@ -127,6 +160,7 @@ impl JwtError {
             JwtError::WrongIssuer => "The access token issuer is not accepted",
             JwtError::WrongAudience => "The access token is not meant for this audience",
             JwtError::WrongTokenUse => "The token is not an access token",
+            JwtError::AudienceNotConfigured => "The server cannot verify access tokens",
         }
     }
 
@@ -155,6 +189,7 @@ impl fmt::Display for JwtError {
         match self {
             JwtError::MissingClaim(c) => write!(f, "JWT claim `{c}` missing or invalid"),
             JwtError::Key(e) => write!(f, "JWT key error: {e}"),
+            JwtError::AudienceNotConfigured => f.write_str(AUDIENCE_NOT_CONFIGURED),
             other => write!(f, "JWT refused: {}", other.description()),
         }
     }
@@ -289,11 +324,31 @@ impl JwtKey {
     }
 }
 
+/// What the configuration error of a [`Jwt`] without an audience says.
+const AUDIENCE_NOT_CONFIGURED: &str = "a Jwt verifier with keys of an identity provider (a public key \
+     or a JWKS) must say which audience it accepts: call .audience(\"<this API>\"), or \
+     .any_audience() to accept tokens meant for any API of that provider";
+
+/// Which `aud` a [`Jwt`] accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Audience {
+    /// Not said: fine for your own keys, refused with an identity provider's.
+    Unset,
+    /// Any, or none ([`Jwt::any_audience`]).
+    Any,
+    /// One of these, required ([`Jwt::audience`]).
+    Only(HashSet<String>),
+}
+
 /// A JWT verifier: a [`TokenVerifier`] whose user is your claims type `C`.
+///
+/// With a key of an identity provider (a public key, a JWKS), say which audience you accept
+/// ([`audience`](Self::audience) or [`any_audience`](Self::any_audience)); see the
+/// [module docs](self#audience-required-with-an-identity-providers-keys).
 pub struct Jwt<C> {
     keys: Vec<JwtKey>,
     issuers: Option<HashSet<String>>,
-    audiences: Option<HashSet<String>>,
+    audiences: Audience,
     leeway: u64,
     token_use: &'static str,
     _claims: PhantomData<fn() -> C>,
@@ -337,7 +392,7 @@ impl<C> Jwt<C> {
         Jwt {
             keys: Vec::new(),
             issuers: None,
-            audiences: None,
+            audiences: Audience::Unset,
             leeway: 0,
             token_use: "access",
             _claims: PhantomData,
@@ -376,10 +431,37 @@ impl<C> Jwt<C> {
         self
     }
 
-    /// Requires `aud` to contain `audience` (call again to accept several).
+    /// Requires `aud` to contain `audience` (call again to accept several). Required, or
+    /// [`any_audience`](Self::any_audience), when the verifier holds a public key or JWKS
+    /// keys; optional with an HS256 secret or key pair of your own. Replaces an earlier
+    /// [`any_audience`](Self::any_audience).
     pub fn audience(mut self, audience: impl Into<String>) -> Self {
-        self.audiences.get_or_insert_with(HashSet::new).insert(audience.into());
+        match &mut self.audiences {
+            Audience::Only(set) => {
+                set.insert(audience.into());
+            }
+            other => *other = Audience::Only(HashSet::from([audience.into()])),
+        }
         self
+    }
+
+    /// Accepts tokens whatever their `aud` (or without one), and says so: what a verifier
+    /// holding a public key or JWKS keys must be told when it does not call
+    /// [`audience`](Self::audience). Only when the identity provider issues tokens for your
+    /// API alone, or you check `aud` in your own code: otherwise a token the provider issued
+    /// for another API (to another client, perhaps a malicious one) is accepted here.
+    /// Replaces the audiences set before.
+    pub fn any_audience(mut self) -> Self {
+        self.audiences = Audience::Any;
+        self
+    }
+
+    /// Why this verifier refuses every token, if it does: it holds a key of an identity
+    /// provider (one it cannot sign with: a public key, keys from a JWKS) and was told no
+    /// audience. [`TokenVerifier::configuration_error`] tells [`Bearer::new`](crate::Bearer::new).
+    fn audience_error(&self) -> Option<JwtError> {
+        let provider_key = self.keys.iter().any(|k| k.encoding.is_none());
+        (self.audiences == Audience::Unset && provider_key).then_some(JwtError::AudienceNotConfigured)
     }
 
     /// Clock skew tolerated on `exp` and `nbf` (default none).
@@ -389,7 +471,9 @@ impl<C> Jwt<C> {
     }
 
     /// Accepts refresh tokens (issued by [`JwtIssuer::refresh_token`]) instead of access
-    /// tokens: for the refresh route.
+    /// tokens: for the refresh route. Only tokens whose `token_use` claim is `"refresh"` are
+    /// accepted; a token without the claim (an access token of another issuer, say) is
+    /// refused with [`JwtError::WrongTokenUse`].
     pub fn refresh_tokens(mut self) -> Self {
         self.token_use = "refresh";
         self
@@ -405,11 +489,11 @@ impl<C> Jwt<C> {
             required.push("iss");
         }
         match &self.audiences {
-            Some(aud) => {
+            Audience::Only(aud) => {
                 v.aud = Some(aud.clone());
                 required.push("aud");
             }
-            None => v.validate_aud = false,
+            Audience::Any | Audience::Unset => v.validate_aud = false,
         }
         v.set_required_spec_claims(&required);
         v
@@ -451,6 +535,11 @@ impl<C> Jwt<C> {
     }
 
     fn verify_value(&self, token: &str) -> Result<Value, JwtError> {
+        // Fail closed before looking at the token (Bearer::new refuses such a verifier
+        // already; this covers direct callers).
+        if let Some(e) = self.audience_error() {
+            return Err(e);
+        }
         if token.len() > super::MAX_TOKEN_LEN {
             return Err(JwtError::Malformed);
         }
@@ -478,9 +567,14 @@ impl<C> Jwt<C> {
             }
             match jsonwebtoken::decode::<Value>(token, &key.decoding, &self.validation(key.alg)) {
                 Ok(data) => {
-                    if let Some(u) = data.claims.get(TOKEN_USE_CLAIM)
-                        && u.as_str() != Some(self.token_use)
-                    {
+                    let token_use = data.claims.get(TOKEN_USE_CLAIM);
+                    let right_use = match token_use {
+                        Some(u) => u.as_str() == Some(self.token_use),
+                        // Other issuers write no `token_use` in their access tokens; a refresh
+                        // token must say it is one.
+                        None => self.token_use != "refresh",
+                    };
+                    if !right_use {
                         return Err(JwtError::WrongTokenUse);
                     }
                     return Ok(data.claims);
@@ -511,6 +605,10 @@ where
 
     fn start(&self, token: Token) -> crate::Started<Result<Option<C>, TokenRejection>, Self::Future> {
         crate::Started::Done(self.check(&token))
+    }
+
+    fn configuration_error(&self) -> Option<String> {
+        self.audience_error().map(|e| e.to_string())
     }
 }
 
@@ -594,6 +692,10 @@ where
     type User = C;
     type Error = BoxError;
     type Future = Pin<Box<dyn Future<Output = Result<Option<C>, BoxError>> + Send>>;
+
+    fn configuration_error(&self) -> Option<String> {
+        self.jwt.audience_error().map(|e| e.to_string())
+    }
 
     fn verify(&self, token: Token) -> Self::Future {
         let reject = |e: JwtError| -> BoxError { Box::new(TokenRejection::new(e.description()).with_source(e)) };

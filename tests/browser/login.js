@@ -14,7 +14,9 @@
 // the others navigate again in the same context, so a Digest scheme sees the same nonce with
 // an increasing nc. Output, one line per event (N = scenario index):
 //
-//   response N STATUS "JSON-escaped body"
+//   response N STATUS "JSON-escaped body"          (of an error status: the text the page
+//                                                   shows, empty when Chromium shows its own
+//                                                   error page)
 //   sent N AUTHORIZATION-SCHEME [nc=XXXXXXXX]      (best effort: requests Chromium reports
 //                                                   with credentials; its internal retry after
 //                                                   a 401 is not always reported, so tests
@@ -59,21 +61,26 @@ async function main() {
       for (let i = 0; i < (s.repeat || 1); i++) {
         last = null;
         let response = null;
+        let shown = true;
         try {
           response = await page.goto(s.url, { timeout: 15000 });
         } catch (e) {
           if (!last) throw e;
           response = last;
+          shown = false;
         }
         const status = response ? response.status() : 0;
-        // Bodies of 2xx only: for an empty error response Chromium shows its own error page.
+        // The body of a 2xx, and of an error status the text the page shows. When Chromium
+        // fails the navigation instead (its own error page), the body is empty.
         let body = '';
-        if (status >= 200 && status < 300) {
-          try {
+        try {
+          if (status >= 200 && status < 300) {
             body = await response.text();
-          } catch (e) {
-            body = '';
+          } else if (shown) {
+            body = await page.innerText('body');
           }
+        } catch (e) {
+          body = '';
         }
         lines.push(`response ${n} ${status} ${JSON.stringify(body)}`);
       }
