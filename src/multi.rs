@@ -30,21 +30,17 @@
 //!
 //! When a token scheme's credentials are refused, only that scheme's challenge carries the
 //! `error` parameter; the others are sent plain. Token schemes tell their failures apart by
-//! [label](crate::Bearer::label), so give two token schemes in one `Multi` different labels
-//! ([`Bearer::api_key`](crate::Bearer::api_key) already uses `"ApiKey"`).
+//! the label they record in the failure, so give two token schemes in one `Multi` different
+//! labels ([`Bearer::api_key`](crate::Bearer::api_key) already uses `"ApiKey"`).
 
 use std::borrow::Cow;
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
 use http::HeaderMap;
 use http::request::Parts;
-use pin_project_lite::pin_project;
 
 use crate::failure::AuthFailure;
-use crate::scheme::{Authenticated, Scheme, Started};
+use crate::scheme::{AuthRequest, Scheme};
 
 /// Several schemes behind one layer; see the [module docs](self).
 #[derive(Clone)]
@@ -61,24 +57,22 @@ impl<S> fmt::Debug for Multi<S> {
 }
 
 impl<S: Scheme> Multi<S> {
-    /// Starts with `scheme`, the most preferred one (its challenge is sent first).
+    /// Starts with one scheme, the most preferred.
     pub fn new(scheme: S) -> Self {
         Multi { inner: scheme }
     }
 
-    /// Adds `scheme` after the ones already added.
+    /// Adds a scheme, less preferred than those before it. It must yield the same user type.
     pub fn or<B>(self, scheme: B) -> Multi<Or<S, B>>
     where
         B: Scheme<User = S::User>,
     {
         Multi {
-            inner: Or::new(self.inner, scheme),
+            inner: Or {
+                first: self.inner,
+                second: scheme,
+            },
         }
-    }
-
-    /// The composed schemes.
-    pub fn schemes(&self) -> &S {
-        &self.inner
     }
 }
 
@@ -86,24 +80,20 @@ impl<S: Scheme> Scheme for Multi<S> {
     type User = S::User;
     type Future = S::Future;
 
-    fn detect(&self, parts: &Parts) -> bool {
-        self.inner.detect(parts)
+    fn detect(&self, request: &AuthRequest<'_>) -> bool {
+        self.inner.detect(request)
     }
 
-    fn authenticate(&self, parts: &Parts) -> Self::Future {
-        self.inner.authenticate(parts)
+    fn authenticate(&self, request: &AuthRequest<'_>) -> Self::Future {
+        self.inner.authenticate(request)
     }
 
-    fn start(&self, parts: &Parts) -> Started<Result<Authenticated<S::User>, AuthFailure>, Self::Future> {
-        self.inner.start(parts)
+    fn challenge(&self, failure: &AuthFailure, challenges: &mut HeaderMap) {
+        self.inner.challenge(failure, challenges)
     }
 
-    fn challenge(&self, failure: &AuthFailure, headers: &mut HeaderMap) {
-        self.inner.challenge(failure, headers)
-    }
-
-    fn username<'a>(&self, parts: &'a Parts) -> Option<Cow<'a, str>> {
-        self.inner.username(parts)
+    fn username<'a>(&self, request: &AuthRequest<'a>) -> Option<Cow<'a, str>> {
+        self.inner.username(request)
     }
 
     fn can_remove_credentials(&self) -> bool {
@@ -115,7 +105,8 @@ impl<S: Scheme> Scheme for Multi<S> {
     }
 }
 
-/// Two schemes, `A` preferred: the building block of [`Multi`].
+/// Two schemes, the first preferred: what [`Multi::or`] builds. You name it only to write
+/// the type of a `Multi` (`Multi<Or<Basic<V>, Bearer<T>>>`).
 #[derive(Clone)]
 pub struct Or<A, B> {
     first: A,
@@ -131,81 +122,40 @@ impl<A, B> fmt::Debug for Or<A, B> {
     }
 }
 
-impl<A, B> Or<A, B> {
-    /// `first`, or else `second`.
-    pub fn new(first: A, second: B) -> Self {
-        Or { first, second }
-    }
-
-    /// The preferred scheme.
-    pub fn first(&self) -> &A {
-        &self.first
-    }
-
-    /// The other scheme.
-    pub fn second(&self) -> &B {
-        &self.second
-    }
-}
-
 impl<A, B> Scheme for Or<A, B>
 where
     A: Scheme,
     B: Scheme<User = A::User>,
 {
     type User = A::User;
-    type Future = OrFuture<A::Future, B::Future>;
+    type Future = future::OrFuture<A::Future, B::Future>;
 
-    fn detect(&self, parts: &Parts) -> bool {
-        self.first.detect(parts) || self.second.detect(parts)
+    fn detect(&self, request: &AuthRequest<'_>) -> bool {
+        self.first.detect(request) || self.second.detect(request)
     }
 
-    fn authenticate(&self, parts: &Parts) -> Self::Future {
-        let state = match (self.first.detect(parts), self.second.detect(parts)) {
-            (true, true) => OrState::Failed {
-                failure: Some(AuthFailure::malformed(
-                    "the request carries credentials for more than one authentication scheme",
-                )),
-            },
-            (true, false) => OrState::First {
-                fut: self.first.authenticate(parts),
-            },
-            (false, true) => OrState::Second {
-                fut: self.second.authenticate(parts),
-            },
-            (false, false) => OrState::Failed {
-                failure: Some(AuthFailure::missing()),
-            },
-        };
-        OrFuture { state }
-    }
-
-    fn start(&self, parts: &Parts) -> Started<Result<Authenticated<A::User>, AuthFailure>, Self::Future> {
-        match (self.first.detect(parts), self.second.detect(parts)) {
-            (true, true) => Started::Done(Err(AuthFailure::malformed(
+    fn authenticate(&self, request: &AuthRequest<'_>) -> Self::Future {
+        match (self.first.detect(request), self.second.detect(request)) {
+            (true, true) => future::OrFuture::failed(AuthFailure::malformed(
                 "the request carries credentials for more than one authentication scheme",
-            ))),
-            (true, false) => self.first.start(parts).map_pending(|fut| OrFuture {
-                state: OrState::First { fut },
-            }),
-            (false, true) => self.second.start(parts).map_pending(|fut| OrFuture {
-                state: OrState::Second { fut },
-            }),
-            (false, false) => Started::Done(Err(AuthFailure::missing())),
+            )),
+            (true, false) => future::OrFuture::first(self.first.authenticate(request)),
+            (false, true) => future::OrFuture::second(self.second.authenticate(request)),
+            (false, false) => future::OrFuture::failed(AuthFailure::missing()),
         }
     }
 
-    fn challenge(&self, failure: &AuthFailure, headers: &mut HeaderMap) {
-        self.first.challenge(failure, headers);
-        self.second.challenge(failure, headers);
+    /// Every scheme's challenges, in the order the schemes were added.
+    fn challenge(&self, failure: &AuthFailure, challenges: &mut HeaderMap) {
+        self.first.challenge(failure, challenges);
+        self.second.challenge(failure, challenges);
     }
 
-    /// The user-id of the scheme whose [`detect`](Scheme::detect) matches, when exactly one
-    /// does (as in [`authenticate`](Scheme::authenticate)); `None` otherwise.
-    fn username<'a>(&self, parts: &'a Parts) -> Option<Cow<'a, str>> {
-        match (self.first.detect(parts), self.second.detect(parts)) {
-            (true, false) => self.first.username(parts),
-            (false, true) => self.second.username(parts),
+    /// The user-id of the one scheme the request carries credentials for.
+    fn username<'a>(&self, request: &AuthRequest<'a>) -> Option<Cow<'a, str>> {
+        match (self.first.detect(request), self.second.detect(request)) {
+            (true, false) => self.first.username(request),
+            (false, true) => self.second.username(request),
             _ => None,
         }
     }
@@ -223,36 +173,63 @@ where
     }
 }
 
-pin_project! {
-    /// The future of [`Or`]: the chosen scheme's future, or an immediate failure.
-    pub struct OrFuture<FA, FB> {
-        #[pin]
-        state: OrState<FA, FB>,
+mod future {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    use pin_project_lite::pin_project;
+
+    use crate::failure::AuthFailure;
+    use crate::scheme::Authenticated;
+
+    pin_project! {
+        /// The future of [`Or`](super::Or): the chosen scheme's future, or an immediate failure.
+        pub struct OrFuture<FA, FB> {
+            #[pin]
+            state: State<FA, FB>,
+        }
     }
-}
 
-pin_project! {
-    #[project = OrStateProj]
-    enum OrState<FA, FB> {
-        First { #[pin] fut: FA },
-        Second { #[pin] fut: FB },
-        Failed { failure: Option<AuthFailure> },
+    pin_project! {
+        #[project = StateProj]
+        enum State<FA, FB> {
+            First { #[pin] fut: FA },
+            Second { #[pin] fut: FB },
+            Failed { failure: Option<AuthFailure> },
+        }
     }
-}
 
-impl<FA, FB, U> Future for OrFuture<FA, FB>
-where
-    FA: Future<Output = Result<Authenticated<U>, AuthFailure>>,
-    FB: Future<Output = Result<Authenticated<U>, AuthFailure>>,
-{
-    type Output = Result<Authenticated<U>, AuthFailure>;
+    impl<FA, FB> OrFuture<FA, FB> {
+        pub(super) fn first(fut: FA) -> Self {
+            OrFuture { state: State::First { fut } }
+        }
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match self.project().state.project() {
-            OrStateProj::First { fut } => fut.poll(cx),
-            OrStateProj::Second { fut } => fut.poll(cx),
-            OrStateProj::Failed { failure } => {
-                Poll::Ready(Err(failure.take().expect("OrFuture polled after completion")))
+        pub(super) fn second(fut: FB) -> Self {
+            OrFuture { state: State::Second { fut } }
+        }
+
+        pub(super) fn failed(failure: AuthFailure) -> Self {
+            OrFuture {
+                state: State::Failed { failure: Some(failure) },
+            }
+        }
+    }
+
+    impl<FA, FB, U> Future for OrFuture<FA, FB>
+    where
+        FA: Future<Output = Result<Authenticated<U>, AuthFailure>>,
+        FB: Future<Output = Result<Authenticated<U>, AuthFailure>>,
+    {
+        type Output = Result<Authenticated<U>, AuthFailure>;
+
+        fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+            match self.project().state.project() {
+                StateProj::First { fut } => fut.poll(cx),
+                StateProj::Second { fut } => fut.poll(cx),
+                StateProj::Failed { failure } => {
+                    Poll::Ready(Err(failure.take().expect("OrFuture polled after completion")))
+                }
             }
         }
     }
