@@ -57,7 +57,7 @@ use tower_layer::Layer;
 use crate::BoxError;
 use crate::failure::DefaultFailure;
 use crate::roles::{Requirement, RolesHook};
-use crate::scheme::Scheme;
+use crate::scheme::{AuthRequest, Scheme};
 use crate::throttle::Throttle;
 
 mod future;
@@ -104,6 +104,11 @@ impl<S: Scheme, F> Clone for Config<S, F> {
 }
 
 impl<S: Scheme, F> Config<S, F> {
+    /// The request as the scheme reads it: in proxy mode or not, with the header bound.
+    pub(crate) fn request<'a>(&self, parts: &'a Parts) -> AuthRequest<'a> {
+        AuthRequest::configured(parts, self.proxy, self.max_header_len)
+    }
+
     /// Whether the request passes without authentication.
     pub(crate) fn is_exempt(&self, parts: &Parts) -> bool {
         let by_method = match &self.exempt_methods {
