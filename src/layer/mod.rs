@@ -36,8 +36,9 @@
 //!
 //! 1. **exempt?** ([`AuthLayer::exempt_methods`], [`AuthLayer::exempt_if`]; CORS preflights by
 //!    default) → the inner service, untouched;
-//! 2. **read and verify the credentials**: the scheme's future (wrapped by the
-//!    [`throttle`](crate::throttle) when one is attached);
+//! 2. **read and verify the credentials**: the scheme's future; with a
+//!    [`throttle`](crate::throttle) attached, a request carrying credentials is checked
+//!    against it first (a locked key never reaches the verifier) and the outcome is counted;
 //! 3. **roles**, on routes with a [`Requirement`]: the roles hook, then the requirement;
 //! 4. **hand the user on** as [`AuthUser`](crate::AuthUser) in the request extensions, and call
 //!    the inner service;
