@@ -60,12 +60,12 @@ fn bench(c: &mut Criterion) {
     // A store holding 100 000 other keys (its bound), the clock standing still so that none
     // decays.
     let clock = || Duration::from_secs(1_000_000);
-    let full_layer = AuthLayer::new(basic()).throttle(
-        Throttle::new()
-            .clock(clock)
-            .without_address()
-            .per_username(Limits::new(1000, Duration::from_secs(1), Duration::from_secs(1))),
-    );
+    let full_layer =
+        AuthLayer::new(basic()).throttle(Throttle::new().clock(clock).without_address().per_username(Limits::new(
+            1000,
+            Duration::from_secs(1),
+            Duration::from_secs(1),
+        )));
     let mut full = tower::Layer::layer(&full_layer, inner);
     for i in 0..100_000 {
         block_on(full.call(request(&format!("user{i}"), "wrong", [10, 0, 0, 1]))).unwrap();
