@@ -1,19 +1,22 @@
 //! Brute-force throttling through a real tower stack, with a clock the tests drive.
 
+mod common;
+
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use common::ManualClock;
 use http::header::{AUTHORIZATION, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{Request, Response, StatusCode};
 use tower::{Service, ServiceExt};
-use tower_httpauth::throttle::{ClientAddrSource, Limits, ManualClock, MemoryStore, Throttle};
-use tower_httpauth::{AuthLayer, AuthUser, Basic, BasicCredentials, BasicVerifier};
+use tower_httpauth::throttle::{ClientAddrSource, Limits, Throttle};
+use tower_httpauth::{AuthLayer, AuthUser, Basic, BasicCredentials, Verifier};
 
 /// A verifier that accepts `password == "right"` and counts its calls.
-fn counting(calls: Arc<AtomicUsize>) -> Basic<impl BasicVerifier<User = String>> {
+fn counting(calls: Arc<AtomicUsize>) -> Basic<impl Verifier<BasicCredentials, User = String>> {
     Basic::new(move |c: BasicCredentials| {
         calls.fetch_add(1, Ordering::SeqCst);
         async move { (c.password() == "right").then(|| c.username().to_owned()) }
@@ -25,7 +28,7 @@ fn counting(calls: Arc<AtomicUsize>) -> Basic<impl BasicVerifier<User = String>>
 /// 4 free failures per address.
 fn throttle(clock: &ManualClock) -> Throttle {
     Throttle::new()
-        .clock(clock.clone())
+        .clock(clock.source())
         .per_username(Limits::new(2, Duration::from_secs(1), Duration::from_secs(8)))
         .per_address(Limits::new(4, Duration::from_secs(1), Duration::from_secs(8)))
 }
@@ -260,13 +263,14 @@ async fn client_addr_extension_is_used() {
     assert_eq!(r.send(from("2001:db8:0:1::1")).await.status(), StatusCode::UNAUTHORIZED);
 }
 
+/// A throttle keeps at most the keys it was given room for: after 5 000 user-ids, only the 500
+/// most recent are still counted (and locked); the older ones were evicted.
 #[tokio::test]
 async fn memory_stays_bounded_with_many_usernames() {
     let clock = ManualClock::new();
-    let store = MemoryStore::new(500);
     let calls = Arc::new(AtomicUsize::new(0));
-    let t = Throttle::with_store(store.clone())
-        .clock(clock.clone())
+    let t = Throttle::in_memory(500)
+        .clock(clock.source())
         .without_address()
         .per_username(Limits::new(0, Duration::from_secs(1), Duration::from_secs(8)));
     let layer = AuthLayer::new(counting(calls.clone())).throttle(t);
@@ -283,33 +287,30 @@ async fn memory_stays_bounded_with_many_usernames() {
             .await
             .unwrap();
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-        assert!(store.len() <= 500);
     }
-    assert_eq!(store.len(), 500);
-    // The most recent user-ids are still tracked and locked; the oldest were evicted.
-    let res = svc
-        .ready()
-        .await
-        .unwrap()
-        .call(login("user-4999", "right", A))
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
-    let res = svc
-        .ready()
-        .await
-        .unwrap()
-        .call(login("user-0", "right", A))
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
+    // Every failure locked its user-id; exactly the 500 most recent locks are remembered.
+    let mut locked = Vec::new();
+    for i in 0..5_000 {
+        let res = svc
+            .ready()
+            .await
+            .unwrap()
+            .call(login(&format!("user-{i}"), "right", A))
+            .await
+            .unwrap();
+        if res.status() == StatusCode::TOO_MANY_REQUESTS {
+            locked.push(i);
+        } else {
+            assert_eq!(res.status(), StatusCode::OK, "user-{i}");
+        }
+    }
+    assert_eq!(locked, (4_500..5_000).collect::<Vec<_>>());
 }
 
 #[tokio::test]
 async fn without_throttle_nothing_is_counted() {
     let calls = Arc::new(AtomicUsize::new(0));
     let layer = AuthLayer::new(counting(calls.clone()));
-    assert!(layer.throttle_ref().is_none());
     let svc = tower::Layer::layer(
         &layer,
         tower::service_fn(|_req: Request<String>| async { Ok::<_, Infallible>(Response::new(String::new())) }),
@@ -321,28 +322,49 @@ async fn without_throttle_nothing_is_counted() {
     assert_eq!(calls.load(Ordering::SeqCst), 50);
 }
 
+/// A store that fails (Redis down) fails closed by default: requests with credentials get
+/// `500` and the verifier does not run, so an outage never removes the brute-force
+/// protection silently. `fail_open(true)` authenticates them without throttling instead.
 #[tokio::test]
-async fn store_errors_fail_open_by_default_and_closed_on_request() {
-    use std::future::{Ready, ready};
+async fn store_errors_fail_closed_by_default_and_open_on_request() {
+    use std::future::Future;
+    use std::pin::Pin;
     use tower_httpauth::BoxError;
-    use tower_httpauth::throttle::{Policy, ThrottleKey, ThrottleStatus, ThrottleStore};
+    use tower_httpauth::throttle::{ThrottleKey, ThrottleStatus, ThrottleStore};
 
+    type StoreFuture = Pin<Box<dyn Future<Output = Result<ThrottleStatus, BoxError>> + Send>>;
     struct Down;
     impl ThrottleStore for Down {
-        type Future = Ready<Result<ThrottleStatus, BoxError>>;
-        fn check(&self, _: &[ThrottleKey], _: &Policy, _: Duration) -> Self::Future {
-            ready(Err("connection refused".into()))
+        fn check(&self, _: &[ThrottleKey], _: Duration) -> StoreFuture {
+            Box::pin(async { Err("connection refused".into()) })
         }
-        fn record_failure(&self, _: &[ThrottleKey], _: &Policy, _: Duration) -> Self::Future {
-            ready(Err("connection refused".into()))
+        fn record_failure(&self, _: &[ThrottleKey], _: Duration) -> StoreFuture {
+            Box::pin(async { Err("connection refused".into()) })
         }
-        fn reset(&self, _: &[ThrottleKey]) -> Self::Future {
-            ready(Err("connection refused".into()))
+        fn reset(&self, _: &[ThrottleKey]) -> StoreFuture {
+            Box::pin(async { Err("connection refused".into()) })
         }
     }
     let inner = tower::service_fn(|_req: Request<String>| async { Ok::<_, Infallible>(Response::new(String::new())) });
     let calls = Arc::new(AtomicUsize::new(0));
-    let open = AuthLayer::new(counting(calls.clone())).throttle(Throttle::with_store(Down));
+    let closed = AuthLayer::new(counting(calls.clone())).throttle(Throttle::with_store(Down));
+    let svc = tower::Layer::layer(&closed, inner);
+    for password in ["right", "wrong"] {
+        assert_eq!(
+            svc.clone().oneshot(login("bob", password, A)).await.unwrap().status(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 0, "the verifier does not run");
+    // Requests without credentials are not throttled, so they get the usual challenge.
+    let mut anonymous = Request::new(String::new());
+    anonymous.extensions_mut().insert(SocketAddr::from((A, 1)));
+    assert_eq!(
+        svc.clone().oneshot(anonymous).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+
+    let open = AuthLayer::new(counting(calls.clone())).throttle(Throttle::with_store(Down).fail_open(true));
     let svc = tower::Layer::layer(&open, inner);
     assert_eq!(
         svc.clone().oneshot(login("bob", "right", A)).await.unwrap().status(),
@@ -352,14 +374,7 @@ async fn store_errors_fail_open_by_default_and_closed_on_request() {
         svc.clone().oneshot(login("bob", "wrong", A)).await.unwrap().status(),
         StatusCode::UNAUTHORIZED
     );
-    let closed = AuthLayer::new(counting(calls.clone())).throttle(Throttle::with_store(Down).fail_closed());
-    let svc = tower::Layer::layer(&closed, inner);
-    let before = calls.load(Ordering::SeqCst);
-    assert_eq!(
-        svc.oneshot(login("bob", "right", A)).await.unwrap().status(),
-        StatusCode::INTERNAL_SERVER_ERROR
-    );
-    assert_eq!(calls.load(Ordering::SeqCst), before);
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
 }
 
 #[cfg(feature = "axum")]

@@ -107,8 +107,10 @@ where
         loop {
             let next = match this.state.as_mut().project() {
                 StateProj::Verifying { fut } => {
-                    let outcome = ready!(fut.poll(cx));
-                    decide(&pending(this.pending).config, outcome)
+                    let p = pending(this.pending);
+                    // Behind a throttle's check the scheme starts here, from the request head.
+                    let outcome = ready!(fut.poll(cx, || p.config.scheme.authenticate(&p.config.request(&p.parts))));
+                    decide(&p.config, outcome)
                 }
                 StateProj::Roles { fut, auth } => {
                     let roles = ready!(fut.poll(cx));

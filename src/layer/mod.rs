@@ -36,8 +36,9 @@
 //!
 //! 1. **exempt?** ([`AuthLayer::exempt_methods`], [`AuthLayer::exempt_if`]; CORS preflights by
 //!    default) → the inner service, untouched;
-//! 2. **read and verify the credentials**: the scheme's future (wrapped by the
-//!    [`throttle`](crate::throttle) when one is attached);
+//! 2. **read and verify the credentials**: the scheme's future; with a
+//!    [`throttle`](crate::throttle) attached, a request carrying credentials is checked
+//!    against it first (a locked key never reaches the verifier) and the outcome is counted;
 //! 3. **roles**, on routes with a [`Requirement`]: the roles hook, then the requirement;
 //! 4. **hand the user on** as [`AuthUser`](crate::AuthUser) in the request extensions, and call
 //!    the inner service;
@@ -57,7 +58,7 @@ use tower_layer::Layer;
 use crate::BoxError;
 use crate::failure::DefaultFailure;
 use crate::roles::{Requirement, RolesHook};
-use crate::scheme::Scheme;
+use crate::scheme::{AuthRequest, Scheme};
 use crate::throttle::Throttle;
 
 mod future;
@@ -104,6 +105,11 @@ impl<S: Scheme, F> Clone for Config<S, F> {
 }
 
 impl<S: Scheme, F> Config<S, F> {
+    /// The request as the scheme reads it: in proxy mode or not, with the header bound.
+    pub(crate) fn request<'a>(&self, parts: &'a Parts) -> AuthRequest<'a> {
+        AuthRequest::configured(parts, self.proxy, self.max_header_len)
+    }
+
     /// Whether the request passes without authentication.
     pub(crate) fn is_exempt(&self, parts: &Parts) -> bool {
         let by_method = match &self.exempt_methods {

@@ -10,7 +10,8 @@ use tower_service::Service;
 use super::Config;
 use super::future::{Pending, ResponseFuture};
 use crate::failure::FailureHandler;
-use crate::scheme::{AuthRequest, Scheme};
+use crate::scheme::Scheme;
+use crate::throttle::Verification;
 
 /// The service produced by [`AuthLayer`](crate::AuthLayer).
 pub struct AuthService<I, S: Scheme, F> {
@@ -83,14 +84,15 @@ where
         }
 
         // 2. The scheme reads the credentials and starts verifying them; an attached
-        // throttle guards the verification of requests that carry credentials.
-        let request = AuthRequest::configured(&parts, config.proxy, config.max_header_len);
-        let verification = match &config.throttle {
-            Some(throttle) if config.scheme.detect(&request) => {
-                throttle.guard(config.scheme.username(&request).as_deref(), &parts, config.scheme.authenticate(&request))
-            }
-            _ => crate::throttle::Verification::direct(config.scheme.authenticate(&request)),
+        // throttle guards requests that carry credentials, and then the scheme starts only
+        // once the throttle's check let the request through (the response future starts it).
+        let request = config.request(&parts);
+        let scheme = &config.scheme;
+        let guarded = match &config.throttle {
+            Some(throttle) if scheme.detect(&request) => throttle.guard(scheme.username(&request).as_deref(), &parts),
+            _ => None,
         };
+        let verification = guarded.unwrap_or_else(|| Verification::direct(scheme.authenticate(&request)));
 
         // The rest waits for the verifier: the request takes the service that was driven to
         // readiness along, and leaves a clone in its place (tower's guidance for services

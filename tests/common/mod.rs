@@ -142,3 +142,27 @@ impl Drop for Redis {
         self.stop();
     }
 }
+
+/// A clock for `Throttle::clock` that moves only when told to (clones share the time), so
+/// throttle tests never wait and never depend on how fast the machine is.
+#[derive(Clone, Debug)]
+pub struct ManualClock(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl ManualClock {
+    /// A clock standing at an arbitrary fixed point.
+    pub fn new() -> Self {
+        ManualClock(std::sync::Arc::new(std::sync::atomic::AtomicU64::new(1_000_000)))
+    }
+
+    /// Moves the clock forward by `by` (millisecond resolution).
+    pub fn advance(&self, by: Duration) {
+        let ms = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
+        self.0.fetch_add(ms, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// The time source to hand to `Throttle::clock`.
+    pub fn source(&self) -> impl Fn() -> Duration + Send + Sync + 'static {
+        let millis = self.0.clone();
+        move || Duration::from_millis(millis.load(std::sync::atomic::Ordering::SeqCst))
+    }
+}
