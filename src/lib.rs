@@ -108,8 +108,8 @@ mod layer;
 pub mod precis;
 pub mod roles;
 pub mod scheme;
-// #[cfg(any(feature = "password-hash", feature = "htpasswd", feature = "htdigest"))]
-// pub mod store;
+#[cfg(any(feature = "password-hash", feature = "htpasswd", feature = "htdigest"))]
+pub mod store;
 pub mod throttle;
 // pub mod token;
 mod user;
