@@ -421,7 +421,7 @@ impl Verifier<BasicCredentials> for Htpasswd {
 
     fn verify(&self, credentials: BasicCredentials, _request: &Parts) -> Self::Future {
         let (username, password) = credentials.into_parts();
-        self.verify_parts(username, password, AuthFailure::invalid, |e| AuthFailure::internal(e))
+        self.verify_parts(username, password, AuthFailure::invalid, AuthFailure::internal)
     }
 }
 
