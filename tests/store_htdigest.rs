@@ -204,23 +204,46 @@ async fn htdigest_is_the_digest_schemes_store() {
         Ok::<_, Infallible>(Response::new(user))
     });
     let login = |algorithm: Algorithm, user: &'static str, password: &'static str| {
-        let service = AuthLayer::new(Digest::new(file.clone()).realm(realm).algorithms([algorithm])).layer(handler.clone());
+        let service =
+            AuthLayer::new(Digest::new(file.clone()).realm(realm).algorithms([algorithm])).layer(handler.clone());
         async move {
-            let res = service.clone().oneshot(Request::get("/").body(()).unwrap()).await.unwrap();
+            let res = service
+                .clone()
+                .oneshot(Request::get("/").body(()).unwrap())
+                .await
+                .unwrap();
             assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
             let challenge = res.headers()["www-authenticate"].to_str().unwrap().to_owned();
             let parsed = http_auth::parse_challenges(&challenge).unwrap();
             let mut client = DigestClient::try_from(&parsed[0]).unwrap();
-            let params = PasswordParams { username: user, password, uri: "/", method: "GET", body: None };
+            let params = PasswordParams {
+                username: user,
+                password,
+                uri: "/",
+                method: "GET",
+                body: None,
+            };
             let auth = client.respond(&params).unwrap();
             let req = Request::get("/").header("authorization", auth).body(()).unwrap();
             let res = service.oneshot(req).await.unwrap();
             (res.status(), res.into_body())
         }
     };
-    assert_eq!(login(Algorithm::Md5, "Mufasa", "Circle of Life").await, (StatusCode::OK, "Mufasa".to_owned()));
-    assert_eq!(login(Algorithm::Md5Sess, "Mufasa", "Circle of Life").await.0, StatusCode::OK);
-    assert_eq!(login(Algorithm::Md5, "Mufasa", "Circle Of Life").await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        login(Algorithm::Md5, "Mufasa", "Circle of Life").await,
+        (StatusCode::OK, "Mufasa".to_owned())
+    );
+    assert_eq!(
+        login(Algorithm::Md5Sess, "Mufasa", "Circle of Life").await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        login(Algorithm::Md5, "Mufasa", "Circle Of Life").await.0,
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(login(Algorithm::Md5, "other", "pw").await.0, StatusCode::UNAUTHORIZED);
-    assert_eq!(login(Algorithm::Sha256, "Mufasa", "Circle of Life").await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        login(Algorithm::Sha256, "Mufasa", "Circle of Life").await.0,
+        StatusCode::UNAUTHORIZED
+    );
 }

@@ -291,7 +291,11 @@ async fn a_background_task_reloads_a_changed_file_and_keeps_the_last_good_one() 
     let layer = auth(store.clone());
     assert_eq!(send(&layer, "alice", PW).await.0, StatusCode::OK);
     std::fs::write(&path, format!("alice:{APR1}\nbob:{SHA1}\n")).unwrap();
-    assert_eq!(send(&layer, "bob", PW).await.0, StatusCode::UNAUTHORIZED, "not yet looked at");
+    assert_eq!(
+        send(&layer, "bob", PW).await.0,
+        StatusCode::UNAUTHORIZED,
+        "not yet looked at"
+    );
 
     // The clock is paused, so this sleep returns at once; tokio fires the task's timer (due
     // at `interval`) first and does not move the clock on while the task's blocking read

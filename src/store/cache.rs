@@ -155,7 +155,10 @@ impl CredentialCache {
         let generation = inner.generation.load(Ordering::Acquire);
         let mac = self.mac(generation, username, password, stored);
         let now = Instant::now();
-        match inner.entries.with(&mac, |at| now.saturating_duration_since(*at) < inner.ttl) {
+        match inner
+            .entries
+            .with(&mac, |at| now.saturating_duration_since(*at) < inner.ttl)
+        {
             Some(true) => {
                 inner.hits.fetch_add(1, Ordering::Relaxed);
                 return Ok(());
@@ -178,7 +181,9 @@ impl CredentialCache {
         let now = Instant::now();
         if inner.entries.len() >= inner.capacity {
             // Expired entries make room before live ones are evicted.
-            inner.entries.retain(|_, at| now.saturating_duration_since(*at) < inner.ttl);
+            inner
+                .entries
+                .retain(|_, at| now.saturating_duration_since(*at) < inner.ttl);
         }
         inner.entries.upsert(&key.mac, WhenFull::Evict, || now, |at| *at = now);
     }

@@ -28,7 +28,10 @@ impl fmt::Display for HashError {
         match self {
             HashError::UnknownFormat => f.write_str("unknown password hash format"),
             HashError::FeatureOff(feature) => {
-                write!(f, "checking this password hash needs the `{feature}` feature of tower-httpauth")
+                write!(
+                    f,
+                    "checking this password hash needs the `{feature}` feature of tower-httpauth"
+                )
             }
             HashError::Malformed(e) => write!(f, "malformed password hash: {e}"),
             HashError::Hashing(e) => write!(f, "password hashing failed: {e}"),

@@ -199,20 +199,20 @@ mod tests {
         }
         #[cfg(feature = "scrypt")]
         {
-        let scrypt = scrypt::Scrypt::from(scrypt::Params::new(4, 8, 1).unwrap())
-            .hash_password(pw)
-            .unwrap()
-            .to_string();
-        assert!(scrypt.starts_with("$scrypt$"));
-        assert_eq!(verify("hunter2", &scrypt), Ok(true));
-        assert_eq!(verify("hunter3", &scrypt), Ok(false));
+            let scrypt = scrypt::Scrypt::from(scrypt::Params::new(4, 8, 1).unwrap())
+                .hash_password(pw)
+                .unwrap()
+                .to_string();
+            assert!(scrypt.starts_with("$scrypt$"));
+            assert_eq!(verify("hunter2", &scrypt), Ok(true));
+            assert_eq!(verify("hunter3", &scrypt), Ok(false));
         }
         #[cfg(feature = "pbkdf2")]
         {
-        // RFC 6070-style PHC vector from the pbkdf2 crate.
-        let pbkdf2 = "$pbkdf2-sha256$i=4096,l=40$c2FsdFNBTFRzYWx0U0FMVHNhbHRTQUxUc2FsdFNBTFRzYWx0$NIyJ28vTKy8y2BS4EW6EzysXNH68GAAYHE4qH7jdU+HGNVGMfaxH6Q";
-        assert_eq!(verify("passwordPASSWORDpassword", pbkdf2), Ok(true));
-        assert_eq!(verify("password", pbkdf2), Ok(false));
+            // RFC 6070-style PHC vector from the pbkdf2 crate.
+            let pbkdf2 = "$pbkdf2-sha256$i=4096,l=40$c2FsdFNBTFRzYWx0U0FMVHNhbHRTQUxUc2FsdFNBTFRzYWx0$NIyJ28vTKy8y2BS4EW6EzysXNH68GAAYHE4qH7jdU+HGNVGMfaxH6Q";
+            assert_eq!(verify("passwordPASSWORDpassword", pbkdf2), Ok(true));
+            assert_eq!(verify("password", pbkdf2), Ok(false));
         }
         #[cfg(feature = "bcrypt")]
         for prefix in ["2a", "2b", "2y"] {
@@ -234,24 +234,26 @@ mod tests {
     fn unknown_and_malformed() {
         assert_eq!(verify("x", "plain"), Err(HashError::UnknownFormat));
         assert_eq!(verify("x", "$sha1$1$abc$def"), Err(HashError::UnknownFormat));
-        assert!(matches!(
-            verify("x", "$argon2id$garbage"),
-            Err(HashError::Malformed(_))
-        ));
+        assert!(matches!(verify("x", "$argon2id$garbage"), Err(HashError::Malformed(_))));
         #[cfg(feature = "bcrypt")]
-        assert!(matches!(
-            verify("x", "$2y$05$short"),
-            Err(HashError::Malformed(_))
-        ));
+        assert!(matches!(verify("x", "$2y$05$short"), Err(HashError::Malformed(_))));
         assert!(HashPolicy::default().needs_rehash("garbage"));
     }
 
     #[test]
     fn formats_whose_feature_is_off_say_which_feature() {
         let cases: [(&str, &str, bool); 3] = [
-            ("$2b$04$EGdrhbKUv8Oc9vGiXX0HQOxSg445d458Muh7DAHskb6QbtCvdxcie", "bcrypt", cfg!(feature = "bcrypt")),
+            (
+                "$2b$04$EGdrhbKUv8Oc9vGiXX0HQOxSg445d458Muh7DAHskb6QbtCvdxcie",
+                "bcrypt",
+                cfg!(feature = "bcrypt"),
+            ),
             ("$scrypt$ln=2,r=8,p=1$c2FsdA$aGFzaA", "scrypt", cfg!(feature = "scrypt")),
-            ("$pbkdf2-sha256$i=4096,l=40$c2FsdA$aGFzaA", "pbkdf2", cfg!(feature = "pbkdf2")),
+            (
+                "$pbkdf2-sha256$i=4096,l=40$c2FsdA$aGFzaA",
+                "pbkdf2",
+                cfg!(feature = "pbkdf2"),
+            ),
         ];
         for (stored, feature, on) in cases {
             let got = verify("pw", stored);

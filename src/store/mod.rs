@@ -101,6 +101,5 @@ pub use pool::HashPool;
 /// The verification future of [`HashedPasswords`] and [`Htpasswd`]. A password hash is slow;
 /// one allocation per request is nothing next to it, and boxing keeps the future nameable.
 #[cfg(any(feature = "htpasswd", feature = "password-hash"))]
-type BoxFuture<U> = std::pin::Pin<
-    Box<dyn std::future::Future<Output = Result<U, crate::failure::AuthFailure>> + Send + 'static>,
->;
+type BoxFuture<U> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<U, crate::failure::AuthFailure>> + Send + 'static>>;

@@ -155,11 +155,11 @@ impl<T: Parse> Reloading<T> {
         }
         let interval = interval.max(MIN_INTERVAL);
         // The task holds the table weakly: it ends once every clone of the store is gone.
-        let weak = Arc::downgrade(shared);
+        let watcher = Watcher(Arc::downgrade(shared));
         runtime.spawn(async move {
             loop {
                 tokio::time::sleep(interval).await;
-                let Some(shared) = weak.upgrade() else {
+                let Some(shared) = watcher.0.upgrade() else {
                     return;
                 };
                 // `stat`, read and parse block: on the blocking pool, never on a worker
@@ -178,6 +178,30 @@ impl<T: Parse> Reloading<T> {
     /// `FileOptions::reload_interval`.
     #[cfg(not(feature = "tokio"))]
     pub(crate) fn watch(&self) {}
+}
+
+/// The background task's hold on the table. When the task is dropped (its runtime shut
+/// down) while the store lives on, the next verification inside a runtime starts a new one.
+/// A task that panicked (a runtime without its timer) is not started again.
+#[cfg(feature = "tokio")]
+struct Watcher<T>(std::sync::Weak<Shared<T>>);
+
+#[cfg(feature = "tokio")]
+impl<T> Drop for Watcher<T> {
+    fn drop(&mut self) {
+        let Some(shared) = self.0.upgrade() else {
+            return;
+        };
+        if std::thread::panicking() {
+            tracing::error!(
+                path = %shared.path.display(),
+                "the credentials file's reload task stopped (a tokio runtime without its timer?); \
+                 the file is no longer reloaded on its own"
+            );
+        } else {
+            shared.watching.store(false, std::sync::atomic::Ordering::Release);
+        }
+    }
 }
 
 /// The shortest interval the background task waits between two looks at the file.
@@ -224,5 +248,77 @@ impl<T: Parse> Shared<T> {
                 Err(e)
             }
         }
+    }
+}
+
+#[cfg(all(test, feature = "tokio"))]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::store::file::{LineError, ParseContext};
+
+    /// A file format that keeps its lines.
+    struct Lines(Vec<String>);
+
+    impl Parse for Lines {
+        fn parse<'a>(lines: impl Iterator<Item = (usize, &'a str)>, _: ParseContext) -> Result<Self, Vec<LineError>> {
+            Ok(Lines(lines.map(|(_, l)| l.to_owned()).collect()))
+        }
+    }
+
+    fn file(contents: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("tower-httpauth-reload-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{}.txt", NEXT_ID.fetch_add(1, Ordering::Relaxed)));
+        std::fs::write(&path, contents).unwrap();
+        path
+    }
+
+    fn paused_runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build()
+            .unwrap()
+    }
+
+    const INTERVAL: Duration = Duration::from_secs(1);
+
+    #[test]
+    fn a_store_outliving_its_runtime_is_watched_again_from_the_next_one() {
+        let path = file("a\n");
+        let opts = FileOptions::default().reload_interval(Some(INTERVAL));
+        let loaded = paused_runtime().block_on(async { Reloading::<Lines>::open(&path, opts).unwrap() });
+        // That runtime is gone, and its task with it.
+        assert!(!loaded.shared.watching.load(Ordering::Acquire));
+        paused_runtime().block_on(async {
+            loaded.watch(); // what a verification does
+            std::fs::write(&path, "a\nb\n").unwrap();
+            // The clock is paused: the task's check (due at INTERVAL) runs first.
+            tokio::time::sleep(INTERVAL + Duration::from_millis(1)).await;
+            assert_eq!(loaded.current().0, ["a", "b"]);
+        });
+    }
+
+    #[test]
+    fn a_runtime_without_a_timer_does_not_respawn_the_task_at_every_request() {
+        let path = file("a\n");
+        let opts = FileOptions::default().reload_interval(Some(INTERVAL));
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        runtime.block_on(async {
+            let loaded = Reloading::<Lines>::open(&path, opts).unwrap();
+            // Let the task run: its first sleep panics without a timer.
+            for _ in 0..3 {
+                tokio::task::yield_now().await;
+            }
+            assert!(loaded.shared.watching.load(Ordering::Acquire), "not started again");
+            loaded.watch();
+            assert!(loaded.shared.watching.load(Ordering::Acquire));
+            // The explicit reload still works.
+            std::fs::write(&path, "a\nb\n").unwrap();
+            assert_eq!(loaded.reload().ok(), Some(true));
+            assert_eq!(loaded.current().0, ["a", "b"]);
+        });
     }
 }

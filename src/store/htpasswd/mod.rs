@@ -243,7 +243,10 @@ impl Htpasswd {
     /// assert!(Htpasswd::parse(b"no colon here").is_err());
     /// ```
     pub fn parse(contents: &[u8]) -> Result<Self, LoadError> {
-        Ok(Self::from_file(Reloading::from_bytes(contents, FileOptions::default())?))
+        Ok(Self::from_file(Reloading::from_bytes(
+            contents,
+            FileOptions::default(),
+        )?))
     }
 
     fn from_file(file: Reloading<Users>) -> Self {
@@ -391,7 +394,10 @@ impl Htpasswd {
         let pool = self.pool.clone();
         let cache = self.cache.clone();
         Box::pin(async move {
-            let ok = pool.run(move || entry.verify(password.as_bytes())).await.map_err(failed)?;
+            let ok = pool
+                .run(move || entry.verify(password.as_bytes()))
+                .await
+                .map_err(failed)?;
             if !(ok && known) {
                 return Err(refused());
             }
