@@ -279,6 +279,21 @@ async fn reloads_on_change_and_keeps_last_good_file() {
     assert!(store.last_error().is_none());
 }
 
+/// Requests read the contents in memory, never the file: even with the shortest interval, a
+/// file removed under a running server changes nothing until a reload looks at it.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn requests_never_read_the_file() {
+    let path = temp_file(".htpasswd");
+    std::fs::write(&path, format!("alice:{SHA1}\n")).unwrap();
+    let store = Htpasswd::open_with(&path, FileOptions::default().reload_interval(Some(Duration::ZERO))).unwrap();
+    let layer = auth(store.clone());
+    std::fs::remove_file(&path).unwrap();
+    for _ in 0..3 {
+        assert_eq!(send(&layer, "alice", PW).await.0, StatusCode::OK);
+    }
+    assert!(store.last_error().is_none(), "no request looked at the file");
+}
+
 /// With the `tokio` feature a background task reloads a changed file (requests never read
 /// it), and keeps the last good contents when the file no longer loads.
 #[cfg(feature = "tokio")]
