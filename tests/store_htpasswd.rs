@@ -302,9 +302,13 @@ async fn a_background_task_reloads_a_changed_file_and_keeps_the_last_good_one() 
     let path = temp_file(".htpasswd");
     std::fs::write(&path, format!("alice:{APR1}\n")).unwrap();
     let interval = Duration::from_secs(2);
-    let store = Htpasswd::open_with(&path, FileOptions::default().reload_interval(Some(interval))).unwrap();
+    let cache = CredentialCache::default();
+    let store = Htpasswd::open_with(&path, FileOptions::default().reload_interval(Some(interval)))
+        .unwrap()
+        .cache(Some(cache.clone()));
     let layer = auth(store.clone());
     assert_eq!(send(&layer, "alice", PW).await.0, StatusCode::OK);
+    assert_eq!(cache.len(), 1);
     std::fs::write(&path, format!("alice:{APR1}\nbob:{SHA1}\n")).unwrap();
     assert_eq!(
         send(&layer, "bob", PW).await.0,
@@ -318,6 +322,7 @@ async fn a_background_task_reloads_a_changed_file_and_keeps_the_last_good_one() 
     tokio::time::sleep(interval + Duration::from_millis(1)).await;
     assert_eq!(send(&layer, "bob", PW).await.1, "bob");
     assert!(store.last_error().is_none());
+    assert!(cache.is_empty(), "what the old file verified is forgotten");
 
     std::fs::write(&path, format!("alice:{APR1}\nbob:{SHA1}\nmallory\n")).unwrap();
     tokio::time::sleep(interval).await;
