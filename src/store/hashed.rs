@@ -32,8 +32,8 @@ use crate::verify::{Verdict, Verifier};
 ///   (`500`), logged without the hash;
 /// - an empty password is never accepted.
 ///
-/// The verification future is boxed: one allocation per request, nothing next to the
-/// milliseconds a password hash takes.
+/// The verification future is boxed: one allocation per request, nothing next to a
+/// password hash.
 ///
 /// ```
 /// use std::collections::HashMap;

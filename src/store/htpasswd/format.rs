@@ -97,7 +97,7 @@ impl Entry {
     pub(crate) fn cost_group(&self) -> Option<((u8, u64), String)> {
         let (rank, param) = match self.format {
             HtpasswdFormat::Locked => return None,
-            // Both answer in well under a microsecond.
+            // Both cost one fast hash or a comparison: one group.
             HtpasswdFormat::Sha1 | HtpasswdFormat::Plaintext => return Some(((0, 0), "{SHA} or plaintext".into())),
             HtpasswdFormat::DesCrypt => (1, 0),
             HtpasswdFormat::Apr1 => (2, 0),
@@ -144,10 +144,10 @@ fn sha_crypt_rounds(hash: &str) -> u64 {
         .unwrap_or(5000)
 }
 
-/// The highest bcrypt cost accepted: `htpasswd -C` allows 4 to 17 (17 takes seconds).
+/// The highest bcrypt cost accepted: `htpasswd -C` allows 4 to 17.
 const MAX_BCRYPT_COST: u32 = 17;
-/// The most SHA-crypt rounds accepted (some seconds per login). The format allows
-/// 999 999 999, which would tie a hash thread up for minutes per attempt, and unknown users
+/// The most SHA-crypt rounds accepted. The format allows 999 999 999, about a hundred times
+/// more, which would tie a hash thread up for that much longer per attempt, and unknown users
 /// are checked against the costliest entry.
 const MAX_SHA_CRYPT_ROUNDS: u32 = 10_000_000;
 

@@ -160,8 +160,8 @@ impl Users {
 /// - **Unknown users** are verified against the file's costliest entry and refused. In a
 ///   file whose hashes all have the same format and cost, the time taken does not tell
 ///   which user names exist. In a **mixed-cost file** it does: a user whose hash is cheaper
-///   than the costliest (a `{SHA}` line in a bcrypt file answers in microseconds, an
-///   unknown user in milliseconds) shows that the user exists. Loading logs a warning
+///   than the costliest (a `{SHA}` line in a bcrypt file answers far sooner than an
+///   unknown user) shows that the user exists. Loading logs a warning
 ///   naming the formats and costs when they are mixed; rehash every user with one format
 ///   and cost, and refuse the weak ones with [`reject_weak`](Htpasswd::reject_weak), which
 ///   verifies them like unknown users.
@@ -171,8 +171,8 @@ impl Users {
 /// - **Empty passwords** are never accepted ([`Basic`](crate::Basic) refuses them before
 ///   any verifier; [`check`](Htpasswd::check) refuses them too).
 /// - **Bounded cost.** bcrypt costs above 17 (`htpasswd -C`'s maximum) and SHA-crypt rounds
-///   above 10 000 000 are malformed lines: each attempt would hold a hash thread for
-///   minutes, and unknown users are checked against the costliest entry.
+///   above 10 000 000 are malformed lines: each attempt would hold a hash thread for a
+///   long time, and unknown users are checked against the costliest entry.
 /// - **Weak formats** (`{SHA}`, DES, plaintext) are accepted unless
 ///   [`reject_weak`](Htpasswd::reject_weak) is set; loading logs how many there are.
 /// - **Non-ASCII names and passwords** reach the file in their RFC 8265 forms (NFC,
