@@ -69,9 +69,10 @@ fn decode_hex16(s: &str) -> Option<[u8; 16]> {
 ///
 /// `Htdigest` is the Digest scheme's store: `Digest::new(htdigest)` looks each user up in
 /// the scheme's realm. A user not listed for that realm, and every lookup for a SHA-256 or
-/// SHA-512-256 challenge, is an unknown user (`401`). The file is bounded, reports malformed
-/// lines by number, and is reloaded off the request path, as [`Htpasswd`](super::Htpasswd)
-/// does: with the `tokio` feature by a background task every
+/// SHA-512-256 challenge, is an unknown user (`401`); so is a client's `userhash` (with
+/// `Digest::userhash(true)`), by which an htdigest file cannot be searched. The file is
+/// bounded, reports malformed lines by number, and is reloaded off the request path, as
+/// [`Htpasswd`](super::Htpasswd) does: with the `tokio` feature by a background task every
 /// [`FileOptions::reload_interval`], and without it only when you call
 /// [`reload`](Htdigest::reload). Clones share the contents.
 ///
