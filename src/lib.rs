@@ -74,10 +74,11 @@
 //! | feature | what it adds |
 //! |---|---|
 //! | `axum` | [`AuthUser`] as an axum extractor, `Option<AuthUser<U>>` on optional routes |
-//! | `password-hash` | `store::HashedPasswords`, Argon2id hashing, Argon2/scrypt/PBKDF2/bcrypt verification, the credential cache |
-//! | `htpasswd` | `store::Htpasswd`: Apache htpasswd files (every format `htpasswd` writes; plaintext on opt-in), reloaded on change |
+//! | `password-hash` | `store::HashedPasswords`, `store::HashPolicy` (Argon2id hashing, Argon2 verification), the credential cache |
+//! | `scrypt`, `pbkdf2`, `bcrypt` | `password-hash`, and verification of that format's hashes |
+//! | `htpasswd` | `store::Htpasswd`: Apache htpasswd files (every format `htpasswd` writes; plaintext on opt-in) |
 //! | `htdigest` | `store::Htdigest`: Apache htdigest files (MD5 HA1) for Digest |
-//! | `tokio` | slow password hashes run on tokio's blocking pool under a concurrency limit |
+//! | `tokio` | slow password hashes run on tokio's blocking pool under a concurrency limit; htpasswd and htdigest files reloaded on change by a background task (without it, by their `reload()`) |
 //! | `jwt` | JSON Web Tokens (`token::jwt`): HS256, RS256, ES256, EdDSA verification and issuing |
 //! | `redis` | state shared by a fleet in Redis: the Digest replay store, the throttle counts, a token revocation list |
 //!
@@ -108,8 +109,8 @@ pub mod multi;
 pub mod precis;
 pub mod roles;
 pub mod scheme;
-// #[cfg(any(feature = "password-hash", feature = "htpasswd", feature = "htdigest"))]
-// pub mod store;
+#[cfg(any(feature = "password-hash", feature = "htpasswd", feature = "htdigest"))]
+pub mod store;
 pub mod throttle;
 // pub mod token;
 mod user;

@@ -44,7 +44,7 @@
 //! let pass = precis::password("caf\u{65}\u{301}")?; // "café", decomposed
 //! assert_eq!(name, "john");
 //! assert_eq!(pass, "caf\u{e9}"); // precomposed (NFC)
-//! // then e.g. `store::hash_password(&pass)`, or `Algorithm::ha1(alg, &name, realm, &pass)`.
+//! // then e.g. `HashPolicy::default().hash(&pass)` (`store`), or `Algorithm::ha1(alg, &name, realm, &pass)`.
 //!
 //! // Refused at registration as they would be at login:
 //! assert_eq!(precis::password(""), Err(precis::PrecisError::Empty));
@@ -57,7 +57,7 @@
 //! row; any printable ASCII in a password), so stores that only ever held ASCII need no
 //! migration. The crate's built-in stores ([`StaticCredentials`](crate::StaticCredentials),
 //! [`DigestUsers`](crate::DigestUsers)) enforce what you give them. For hashes you compute
-//! yourself (`store::hash_password`, [`Algorithm::ha1`](crate::digest::Algorithm::ha1),
+//! yourself (`store::HashPolicy::hash`, [`Algorithm::ha1`](crate::digest::Algorithm::ha1),
 //! htpasswd and htdigest files), hash the enforced forms.
 //!
 //! For Digest, the client computes its hashes over the name and password it has: a client

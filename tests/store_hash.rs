@@ -10,8 +10,8 @@ use std::time::Duration;
 use http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 use http::{Request, Response, StatusCode};
 use tower::{Layer, ServiceExt};
-use tower_httpauth::store::{CredentialCache, HashPolicy, HashPool, HashedPasswords, needs_rehash, verify_password};
-use tower_httpauth::{AuthLayer, AuthUser, Basic, BasicCredentials, BasicVerifier};
+use tower_httpauth::store::{CredentialCache, HashPolicy, HashPool, HashedPasswords};
+use tower_httpauth::{AuthLayer, AuthUser, Basic, BasicCredentials, Verifier};
 
 #[derive(Clone, Debug, PartialEq)]
 struct User {
@@ -22,7 +22,7 @@ fn cheap() -> HashPolicy {
     HashPolicy::argon2id(256, 1, 1).unwrap()
 }
 
-async fn send<V: BasicVerifier<User = User>>(
+async fn send<V: Verifier<BasicCredentials, User = User>>(
     layer: &AuthLayer<Basic<V>>,
     user: &str,
     password: &str,
@@ -55,6 +55,7 @@ fn store(
     }
 }
 
+#[cfg(all(feature = "bcrypt", feature = "pbkdf2"))]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_algorithm_through_basic() {
     let argon = cheap().hash("argon pw").unwrap();
@@ -90,7 +91,7 @@ async fn every_algorithm_through_basic() {
     }
     assert_eq!(cache.len(), 3, "only the successes are remembered");
     assert_eq!(send(&layer, "bob", BCRYPT_PW).await.1, "bob");
-    assert_eq!(cache.stats().hits, 1);
+    assert_eq!(cache.hits(), 1);
 
     // Unknown user: refused after the same work; nothing cached.
     assert_eq!(send(&layer, "nobody", "argon pw").await.0, StatusCode::UNAUTHORIZED);
@@ -105,6 +106,7 @@ async fn every_algorithm_through_basic() {
 
 /// A bcrypt vector from the bcrypt crate's tests (`$2b$`, cost 4).
 const BCRYPT: &str = "$2b$04$EGdrhbKUv8Oc9vGiXX0HQOxSg445d458Muh7DAHskb6QbtCvdxcie";
+#[cfg_attr(not(feature = "bcrypt"), allow(dead_code))]
 const BCRYPT_PW: &str = "correctbatteryhorsestapler";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -143,23 +145,28 @@ async fn changed_hash_invalidates_cached_success() {
     let layer = AuthLayer::new(Basic::new(verifier));
     assert_eq!(send(&layer, "ann", "old").await.0, StatusCode::OK);
     assert_eq!(send(&layer, "ann", "old").await.0, StatusCode::OK);
-    assert_eq!(cache.stats().hits, 1);
+    assert_eq!(cache.hits(), 1);
     *current.lock().unwrap() = cheap().hash("new").unwrap();
     assert_eq!(send(&layer, "ann", "old").await.0, StatusCode::UNAUTHORIZED);
-    assert_eq!(cache.stats().hits, 1, "the old entry no longer matches");
+    assert_eq!(cache.hits(), 1, "the old entry no longer matches");
     assert_eq!(send(&layer, "ann", "new").await.0, StatusCode::OK);
 }
 
 #[test]
 fn needs_rehash_answers() {
-    let strong = HashPolicy::default().hash("pw").unwrap();
+    let policy = HashPolicy::default();
+    let needs_rehash = |stored: &str| policy.needs_rehash(stored);
+    let strong = policy.hash("pw").unwrap();
     assert!(strong.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
     assert!(!needs_rehash(&strong));
-    assert_eq!(verify_password("pw", &strong), Ok(true));
+    assert_eq!(policy.verify("pw", &strong), Ok(true));
     assert!(needs_rehash(&cheap().hash("pw").unwrap()));
     assert!(needs_rehash(BCRYPT));
-    assert_eq!(verify_password(BCRYPT_PW, &BCRYPT.replace("$2b$", "$2y$")), Ok(true));
-    assert_eq!(verify_password(BCRYPT_PW, &BCRYPT.replace("$2b$", "$2a$")), Ok(true));
+    #[cfg(feature = "bcrypt")]
+    {
+        assert_eq!(policy.verify(BCRYPT_PW, &BCRYPT.replace("$2b$", "$2y$")), Ok(true));
+        assert_eq!(policy.verify(BCRYPT_PW, &BCRYPT.replace("$2b$", "$2a$")), Ok(true));
+    }
     assert!(needs_rehash(
         "$pbkdf2-sha256$i=4096,l=40$c2FsdFNBTFRzYWx0$NIyJ28vTKy8y2BS4EW6EzysXNH68GAAYHE4qH7jdU"
     ));

@@ -1,17 +1,19 @@
-//! The verified-credential cache.
+//! [`CredentialCache`]: which credentials a slow password hash has already verified.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
-/// The default number of entries of a [`CredentialCache`].
-pub const DEFAULT_CACHE_CAPACITY: usize = 1024;
-/// The default time a [`CredentialCache`] entry stays valid.
-pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(300);
+use crate::bounded::{BoundedMap, WhenFull};
+
+/// The number of entries of [`CredentialCache::default`].
+const DEFAULT_CAPACITY: usize = 1024;
+/// How long an entry of [`CredentialCache::default`] stays valid.
+const DEFAULT_TTL: Duration = Duration::from_secs(300);
 
 /// Remembers, for a bounded time and a bounded number of entries, which credentials a slow
 /// password hash has already verified, so that a client repeating the same credentials (Basic
@@ -21,11 +23,15 @@ pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(300);
 ///   user-id, the password **and the stored hash**: the cache holds no password, and a
 ///   changed hash (a password change) no longer matches.
 /// - Only a successful verification is remembered; a failure is never cached.
-/// - Stores clear their cache when they reload their file.
-/// - When full, expired entries are dropped first, then the oldest.
+/// - An entry is valid for the cache's time to live; when the cache is full, expired entries
+///   go first, then the least recently used.
+/// - [`clear`](Self::clear) forgets every entry, and verifications running at that moment
+///   are not remembered. [`Htpasswd`](super::Htpasswd) clears its cache when its file is
+///   reloaded (at the first verification that sees the new contents, or in
+///   [`Htpasswd::reload`](super::Htpasswd::reload)).
 ///
-/// Clones share the entries. The verifiers in this module take `Option<CredentialCache>`:
-/// `None` turns caching off.
+/// Clones share the entries; give each store a cache of its own. The verifiers in this
+/// module take `Option<CredentialCache>`: `None` turns caching off.
 ///
 /// ```
 /// use std::time::Duration;
@@ -33,6 +39,7 @@ pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(300);
 ///
 /// let cache = CredentialCache::new(10_000, Duration::from_secs(60));
 /// assert!(cache.is_empty());
+/// assert_eq!((cache.hits(), cache.misses()), (0, 0));
 /// ```
 #[derive(Clone)]
 pub struct CredentialCache {
@@ -41,32 +48,22 @@ pub struct CredentialCache {
 
 struct Inner {
     key: [u8; 32],
+    /// `0`: nothing is remembered.
     capacity: usize,
     ttl: Duration,
-    state: Mutex<State>,
+    /// MAC → when the credentials were verified.
+    entries: BoundedMap<[u8; 32], Instant>,
+    /// Part of every MAC, and raised by `clear`: an entry made before a clear never matches
+    /// after it, even one that a verification running during the clear inserts late.
+    generation: AtomicU64,
+    /// The store table the entries were verified against (see `follow`).
+    #[cfg(feature = "htpasswd")]
+    table: AtomicU64,
+    hits: AtomicU64,
+    misses: AtomicU64,
 }
 
-#[derive(Default)]
-struct State {
-    entries: HashMap<[u8; 32], Instant>,
-    generation: u64,
-    hits: u64,
-    misses: u64,
-}
-
-/// Counters of a [`CredentialCache`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub struct CacheStats {
-    /// Verifications answered from the cache.
-    pub hits: u64,
-    /// Verifications that had to run the hash.
-    pub misses: u64,
-    /// Entries held now (some may have expired).
-    pub entries: usize,
-}
-
-/// The cache key of one (user-id, password, stored hash) triple.
+/// The cache key of one (user-id, password, stored hash) triple, as of one generation.
 #[derive(Clone, Copy)]
 pub(crate) struct CacheKey {
     mac: [u8; 32],
@@ -74,7 +71,8 @@ pub(crate) struct CacheKey {
 }
 
 impl CredentialCache {
-    /// A cache of at most `capacity` entries, each valid for `ttl`.
+    /// A cache of at most `capacity` entries, each valid for `ttl`. A capacity of `0`
+    /// remembers nothing.
     ///
     /// # Panics
     ///
@@ -87,24 +85,19 @@ impl CredentialCache {
                 key,
                 capacity,
                 ttl,
-                state: Mutex::new(State::default()),
+                entries: BoundedMap::new(capacity),
+                generation: AtomicU64::new(0),
+                #[cfg(feature = "htpasswd")]
+                table: AtomicU64::new(0),
+                hits: AtomicU64::new(0),
+                misses: AtomicU64::new(0),
             }),
         }
     }
 
-    /// The configured capacity.
-    pub fn capacity(&self) -> usize {
-        self.inner.capacity
-    }
-
-    /// The configured time to live.
-    pub fn ttl(&self) -> Duration {
-        self.inner.ttl
-    }
-
     /// The number of entries held (some may have expired).
     pub fn len(&self) -> usize {
-        self.state().entries.len()
+        self.inner.entries.len()
     }
 
     /// Whether no entry is held.
@@ -112,31 +105,40 @@ impl CredentialCache {
         self.len() == 0
     }
 
-    /// Hit and miss counters.
-    pub fn stats(&self) -> CacheStats {
-        let s = self.state();
-        CacheStats {
-            hits: s.hits,
-            misses: s.misses,
-            entries: s.entries.len(),
-        }
+    /// How many verifications the cache answered (the hash did not run).
+    pub fn hits(&self) -> u64 {
+        self.inner.hits.load(Ordering::Relaxed)
+    }
+
+    /// How many verifications of a known user found nothing valid in the cache (the hash
+    /// ran).
+    pub fn misses(&self) -> u64 {
+        self.inner.misses.load(Ordering::Relaxed)
     }
 
     /// Forgets every entry. Verifications already running when this is called are not
     /// remembered when they finish.
     pub fn clear(&self) {
-        let mut s = self.state();
-        s.entries.clear();
-        s.generation = s.generation.wrapping_add(1);
+        // Raise the generation first: a verification that read the old one and inserts
+        // after the map is emptied leaves an entry no lookup can match.
+        self.inner.generation.fetch_add(1, Ordering::AcqRel);
+        self.inner.entries.clear();
     }
 
-    fn state(&self) -> MutexGuard<'_, State> {
-        // A panic while holding the lock cannot leave the map inconsistent.
-        self.inner.state.lock().unwrap_or_else(|e| e.into_inner())
+    /// Clears the cache if `table` (the id of the store table a verification reads) is not
+    /// the one the entries were verified against: a store that reloaded its file in the
+    /// background drops what was verified against the old contents.
+    #[cfg(feature = "htpasswd")]
+    pub(crate) fn follow(&self, table: u64) {
+        let seen = &self.inner.table;
+        if seen.load(Ordering::Acquire) != table && seen.swap(table, Ordering::AcqRel) != table {
+            self.clear();
+        }
     }
 
-    fn mac(&self, username: &str, password: &str, stored: &[u8]) -> [u8; 32] {
+    fn mac(&self, generation: u64, username: &str, password: &str, stored: &[u8]) -> [u8; 32] {
         let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.inner.key).expect("HMAC takes any key length");
+        mac.update(&generation.to_be_bytes());
         // Length prefixes keep ("ab", "c") and ("a", "bc") apart.
         mac.update(&(username.len() as u64).to_be_bytes());
         mac.update(username.as_bytes());
@@ -149,55 +151,48 @@ impl CredentialCache {
     /// Looks the triple up: `Ok(())` on a live hit, `Err(key)` on a miss (the key to pass
     /// to [`remember`](Self::remember) once the slow hash succeeded).
     pub(crate) fn check(&self, username: &str, password: &str, stored: &[u8]) -> Result<(), CacheKey> {
-        let mac = self.mac(username, password, stored);
+        let inner = &self.inner;
+        let generation = inner.generation.load(Ordering::Acquire);
+        let mac = self.mac(generation, username, password, stored);
         let now = Instant::now();
-        let mut s = self.state();
-        match s.entries.get(&mac) {
-            Some(&at) if now.saturating_duration_since(at) < self.inner.ttl => {
-                s.hits += 1;
-                Ok(())
+        match inner
+            .entries
+            .with(&mac, |at| now.saturating_duration_since(*at) < inner.ttl)
+        {
+            Some(true) => {
+                inner.hits.fetch_add(1, Ordering::Relaxed);
+                return Ok(());
             }
-            found => {
-                if found.is_some() {
-                    s.entries.remove(&mac);
-                }
-                s.misses += 1;
-                Err(CacheKey {
-                    mac,
-                    generation: s.generation,
-                })
+            Some(false) => {
+                inner.entries.remove(&mac);
             }
+            None => {}
         }
+        inner.misses.fetch_add(1, Ordering::Relaxed);
+        Err(CacheKey { mac, generation })
     }
 
     /// Remembers a verified triple, unless the cache was cleared since `key` was made.
     pub(crate) fn remember(&self, key: CacheKey) {
-        if self.inner.capacity == 0 {
+        let inner = &self.inner;
+        if inner.capacity == 0 || inner.generation.load(Ordering::Acquire) != key.generation {
             return;
         }
         let now = Instant::now();
-        let ttl = self.inner.ttl;
-        let mut s = self.state();
-        if s.generation != key.generation {
-            return;
+        if inner.entries.len() >= inner.capacity {
+            // Expired entries make room before live ones are evicted.
+            inner
+                .entries
+                .retain(|_, at| now.saturating_duration_since(*at) < inner.ttl);
         }
-        if s.entries.len() >= self.inner.capacity && !s.entries.contains_key(&key.mac) {
-            s.entries.retain(|_, at| now.saturating_duration_since(*at) < ttl);
-            while s.entries.len() >= self.inner.capacity {
-                let Some(oldest) = s.entries.iter().min_by_key(|(_, at)| **at).map(|(k, _)| *k) else {
-                    break;
-                };
-                s.entries.remove(&oldest);
-            }
-        }
-        s.entries.insert(key.mac, now);
+        inner.entries.upsert(&key.mac, WhenFull::Evict, || now, |at| *at = now);
     }
 }
 
 impl Default for CredentialCache {
-    /// [`DEFAULT_CACHE_CAPACITY`] entries, [`DEFAULT_CACHE_TTL`].
+    /// 1024 entries, each valid for 5 minutes.
     fn default() -> Self {
-        CredentialCache::new(DEFAULT_CACHE_CAPACITY, DEFAULT_CACHE_TTL)
+        CredentialCache::new(DEFAULT_CAPACITY, DEFAULT_TTL)
     }
 }
 
@@ -206,7 +201,9 @@ impl fmt::Debug for CredentialCache {
         f.debug_struct("CredentialCache")
             .field("capacity", &self.inner.capacity)
             .field("ttl", &self.inner.ttl)
-            .field("stats", &self.stats())
+            .field("entries", &self.len())
+            .field("hits", &self.hits())
+            .field("misses", &self.misses())
             .finish_non_exhaustive()
     }
 }
@@ -225,8 +222,7 @@ mod tests {
         assert!(c.check("u", "p", b"other hash").is_err());
         assert!(c.check("u", "q", b"h").is_err());
         assert!(c.check("", "up", b"h").is_err());
-        let s = c.stats();
-        assert_eq!((s.hits, s.entries), (1, 1));
+        assert_eq!((c.hits(), c.len()), (1, 1));
     }
 
     #[test]
@@ -259,5 +255,22 @@ mod tests {
         let k = off.check("u", "p", b"h").unwrap_err();
         off.remember(k);
         assert!(off.is_empty());
+    }
+
+    #[cfg(feature = "htpasswd")]
+    #[test]
+    fn a_new_table_clears_what_the_old_one_verified() {
+        let c = CredentialCache::new(4, Duration::from_secs(60));
+        c.follow(1);
+        let k = c.check("u", "p", b"h").unwrap_err();
+        c.remember(k);
+        c.follow(1);
+        assert!(c.check("u", "p", b"h").is_ok(), "same table: kept");
+        // A verification running against table 1 while table 2 came in is not remembered.
+        let inflight = c.check("v", "p", b"h").unwrap_err();
+        c.follow(2);
+        c.remember(inflight);
+        assert!(c.is_empty());
+        assert!(c.check("u", "p", b"h").is_err());
     }
 }

@@ -1,28 +1,30 @@
-//! Loading a credentials file, bounding it, and reloading it when it changes.
+//! Reading a credentials file: its options, its bounds, its line-numbered errors, and the
+//! parse shared by the htpasswd and htdigest stores. Publishing it and reloading it are in
+//! `reload.rs`.
 
 use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 /// The default bound on the size of a credentials file: 16 MiB.
-pub const DEFAULT_MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
+pub(crate) const DEFAULT_MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
 /// The default bound on the number of lines of a credentials file.
-pub const DEFAULT_MAX_LINES: usize = 100_000;
+pub(crate) const DEFAULT_MAX_LINES: usize = 100_000;
 /// The default time between two checks of a file for changes.
-pub const DEFAULT_RELOAD_INTERVAL: Duration = Duration::from_secs(2);
+pub(crate) const DEFAULT_RELOAD_INTERVAL: Duration = Duration::from_secs(2);
 /// At most this many malformed lines are listed in a [`LoadError`].
 const MAX_LISTED_ERRORS: usize = 20;
 
-/// How a file-backed store reads its file and notices changes.
+/// How a file-backed store ([`Htpasswd`](super::Htpasswd), [`Htdigest`](super::Htdigest))
+/// reads its file and notices changes.
 ///
 /// ```
-/// use std::time::Duration;
+/// use std::time::{Duration, SystemTime};
 /// use tower_httpauth::store::FileOptions;
 ///
 /// let opts = FileOptions::default()
-///     .reload_interval(Some(Duration::from_secs(10))) // stat the file at most every 10 s
+///     .reload_interval(Some(Duration::from_secs(10))) // look at the file every 10 s
 ///     .max_size(1 << 20)
 ///     .max_lines(10_000);
 /// # let _ = opts;
@@ -47,15 +49,23 @@ impl Default for FileOptions {
 }
 
 impl FileOptions {
-    /// How often, at most, a verification checks the file's modification time, length and
-    /// inode (the check is a `stat`; the file is read again only when one of them changed).
-    /// `None` never reloads on its own (call the store's `reload`). `Some(Duration::ZERO)`
-    /// checks on every use.
+    /// How often a background task looks at the file (default every 2 seconds; an interval
+    /// under 100 ms counts as 100 ms). `None`: no background task.
     ///
-    /// The check and the reload run on the request that finds the interval elapsed (one
-    /// request at a time; the others keep using the current contents). A rewrite that keeps
-    /// the modification time (within the file system's timestamp granularity), the length and
-    /// the inode is not noticed: editors and `htpasswd` change at least one of them.
+    /// Each time, the task compares the file's modification time, length and inode with
+    /// those of the contents in use, and reads and parses the file again only when one of
+    /// them changed; the new contents replace the old ones atomically. Requests never touch
+    /// the file system: they read the contents in use. A rewrite that keeps the modification
+    /// time (within the file system's timestamp granularity), the length and the inode is not
+    /// noticed; editors and `htpasswd` change at least one of them.
+    ///
+    /// The background task needs the **`tokio` feature** and a tokio runtime with its timer
+    /// enabled (as `#[tokio::main]` builds it). It starts when the store is opened inside
+    /// such a runtime, or else at the store's first verification inside one; it reads and
+    /// parses on tokio's blocking threads, and it ends once every clone of the store is
+    /// dropped. **Without the `tokio` feature** nothing reloads on its own, whatever the
+    /// interval: call the store's `reload` yourself (on `SIGHUP`, from an admin endpoint, or
+    /// from a thread of your own), which works with or without the feature.
     pub fn reload_interval(mut self, interval: Option<Duration>) -> Self {
         self.reload_interval = interval;
         self
@@ -106,11 +116,9 @@ impl FileOptions {
 /// A malformed line: its 1-based number and what is wrong. The line's text is never
 /// included, since it holds a password hash (or a password).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LineError {
-    /// The 1-based line number.
-    pub line: usize,
-    /// What is wrong with it.
-    pub message: String,
+pub(crate) struct LineError {
+    pub(crate) line: usize,
+    pub(crate) message: String,
 }
 
 impl LineError {
@@ -119,12 +127,6 @@ impl LineError {
             line,
             message: message.into(),
         }
-    }
-}
-
-impl fmt::Display for LineError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {}: {}", self.line, self.message)
     }
 }
 
@@ -154,23 +156,31 @@ pub enum LoadError {
         /// The bound.
         max: usize,
     },
-    /// Some lines are malformed (the first 20 are listed); the file was not loaded.
+    /// Some lines are malformed; the file was not loaded.
     Malformed {
-        /// The file.
+        /// The file (empty for contents parsed from memory).
         path: PathBuf,
-        /// The malformed lines, in order.
-        errors: Vec<LineError>,
+        /// The first 20 malformed lines, in order: the 1-based line number and what is
+        /// wrong with the line (never its text, which holds a password hash).
+        errors: Vec<(usize, String)>,
         /// How many lines are malformed in all.
         count: usize,
     },
 }
 
 impl LoadError {
-    /// The malformed lines, if that is the problem.
-    pub fn line_errors(&self) -> &[LineError] {
+    /// The numbers of the malformed lines listed in the error (the first 20), in order;
+    /// empty when the file failed to load for another reason.
+    ///
+    /// ```
+    /// use tower_httpauth::store::Htpasswd;
+    /// let err = Htpasswd::parse(b"# users\nno colon here\n").unwrap_err();
+    /// assert_eq!(err.malformed_lines(), [2]);
+    /// ```
+    pub fn malformed_lines(&self) -> Vec<usize> {
         match self {
-            LoadError::Malformed { errors, .. } => errors,
-            _ => &[],
+            LoadError::Malformed { errors, .. } => errors.iter().map(|(line, _)| *line).collect(),
+            _ => Vec::new(),
         }
     }
 }
@@ -183,8 +193,8 @@ impl fmt::Display for LoadError {
             LoadError::TooManyLines { path, max } => write!(f, "{}: more than {max} lines", path.display()),
             LoadError::Malformed { path, errors, count } => {
                 write!(f, "{}: {count} malformed line(s)", path.display())?;
-                for e in errors {
-                    write!(f, "; {e}")?;
+                for (line, message) in errors {
+                    write!(f, "; line {line}: {message}")?;
                 }
                 Ok(())
             }
@@ -226,14 +236,14 @@ pub(crate) trait Parse: Sized + Send + Sync + 'static {
 
 /// What identifies one version of a file without reading it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Stamp {
+pub(crate) struct Stamp {
     modified: Option<SystemTime>,
     len: u64,
     inode: u64,
 }
 
 impl Stamp {
-    fn of(meta: &std::fs::Metadata) -> Self {
+    pub(crate) fn of(meta: &std::fs::Metadata) -> Self {
         #[cfg(unix)]
         let inode = std::os::unix::fs::MetadataExt::ino(meta);
         #[cfg(not(unix))]
@@ -246,130 +256,8 @@ impl Stamp {
     }
 }
 
-struct Check {
-    last: Instant,
-    stamp: Option<Stamp>,
-    last_error: Option<Arc<LoadError>>,
-}
-
-/// A parsed file, swapped atomically when the file changes.
-pub(crate) struct Reloading<T> {
-    path: PathBuf,
-    opts: FileOptions,
-    current: RwLock<Arc<T>>,
-    check: Mutex<Check>,
-}
-
-impl<T: Parse> Reloading<T> {
-    pub(crate) fn open(path: &Path, opts: FileOptions) -> Result<Self, LoadError> {
-        let (value, stamp) = load::<T>(path, &opts)?;
-        value.loaded(path);
-        Ok(Reloading {
-            path: path.to_owned(),
-            opts,
-            current: RwLock::new(Arc::new(value)),
-            check: Mutex::new(Check {
-                last: Instant::now(),
-                stamp: Some(stamp),
-                last_error: None,
-            }),
-        })
-    }
-
-    /// Parses `bytes` as if they were the file's contents (same bounds and errors); the
-    /// result has no file: its path is empty and it never reloads.
-    pub(crate) fn from_bytes(bytes: &[u8], opts: FileOptions) -> Result<Self, LoadError> {
-        let path = PathBuf::new();
-        let value = parse_checked::<T>(&path, bytes, &opts)?;
-        value.loaded(&path);
-        Ok(Reloading {
-            path,
-            opts: opts.reload_interval(None),
-            current: RwLock::new(Arc::new(value)),
-            check: Mutex::new(Check {
-                last: Instant::now(),
-                stamp: None,
-                last_error: None,
-            }),
-        })
-    }
-
-    pub(crate) fn path(&self) -> &Path {
-        &self.path
-    }
-
-    fn snapshot(&self) -> Arc<T> {
-        self.current.read().unwrap_or_else(|e| e.into_inner()).clone()
-    }
-
-    /// The current contents, after reloading them if the interval has passed and the file
-    /// changed. The second value says whether a reload happened.
-    pub(crate) fn get(&self) -> (Arc<T>, bool) {
-        let Some(interval) = self.opts.reload_interval else {
-            return (self.snapshot(), false);
-        };
-        // One checker at a time; the others use the current contents.
-        let Ok(mut check) = self.check.try_lock() else {
-            return (self.snapshot(), false);
-        };
-        if check.last.elapsed() < interval {
-            drop(check);
-            return (self.snapshot(), false);
-        }
-        check.last = Instant::now();
-        let reloaded = self.reload_locked(&mut check, false).unwrap_or(false);
-        drop(check);
-        (self.snapshot(), reloaded)
-    }
-
-    /// Reloads now if the file changed (or always, with `force`).
-    pub(crate) fn reload(&self, force: bool) -> Result<bool, Arc<LoadError>> {
-        if self.path.as_os_str().is_empty() {
-            return Ok(false); // parsed from memory: nothing to reload
-        }
-        let mut check = self.check.lock().unwrap_or_else(|e| e.into_inner());
-        check.last = Instant::now();
-        self.reload_locked(&mut check, force)
-    }
-
-    fn reload_locked(&self, check: &mut Check, force: bool) -> Result<bool, Arc<LoadError>> {
-        let stamp = match std::fs::metadata(&self.path) {
-            Ok(m) => Some(Stamp::of(&m)),
-            Err(_) => None, // reported by load below
-        };
-        if !force && stamp.is_some() && stamp == check.stamp {
-            return Ok(false);
-        }
-        match load::<T>(&self.path, &self.opts) {
-            Ok((value, stamp)) => {
-                value.loaded(&self.path);
-                *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(value);
-                check.stamp = Some(stamp);
-                check.last_error = None;
-                tracing::info!(path = %self.path.display(), "credentials file reloaded");
-                Ok(true)
-            }
-            Err(e) => {
-                // Remember the stamp so a broken file is reported once, not on every check.
-                check.stamp = stamp;
-                tracing::error!(error = %e, "credentials file not reloaded; keeping the last good version");
-                let e = Arc::new(e);
-                check.last_error = Some(e.clone());
-                Err(e)
-            }
-        }
-    }
-
-    pub(crate) fn last_error(&self) -> Option<Arc<LoadError>> {
-        self.check.lock().unwrap_or_else(|e| e.into_inner()).last_error.clone()
-    }
-
-    pub(crate) fn current(&self) -> Arc<T> {
-        self.snapshot()
-    }
-}
-
-fn load<T: Parse>(path: &Path, opts: &FileOptions) -> Result<(T, Stamp), LoadError> {
+/// Reads and parses `path` within the bounds of `opts`; the stamp is that of the file read.
+pub(crate) fn load<T: Parse>(path: &Path, opts: &FileOptions) -> Result<(T, Stamp), LoadError> {
     let io = |source| LoadError::Io {
         path: path.to_owned(),
         source,
@@ -390,7 +278,7 @@ fn load<T: Parse>(path: &Path, opts: &FileOptions) -> Result<(T, Stamp), LoadErr
 }
 
 /// Checks `bytes` against the bounds of `opts` and parses them.
-fn parse_checked<T: Parse>(path: &Path, bytes: &[u8], opts: &FileOptions) -> Result<T, LoadError> {
+pub(crate) fn parse_checked<T: Parse>(path: &Path, bytes: &[u8], opts: &FileOptions) -> Result<T, LoadError> {
     if bytes.len() as u64 > opts.max_size {
         return Err(LoadError::TooLarge {
             path: path.to_owned(),
@@ -407,7 +295,7 @@ fn parse_checked<T: Parse>(path: &Path, bytes: &[u8], opts: &FileOptions) -> Res
             errors.truncate(MAX_LISTED_ERRORS);
             LoadError::Malformed {
                 path: path.to_owned(),
-                errors,
+                errors: errors.into_iter().map(|e| (e.line, e.message)).collect(),
                 count,
             }
         }

@@ -1,44 +1,15 @@
-//! Hashing new passwords and verifying stored hashes.
+//! [`HashPolicy`]: hashing new passwords with Argon2id, and checking stored hashes.
 
 use std::fmt;
-use std::future::Future;
-use std::sync::{Arc, OnceLock};
 
 use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
 use password_hash::phc::PasswordHash;
 
-use super::{BoxedVerifyFuture, CredentialCache, HashPool};
-use crate::BoxError;
-use crate::basic::{BasicCredentials, BasicVerifier};
-use crate::scheme::Verdict;
-
-/// Why a password could not be hashed or a stored hash could not be checked.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum HashError {
-    /// The stored hash is not a PHC string or bcrypt hash this crate knows.
-    UnknownFormat,
-    /// The stored hash has a known format but is malformed (bad parameters, encoding).
-    Malformed(String),
-    /// Hashing failed (parameters out of range, no randomness).
-    Hashing(String),
-}
-
-impl fmt::Display for HashError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            HashError::UnknownFormat => f.write_str("unknown password hash format"),
-            HashError::Malformed(e) => write!(f, "malformed password hash: {e}"),
-            HashError::Hashing(e) => write!(f, "password hashing failed: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for HashError {}
+use super::HashError;
 
 /// How new passwords are hashed: Argon2id (RFC 9106) with configurable cost.
 ///
-/// The defaults are OWASP's Password Storage Cheat Sheet minimums for Argon2id: 19 MiB of
+/// The default is OWASP's Password Storage Cheat Sheet minimum for Argon2id: 19 MiB of
 /// memory (`m=19456`), 2 iterations (`t=2`), 1 lane (`p=1`). [`needs_rehash`](Self::needs_rehash)
 /// tells which stored hashes are weaker than the policy, so an app can upgrade them at login,
 /// when it has the password.
@@ -69,11 +40,11 @@ impl Default for HashPolicy {
 }
 
 /// OWASP's minimum Argon2id memory cost, in KiB (19 MiB).
-pub const OWASP_M_COST: u32 = 19 * 1024;
+const OWASP_M_COST: u32 = 19 * 1024;
 /// OWASP's minimum Argon2id iteration count with 19 MiB.
-pub const OWASP_T_COST: u32 = 2;
+const OWASP_T_COST: u32 = 2;
 /// OWASP's Argon2id parallelism.
-pub const OWASP_P_COST: u32 = 1;
+const OWASP_P_COST: u32 = 1;
 
 impl fmt::Debug for HashPolicy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -87,7 +58,8 @@ impl fmt::Debug for HashPolicy {
 }
 
 impl HashPolicy {
-    /// Argon2id with `m_cost` KiB of memory, `t_cost` iterations and `p_cost` lanes.
+    /// Argon2id with `m_cost` KiB of memory, `t_cost` iterations and `p_cost` lanes (the
+    /// default, OWASP's minimums, is `argon2id(19 * 1024, 2, 1)`).
     ///
     /// # Errors
     ///
@@ -101,7 +73,9 @@ impl HashPolicy {
         Argon2::new(Algorithm::Argon2id, Version::V0x13, self.params.clone())
     }
 
-    /// Hashes `password` with a fresh random salt into a PHC string (`$argon2id$v=19$…`).
+    /// Hashes `password` with a fresh random salt into a PHC string (`$argon2id$v=19$…`):
+    /// what to store at registration, or at a login for which
+    /// [`needs_rehash`](Self::needs_rehash) said yes.
     ///
     /// At registration, hash the RFC 8265 form of the password,
     /// [`precis::password(p)`](crate::precis::password): it is what [`Basic`](crate::Basic)
@@ -117,15 +91,34 @@ impl HashPolicy {
             .map_err(|e| HashError::Hashing(e.to_string()))
     }
 
-    /// Checks `password` against `stored`, a PHC string (Argon2i/d/id, scrypt,
-    /// PBKDF2-SHA256/512) or a bcrypt hash (`$2a$`, `$2b$`, `$2y$`). Same as
-    /// [`verify_password`]; the policy only matters for hashing and rehash decisions.
+    /// Checks `password` against `stored`: a PHC string for Argon2i, Argon2d or Argon2id;
+    /// with the `scrypt` feature, scrypt; with the `pbkdf2` feature, PBKDF2
+    /// (`$pbkdf2-sha256$`, `$pbkdf2-sha512$`); with the `bcrypt` feature, a bcrypt hash
+    /// (`$2a$`, `$2b$`, `$2y$`; passwords longer than 72 bytes are truncated, as bcrypt
+    /// always did). Outputs are compared in constant time. Any policy checks any hash: the
+    /// policy only matters for hashing and [`needs_rehash`](Self::needs_rehash).
+    ///
+    /// This is slow on purpose: call it from a [`HashPool`](super::HashPool), as
+    /// [`HashedPasswords`](super::HashedPasswords) does.
+    ///
+    /// ```
+    /// use tower_httpauth::store::{HashError, HashPolicy};
+    ///
+    /// let policy = HashPolicy::default();
+    /// # #[cfg(feature = "bcrypt")] {
+    /// // Python passlib: bcrypt.using(rounds=4).hash("correctbatteryhorsestapler")
+    /// let stored = "$2b$04$EGdrhbKUv8Oc9vGiXX0HQOxSg445d458Muh7DAHskb6QbtCvdxcie";
+    /// assert_eq!(policy.verify("correctbatteryhorsestapler", stored), Ok(true));
+    /// assert_eq!(policy.verify("wrong", stored), Ok(false));
+    /// # }
+    /// assert_eq!(policy.verify("x", "$md5$nope"), Err(HashError::UnknownFormat));
+    /// ```
     ///
     /// # Errors
     ///
-    /// If `stored` has an unknown format or is malformed.
+    /// If `stored` has an unknown format, is malformed, or needs a feature that is off.
     pub fn verify(&self, password: &str, stored: &str) -> Result<bool, HashError> {
-        verify_password(password, stored)
+        verify(password, stored)
     }
 
     /// Whether `stored` should be replaced by a fresh [`hash`](Self::hash) at the next
@@ -145,59 +138,33 @@ impl HashPolicy {
     }
 }
 
-/// Hashes `password` with the default [`HashPolicy`] (Argon2id, OWASP minimums).
-///
-/// At registration, hash the RFC 8265 form of the password,
-/// [`precis::password(p)`](crate::precis::password): it is what [`Basic`](crate::Basic)
-/// hands to verifiers by default (ASCII passwords are unchanged).
-///
-/// # Errors
-///
-/// If the operating system's RNG fails.
-pub fn hash_password(password: &str) -> Result<String, HashError> {
-    HashPolicy::default().hash(password)
-}
-
-/// Whether `stored` should be rehashed under the default [`HashPolicy`].
-pub fn needs_rehash(stored: &str) -> bool {
-    HashPolicy::default().needs_rehash(stored)
-}
-
-/// Checks `password` against `stored`: a PHC string for Argon2i, Argon2d, Argon2id,
-/// scrypt or PBKDF2 (`$pbkdf2-sha256$`, `$pbkdf2-sha512$`), or a bcrypt hash (`$2a$`, `$2b$`,
-/// `$2y$`; passwords longer than 72 bytes are truncated, as bcrypt always did). Outputs are
-/// compared in constant time.
-///
-/// This is slow on purpose: call it from a [`HashPool`], as [`HashedPasswords`] does.
-///
-/// ```
-/// use tower_httpauth::store::verify_password;
-///
-/// // Python passlib: bcrypt.using(rounds=4).hash("password")
-/// let stored = "$2b$04$EGdrhbKUv8Oc9vGiXX0HQOxSg445d458Muh7DAHskb6QbtCvdxcie";
-/// assert_eq!(verify_password("correctbatteryhorsestapler", stored), Ok(true));
-/// assert_eq!(verify_password("wrong", stored), Ok(false));
-/// assert!(verify_password("x", "$md5$nope").is_err());
-/// ```
-///
-/// # Errors
-///
-/// If `stored` has an unknown format or is malformed.
-pub fn verify_password(password: &str, stored: &str) -> Result<bool, HashError> {
+/// [`HashPolicy::verify`].
+pub(crate) fn verify(password: &str, stored: &str) -> Result<bool, HashError> {
     let pw = password.as_bytes();
     if ["$2a$", "$2b$", "$2y$"].iter().any(|p| stored.starts_with(p)) {
+        #[cfg(feature = "bcrypt")]
         return bcrypt::verify(pw, stored).map_err(|e| HashError::Malformed(e.to_string()));
+        #[cfg(not(feature = "bcrypt"))]
+        return Err(HashError::FeatureOff("bcrypt"));
     }
     let id = stored.strip_prefix('$').and_then(|s| s.split('$').next());
-    if !matches!(
-        id,
-        Some("argon2i" | "argon2d" | "argon2id" | "scrypt" | "pbkdf2-sha256" | "pbkdf2-sha512")
-    ) {
-        return Err(HashError::UnknownFormat);
+    match id {
+        Some("argon2i" | "argon2d" | "argon2id") => {}
+        #[cfg(feature = "scrypt")]
+        Some("scrypt") => {}
+        #[cfg(not(feature = "scrypt"))]
+        Some("scrypt") => return Err(HashError::FeatureOff("scrypt")),
+        #[cfg(feature = "pbkdf2")]
+        Some("pbkdf2-sha256" | "pbkdf2-sha512") => {}
+        #[cfg(not(feature = "pbkdf2"))]
+        Some("pbkdf2-sha256" | "pbkdf2-sha512") => return Err(HashError::FeatureOff("pbkdf2")),
+        _ => return Err(HashError::UnknownFormat),
     }
     let hash = PasswordHash::new(stored).map_err(|e| HashError::Malformed(e.to_string()))?;
     let result = match hash.algorithm.as_str() {
+        #[cfg(feature = "scrypt")]
         "scrypt" => scrypt::Scrypt::new().verify_password(pw, &hash),
+        #[cfg(feature = "pbkdf2")]
         "pbkdf2-sha256" | "pbkdf2-sha512" => pbkdf2::Pbkdf2::default().verify_password(pw, &hash),
         _ => Argon2::default().verify_password(pw, &hash),
     };
@@ -205,174 +172,6 @@ pub fn verify_password(password: &str, stored: &str) -> Result<bool, HashError> 
         Ok(()) => Ok(true),
         Err(password_hash::Error::PasswordInvalid) => Ok(false),
         Err(e) => Err(HashError::Malformed(e.to_string())),
-    }
-}
-
-/// A Basic verifier over any user store that yields the user and their stored password hash
-/// (PHC string or bcrypt), like [`Passwords`](crate::Passwords) for slow hashes.
-///
-/// `lookup` receives the user-id and returns `Option<(User, StoredHash)>`, or a `Result` of
-/// it (an `Err` is answered `500`). Then:
-///
-/// - the hash is checked on the [`HashPool`] (tokio's blocking threads with the `tokio`
-///   feature), never on the executor's worker threads;
-/// - a success is remembered in the [`CredentialCache`] (on by default; keyed by user-id,
-///   password and stored hash, so a password change invalidates it);
-/// - an **unknown user** is checked against a dummy hash of the policy's cost (made once,
-///   on the first unknown user, or given with [`dummy_hash`](Self::dummy_hash): give one of
-///   the same algorithm and cost as your real hashes) and refused, so, where your stored
-///   hashes share that algorithm and cost, response times do not reveal which user-ids exist
-///   (a user whose hash is cheaper or costlier answers faster or slower than an unknown one);
-/// - a stored hash of unknown format is an error (`500`), logged without the hash;
-/// - an empty password is never accepted.
-///
-/// The verification future is boxed: one allocation per request, nothing next to the
-/// milliseconds a password hash takes.
-///
-/// ```
-/// use std::collections::HashMap;
-/// use std::sync::Arc;
-/// use tower_httpauth::{AuthLayer, Basic};
-/// use tower_httpauth::store::{HashPolicy, HashedPasswords};
-///
-/// let policy = HashPolicy::argon2id(1024, 1, 1).unwrap(); // cheap for the example
-/// let users = Arc::new(HashMap::from([("john".to_string(), policy.hash("hello").unwrap())]));
-///
-/// let verifier = HashedPasswords::new(move |name: String| {
-///     let users = users.clone();
-///     async move { users.get(&name).map(|hash| (name, hash.clone())) }
-/// })
-/// .policy(policy);
-/// let layer = AuthLayer::new(Basic::new(verifier).realm("api"));
-/// # let _ = layer;
-/// ```
-pub struct HashedPasswords<L> {
-    lookup: L,
-    pool: HashPool,
-    cache: Option<CredentialCache>,
-    policy: HashPolicy,
-    dummy: Arc<OnceLock<String>>,
-}
-
-impl<L> HashedPasswords<L> {
-    /// A verifier over `lookup`, with the default [`HashPool`], [`CredentialCache`] and
-    /// [`HashPolicy`].
-    pub fn new(lookup: L) -> Self {
-        HashedPasswords {
-            lookup,
-            pool: HashPool::default(),
-            cache: Some(CredentialCache::default()),
-            policy: HashPolicy::default(),
-            dummy: Arc::new(OnceLock::new()),
-        }
-    }
-
-    /// Sets where hashes are checked.
-    pub fn pool(mut self, pool: HashPool) -> Self {
-        self.pool = pool;
-        self
-    }
-
-    /// Sets the verified-credential cache; `None` turns caching off.
-    pub fn cache(mut self, cache: Option<CredentialCache>) -> Self {
-        self.cache = cache;
-        self
-    }
-
-    /// Sets the policy the dummy hash for unknown users is made with (and which
-    /// [`needs_rehash`](Self::needs_rehash) applies).
-    pub fn policy(mut self, policy: HashPolicy) -> Self {
-        self.policy = policy;
-        self.dummy = Arc::new(OnceLock::new());
-        self
-    }
-
-    /// Sets the hash unknown users are checked against, instead of one made with the policy
-    /// on first use. Use a hash of the same algorithm and cost as the stored ones.
-    pub fn dummy_hash(mut self, stored: impl Into<String>) -> Self {
-        let lock = OnceLock::new();
-        let _ = lock.set(stored.into());
-        self.dummy = Arc::new(lock);
-        self
-    }
-
-    /// Whether `stored` is weaker than this verifier's policy.
-    pub fn needs_rehash(&self, stored: &str) -> bool {
-        self.policy.needs_rehash(stored)
-    }
-
-    /// The verified-credential cache, if on.
-    pub fn credential_cache(&self) -> Option<&CredentialCache> {
-        self.cache.as_ref()
-    }
-}
-
-impl<L> fmt::Debug for HashedPasswords<L> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HashedPasswords")
-            .field("pool", &self.pool)
-            .field("cache", &self.cache)
-            .field("policy", &self.policy)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<L, Fut, U, P> BasicVerifier for HashedPasswords<L>
-where
-    L: Fn(String) -> Fut + Send + Sync + 'static,
-    Fut: Future + Send + 'static,
-    Fut::Output: Verdict<User = (U, P)>,
-    U: Clone + Send + Sync + 'static,
-    P: AsRef<str> + Send + 'static,
-{
-    type User = U;
-    type Error = BoxError;
-    type Future = BoxedVerifyFuture<U, BoxError>;
-
-    fn verify(&self, credentials: BasicCredentials) -> Self::Future {
-        let (username, password) = credentials.into_parts();
-        let lookup = (self.lookup)(username.clone());
-        let pool = self.pool.clone();
-        let cache = self.cache.clone();
-        let policy = self.policy.clone();
-        let dummy = self.dummy.clone();
-        Box::pin(async move {
-            let found = lookup.await.into_result().map_err(Into::into)?;
-            let Some((user, stored)) = found else {
-                // Unknown user: the same work against the dummy, then no.
-                pool.run(move || {
-                    let dummy = dummy.get_or_init(|| policy.hash("not a password").unwrap_or_default());
-                    let _ = verify_password(&password, dummy);
-                })
-                .await?;
-                return Ok(None);
-            };
-            let stored: String = stored.as_ref().to_owned();
-            // An empty password is never accepted (`Basic` never hands one over; this covers
-            // direct calls), after the same hash.
-            let empty = password.is_empty();
-            let key = match &cache {
-                Some(c) if !empty => match c.check(&username, &password, stored.as_bytes()) {
-                    Ok(()) => return Ok(Some(user)),
-                    Err(key) => Some(key),
-                },
-                _ => None,
-            };
-            let ok = pool
-                .run(move || verify_password(&password, &stored))
-                .await?
-                .map_err(|e| {
-                    tracing::error!(error = %e, "stored password hash cannot be checked");
-                    e
-                })?;
-            if !ok || empty {
-                return Ok(None);
-            }
-            if let (Some(c), Some(key)) = (cache, key) {
-                c.remember(key);
-            }
-            Ok(Some(user))
-        })
     }
 }
 
@@ -394,21 +193,28 @@ mod tests {
                 .hash_password(pw)
                 .unwrap()
                 .to_string();
-            assert_eq!(verify_password("hunter2", &h), Ok(true), "{h}");
-            assert_eq!(verify_password("hunter3", &h), Ok(false), "{h}");
-            assert!(needs_rehash(&h));
+            assert_eq!(verify("hunter2", &h), Ok(true), "{h}");
+            assert_eq!(verify("hunter3", &h), Ok(false), "{h}");
+            assert!(HashPolicy::default().needs_rehash(&h));
         }
-        let scrypt = scrypt::Scrypt::from(scrypt::Params::new(4, 8, 1).unwrap())
-            .hash_password(pw)
-            .unwrap()
-            .to_string();
-        assert!(scrypt.starts_with("$scrypt$"));
-        assert_eq!(verify_password("hunter2", &scrypt), Ok(true));
-        assert_eq!(verify_password("hunter3", &scrypt), Ok(false));
-        // RFC 6070-style PHC vector from the pbkdf2 crate.
-        let pbkdf2 = "$pbkdf2-sha256$i=4096,l=40$c2FsdFNBTFRzYWx0U0FMVHNhbHRTQUxUc2FsdFNBTFRzYWx0$NIyJ28vTKy8y2BS4EW6EzysXNH68GAAYHE4qH7jdU+HGNVGMfaxH6Q";
-        assert_eq!(verify_password("passwordPASSWORDpassword", pbkdf2), Ok(true));
-        assert_eq!(verify_password("password", pbkdf2), Ok(false));
+        #[cfg(feature = "scrypt")]
+        {
+            let scrypt = scrypt::Scrypt::from(scrypt::Params::new(4, 8, 1).unwrap())
+                .hash_password(pw)
+                .unwrap()
+                .to_string();
+            assert!(scrypt.starts_with("$scrypt$"));
+            assert_eq!(verify("hunter2", &scrypt), Ok(true));
+            assert_eq!(verify("hunter3", &scrypt), Ok(false));
+        }
+        #[cfg(feature = "pbkdf2")]
+        {
+            // RFC 6070-style PHC vector from the pbkdf2 crate.
+            let pbkdf2 = "$pbkdf2-sha256$i=4096,l=40$c2FsdFNBTFRzYWx0U0FMVHNhbHRTQUxUc2FsdFNBTFRzYWx0$NIyJ28vTKy8y2BS4EW6EzysXNH68GAAYHE4qH7jdU+HGNVGMfaxH6Q";
+            assert_eq!(verify("passwordPASSWORDpassword", pbkdf2), Ok(true));
+            assert_eq!(verify("password", pbkdf2), Ok(false));
+        }
+        #[cfg(feature = "bcrypt")]
         for prefix in ["2a", "2b", "2y"] {
             let h = bcrypt::hash_with_result("hunter2", 4)
                 .unwrap()
@@ -418,25 +224,45 @@ mod tests {
                     _ => bcrypt::Version::TwoY,
                 });
             assert!(h.starts_with(&format!("${prefix}$04$")));
-            assert_eq!(verify_password("hunter2", &h), Ok(true));
-            assert_eq!(verify_password("hunter3", &h), Ok(false));
-            assert!(needs_rehash(&h));
+            assert_eq!(verify("hunter2", &h), Ok(true));
+            assert_eq!(verify("hunter3", &h), Ok(false));
+            assert!(HashPolicy::default().needs_rehash(&h));
         }
     }
 
     #[test]
     fn unknown_and_malformed() {
-        assert_eq!(verify_password("x", "plain"), Err(HashError::UnknownFormat));
-        assert_eq!(verify_password("x", "$sha1$1$abc$def"), Err(HashError::UnknownFormat));
-        assert!(matches!(
-            verify_password("x", "$argon2id$garbage"),
-            Err(HashError::Malformed(_))
-        ));
-        assert!(matches!(
-            verify_password("x", "$2y$05$short"),
-            Err(HashError::Malformed(_))
-        ));
-        assert!(needs_rehash("garbage"));
+        assert_eq!(verify("x", "plain"), Err(HashError::UnknownFormat));
+        assert_eq!(verify("x", "$sha1$1$abc$def"), Err(HashError::UnknownFormat));
+        assert!(matches!(verify("x", "$argon2id$garbage"), Err(HashError::Malformed(_))));
+        #[cfg(feature = "bcrypt")]
+        assert!(matches!(verify("x", "$2y$05$short"), Err(HashError::Malformed(_))));
+        assert!(HashPolicy::default().needs_rehash("garbage"));
+    }
+
+    #[test]
+    fn formats_whose_feature_is_off_say_which_feature() {
+        let cases: [(&str, &str, bool); 3] = [
+            (
+                "$2b$04$EGdrhbKUv8Oc9vGiXX0HQOxSg445d458Muh7DAHskb6QbtCvdxcie",
+                "bcrypt",
+                cfg!(feature = "bcrypt"),
+            ),
+            ("$scrypt$ln=2,r=8,p=1$c2FsdA$aGFzaA", "scrypt", cfg!(feature = "scrypt")),
+            (
+                "$pbkdf2-sha256$i=4096,l=40$c2FsdA$aGFzaA",
+                "pbkdf2",
+                cfg!(feature = "pbkdf2"),
+            ),
+        ];
+        for (stored, feature, on) in cases {
+            let got = verify("pw", stored);
+            if on {
+                assert_ne!(got, Err(HashError::FeatureOff(feature)), "{stored}");
+            } else {
+                assert_eq!(got, Err(HashError::FeatureOff(feature)), "{stored}");
+            }
+        }
     }
 
     #[test]

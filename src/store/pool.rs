@@ -1,7 +1,9 @@
-//! Running slow password hashes off the async executor's worker threads.
+//! [`HashPool`]: running slow password hashes off the async executor's worker threads.
 
 use std::fmt;
 use std::sync::Arc;
+
+use super::HashError;
 
 /// Where slow password hashes run, and how many at once.
 ///
@@ -33,19 +35,6 @@ struct PoolInner {
     #[cfg(feature = "tokio")]
     permits: Option<Arc<tokio::sync::Semaphore>>,
 }
-
-/// A hash job that did not finish: it panicked or its runtime shut down. Verifiers answer it
-/// with `500`, never with a pass.
-#[derive(Debug)]
-pub struct PoolError(String);
-
-impl fmt::Display for PoolError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "password hash job failed: {}", self.0)
-    }
-}
-
-impl std::error::Error for PoolError {}
 
 impl HashPool {
     /// A pool running at most `max_concurrent` hashes at once (at least one) on tokio's
@@ -84,8 +73,8 @@ impl HashPool {
     ///
     /// # Errors
     ///
-    /// If the job panicked or the runtime is shutting down.
-    pub async fn run<T, F>(&self, job: F) -> Result<T, PoolError>
+    /// [`HashError::Aborted`] if the job panicked or the runtime is shutting down.
+    pub async fn run<T, F>(&self, job: F) -> Result<T, HashError>
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
@@ -96,16 +85,16 @@ impl HashPool {
                 .clone()
                 .acquire_owned()
                 .await
-                .map_err(|e| PoolError(e.to_string()))?;
+                .map_err(|e| HashError::Aborted(e.to_string()))?;
             return handle
                 .spawn_blocking(move || {
                     let _permit = permit;
                     job()
                 })
                 .await
-                .map_err(|e| PoolError(e.to_string()));
+                .map_err(|e| HashError::Aborted(e.to_string()));
         }
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)).map_err(|_| PoolError("panicked".into()))
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)).map_err(|_| HashError::Aborted("panicked".into()))
     }
 }
 

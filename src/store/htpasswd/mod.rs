@@ -1,253 +1,24 @@
-//! Apache `htpasswd` files.
+//! [`Htpasswd`]: an Apache `htpasswd` file as a Basic verifier.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
+use http::request::Parts;
 
-use super::file::{FileOptions, LineError, LoadError, Parse, ParseContext, Reloading};
-use super::{BoxedVerifyFuture, CredentialCache, HashPool, PoolError};
-use crate::basic::{BasicCredentials, BasicVerifier};
-use crate::compare::constant_time_eq;
+use super::file::{FileOptions, LineError, LoadError, Parse, ParseContext};
+use super::reload::Reloading;
+use super::{BoxFuture, CredentialCache, HashError, HashPool};
+use crate::basic::BasicCredentials;
+use crate::failure::AuthFailure;
+use crate::verify::Verifier;
 
-/// The password formats the real `htpasswd` (apache2-utils) writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum HtpasswdFormat {
-    /// `-B`: bcrypt, `$2y$` (also `$2a$` and `$2b$`).
-    Bcrypt,
-    /// `-m`, the default: APR1-MD5, `$apr1$`.
-    Apr1,
-    /// `-s`: unsalted SHA-1, `{SHA}base64`. Weak.
-    Sha1,
-    /// `-2`: SHA-256-crypt, `$5$` (with `-r`: `$5$rounds=N$`).
-    Sha256Crypt,
-    /// `-5`: SHA-512-crypt, `$6$` (with `-r`: `$6$rounds=N$`).
-    Sha512Crypt,
-    /// `-d`: traditional DES `crypt(3)`, 13 characters; only the first 8 bytes of the
-    /// password count. Weak.
-    DesCrypt,
-    /// `-p`: the password itself. Weak; Apache itself accepts it on Windows only, and
-    /// [`Htpasswd`] only with [`FileOptions::allow_plaintext`].
-    Plaintext,
-    /// A locked entry that no password matches: a hash starting with `*` or `!`, as in
-    /// `/etc/shadow`. `htpasswd -2 -r 500` writes `*0` (glibc's failure token) this way.
-    Locked,
-}
+mod apr1;
+mod des;
+mod format;
 
-impl HtpasswdFormat {
-    /// Whether the format is weak enough to be refused by [`Htpasswd::reject_weak`]:
-    /// unsalted SHA-1, DES crypt and plaintext.
-    pub fn is_weak(self) -> bool {
-        matches!(
-            self,
-            HtpasswdFormat::Sha1 | HtpasswdFormat::DesCrypt | HtpasswdFormat::Plaintext
-        )
-    }
-
-    /// Whether verifying costs enough to run on the [`HashPool`] and to be worth caching.
-    fn is_slow(self) -> bool {
-        matches!(
-            self,
-            HtpasswdFormat::Bcrypt | HtpasswdFormat::Apr1 | HtpasswdFormat::Sha256Crypt | HtpasswdFormat::Sha512Crypt
-        )
-    }
-
-    /// The `htpasswd` flag that writes this format.
-    pub fn flag(self) -> &'static str {
-        match self {
-            HtpasswdFormat::Bcrypt => "-B",
-            HtpasswdFormat::Apr1 => "-m",
-            HtpasswdFormat::Sha1 => "-s",
-            HtpasswdFormat::Sha256Crypt => "-2",
-            HtpasswdFormat::Sha512Crypt => "-5",
-            HtpasswdFormat::DesCrypt => "-d",
-            HtpasswdFormat::Plaintext => "-p",
-            HtpasswdFormat::Locked => "",
-        }
-    }
-}
-
-/// One stored password.
-#[derive(Clone)]
-struct Entry {
-    format: HtpasswdFormat,
-    hash: Arc<str>,
-}
-
-impl Entry {
-    fn parse(hash: &str, allow_plaintext: bool) -> Result<Entry, String> {
-        let format = classify(hash, allow_plaintext)?;
-        Ok(Entry {
-            format,
-            hash: hash.into(),
-        })
-    }
-
-    /// A rough cost, to pick the dummy entry unknown users are checked against.
-    fn cost(&self) -> (u8, u64) {
-        match self.format {
-            HtpasswdFormat::Bcrypt => (4, self.hash.get(4..6).and_then(|c| c.parse().ok()).unwrap_or(0)),
-            HtpasswdFormat::Sha256Crypt | HtpasswdFormat::Sha512Crypt => (3, sha_crypt_rounds(&self.hash)),
-            HtpasswdFormat::Apr1 => (2, 0),
-            HtpasswdFormat::DesCrypt => (1, 0),
-            HtpasswdFormat::Sha1 | HtpasswdFormat::Plaintext | HtpasswdFormat::Locked => (0, 0),
-        }
-    }
-
-    /// Which entries cost the same to verify, for the mixed-cost warning, with a name for
-    /// the group (no hash in it); `None` for locked entries, which are verified like
-    /// unknown users.
-    fn cost_group(&self) -> Option<((u8, u64), String)> {
-        let (rank, param) = match self.format {
-            HtpasswdFormat::Locked => return None,
-            // Both answer in well under a microsecond.
-            HtpasswdFormat::Sha1 | HtpasswdFormat::Plaintext => return Some(((0, 0), "{SHA} or plaintext".into())),
-            HtpasswdFormat::DesCrypt => (1, 0),
-            HtpasswdFormat::Apr1 => (2, 0),
-            HtpasswdFormat::Sha256Crypt => (3, sha_crypt_rounds(&self.hash)),
-            HtpasswdFormat::Sha512Crypt => (4, sha_crypt_rounds(&self.hash)),
-            HtpasswdFormat::Bcrypt => (5, self.cost().1),
-        };
-        let name = match self.format {
-            HtpasswdFormat::DesCrypt => "DES crypt".to_owned(),
-            HtpasswdFormat::Apr1 => "APR1-MD5".to_owned(),
-            HtpasswdFormat::Sha256Crypt => format!("SHA-256-crypt, {param} rounds"),
-            HtpasswdFormat::Sha512Crypt => format!("SHA-512-crypt, {param} rounds"),
-            _ => format!("bcrypt, cost {param}"),
-        };
-        Some(((rank, param), name))
-    }
-
-    fn verify(&self, password: &[u8]) -> bool {
-        let stored = &*self.hash;
-        match self.format {
-            HtpasswdFormat::Bcrypt => bcrypt::verify(password, stored).unwrap_or(false),
-            HtpasswdFormat::Apr1 => super::apr1::verify(password, stored),
-            HtpasswdFormat::Sha1 => {
-                use sha1::Digest;
-                let computed = STANDARD.encode(sha1::Sha1::digest(password));
-                constant_time_eq(computed.as_bytes(), &stored.as_bytes()[5..])
-            }
-            HtpasswdFormat::Sha256Crypt | HtpasswdFormat::Sha512Crypt => {
-                use sha_crypt::PasswordVerifier;
-                sha_crypt::ShaCrypt::SHA512.verify_password(password, stored).is_ok()
-            }
-            HtpasswdFormat::DesCrypt => super::des::verify(password, stored),
-            HtpasswdFormat::Plaintext => constant_time_eq(password, stored.as_bytes()),
-            HtpasswdFormat::Locked => false,
-        }
-    }
-}
-
-fn sha_crypt_rounds(hash: &str) -> u64 {
-    hash.get(3..)
-        .and_then(|s| s.strip_prefix("rounds="))
-        .and_then(|s| s.split('$').next())
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(5000)
-}
-
-/// The highest bcrypt cost accepted: `htpasswd -C` allows 4 to 17 (17 takes seconds).
-const MAX_BCRYPT_COST: u32 = 17;
-/// The most SHA-crypt rounds accepted (some seconds per login). The format allows
-/// 999 999 999, which would tie a hash thread up for minutes per attempt, and unknown users
-/// are checked against the costliest entry.
-const MAX_SHA_CRYPT_ROUNDS: u32 = 10_000_000;
-
-const CRYPT64: &[u8] = b"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-
-/// The format of a stored hash, or why the line is malformed. Without `allow_plaintext`,
-/// a string in none of the formats `htpasswd` writes is malformed: Apache hands it to
-/// `crypt(3)` (outside Windows), where it never matches. Every format but plaintext has a
-/// fixed length and alphabet, so a hash cut off by a write in progress is malformed too.
-fn classify(hash: &str, allow_plaintext: bool) -> Result<HtpasswdFormat, String> {
-    let b = hash.as_bytes();
-    if hash.is_empty() {
-        return Err("empty hash (an empty password is never accepted)".into());
-    }
-    if let Some(rest) = hash.strip_prefix("$2") {
-        let ok = matches!(rest.as_bytes().first(), Some(b'a' | b'b' | b'y'))
-            && b.len() == 60
-            && bcrypt_cost_ok(hash)
-            && b[7..].iter().all(|c| CRYPT64.contains(c));
-        return if ok {
-            Ok(HtpasswdFormat::Bcrypt)
-        } else {
-            Err("malformed bcrypt hash (expected $2a$, $2b$ or $2y$, a cost 04-17, 53 characters)".into())
-        };
-    }
-    if hash.starts_with("$apr1$") {
-        return match super::apr1::parse(hash) {
-            Some(_) => Ok(HtpasswdFormat::Apr1),
-            None => Err("malformed $apr1$ hash".into()),
-        };
-    }
-    if let Some(rest) = hash.strip_prefix("{SHA}") {
-        return match STANDARD.decode(rest) {
-            Ok(d) if d.len() == 20 => Ok(HtpasswdFormat::Sha1),
-            _ => Err("malformed {SHA} hash (expected base64 of 20 bytes)".into()),
-        };
-    }
-    for (prefix, format, len) in [
-        ("$5$", HtpasswdFormat::Sha256Crypt, 43),
-        ("$6$", HtpasswdFormat::Sha512Crypt, 86),
-    ] {
-        if let Some(rest) = hash.strip_prefix(prefix) {
-            return if sha_crypt_ok(rest, len) {
-                Ok(format)
-            } else {
-                Err(format!("malformed {prefix} hash (or rounds outside 1000-10000000)"))
-            };
-        }
-    }
-    if hash.starts_with(['*', '!']) {
-        return Ok(HtpasswdFormat::Locked);
-    }
-    if hash.starts_with('$') {
-        return Err("unsupported hash format (htpasswd writes $2y$, $apr1$, $5$, $6$, {SHA}, DES or plain)".into());
-    }
-    // `{SSHA}`, `{MD5}`, `{CRYPT}`…: schemes of other tools, never a password.
-    if hash.starts_with('{') && hash.contains('}') {
-        return Err("unsupported {…} scheme (htpasswd writes {SHA} only)".into());
-    }
-    if b.len() == 13 && b.iter().all(|c| CRYPT64.contains(c)) {
-        return Ok(HtpasswdFormat::DesCrypt);
-    }
-    if allow_plaintext {
-        return Ok(HtpasswdFormat::Plaintext);
-    }
-    Err(
-        "no hash format htpasswd writes ($2y$, $apr1$, $5$, $6$, {SHA}, 13-character DES); \
-         a plaintext password (htpasswd -p) needs FileOptions::allow_plaintext"
-            .into(),
-    )
-}
-
-fn bcrypt_cost_ok(hash: &str) -> bool {
-    hash.as_bytes().get(3) == Some(&b'$')
-        && hash.as_bytes().get(6) == Some(&b'$')
-        && hash
-            .get(4..6)
-            .and_then(|c| c.parse::<u32>().ok())
-            .is_some_and(|c| (4..=MAX_BCRYPT_COST).contains(&c))
-}
-
-fn sha_crypt_ok(rest: &str, hash_len: usize) -> bool {
-    let mut parts: Vec<&str> = rest.split('$').collect();
-    if parts.first().is_some_and(|p| p.starts_with("rounds=")) {
-        let rounds = parts.remove(0)["rounds=".len()..].parse::<u32>();
-        if !rounds.is_ok_and(|r| (1000..=MAX_SHA_CRYPT_ROUNDS).contains(&r)) {
-            return false;
-        }
-    }
-    matches!(parts.as_slice(), [salt, hash]
-        if !salt.is_empty() && salt.len() <= 16 && !salt.contains(':')
-            && hash.len() == hash_len && hash.bytes().all(|c| CRYPT64.contains(&c)))
-}
+use format::{Entry, HtpasswdFormat};
 
 /// The parsed contents of an htpasswd file.
 struct Users {
@@ -353,7 +124,7 @@ impl Users {
 
 /// An Apache `htpasswd` file as a Basic verifier; the user is the user name (`String`).
 ///
-/// Reads every format the real `htpasswd` writes (see [`HtpasswdFormat`]): bcrypt (`-B`),
+/// Reads every format the real `htpasswd` writes: bcrypt (`-B`),
 /// APR1-MD5 (`-m`, the default), `{SHA}` (`-s`), SHA-256/512-crypt (`-2`, `-5`, with or
 /// without `-r rounds`), DES crypt (`-d`), and plaintext (`-p`) only with
 /// [`FileOptions::allow_plaintext`]. Blank lines and lines starting with `#` are skipped;
@@ -365,28 +136,32 @@ impl Users {
 ///   (`{SSHA}`), and, unless plaintext is allowed, a string in none of the formats. Apache
 ///   outside Windows hands such a string to `crypt(3)`, where it never matches; reading it
 ///   as a plaintext password would let in whoever types it (an empty hash: anyone).
-/// - **Reloading.** At most once per [`FileOptions::reload_interval`] (2 s by default) a
-///   verification checks the file's modification time, length and inode, and reloads it
-///   when they changed; the new contents replace the old atomically. A file that no longer
-///   loads (malformed lines, too large, unreadable) leaves the last good contents in place;
-///   the error is logged with `tracing` and kept in [`Htpasswd::last_error`].
+/// - **Reloading, off the request path.** Requests read the contents in use and never
+///   touch the file system. With the `tokio` feature a background task looks at the file
+///   every [`FileOptions::reload_interval`] (2 s by default) and, when its modification
+///   time, length or inode changed, reads and parses it on tokio's blocking threads; the new
+///   contents replace the old atomically. Without the `tokio` feature nothing reloads on
+///   its own: call [`reload`](Htpasswd::reload) (on `SIGHUP`, from an admin endpoint).
+///   A file that no longer loads (malformed lines, too large, unreadable) leaves the last
+///   good contents in place; the error is logged with `tracing` and kept in
+///   [`Htpasswd::last_error`].
 /// - **Files rewritten in place.** `htpasswd` truncates the file and writes it again, so a
 ///   reload may read it cut off anywhere. Every line `htpasswd` writes ends with a line
 ///   ending, and every format but plaintext has a fixed length and alphabet: a line cut off
 ///   in its user name or hash is malformed, the reload keeps the last good contents, and
-///   the next check after the write loads the whole file. With plaintext allowed, a
+///   the next reload after the write loads the whole file. With plaintext allowed, a
 ///   plaintext password on a last line without a line ending is malformed for the same
 ///   reason. A file cut at a line ending loads with the users written so far (the others
-///   are refused until the next check).
+///   are refused until the next reload).
 /// - **Slow hashes** (bcrypt, APR1, SHA-crypt) run on the [`HashPool`] (tokio's blocking
 ///   threads with the `tokio` feature, at most as many at once as there are CPUs by
 ///   default), and a successful verification is remembered in a [`CredentialCache`] (on by
-///   default), which the store clears when it reloads.
+///   default), which is cleared when the file is reloaded.
 /// - **Unknown users** are verified against the file's costliest entry and refused. In a
 ///   file whose hashes all have the same format and cost, the time taken does not tell
 ///   which user names exist. In a **mixed-cost file** it does: a user whose hash is cheaper
-///   than the costliest (a `{SHA}` line in a bcrypt file answers in microseconds, an
-///   unknown user in milliseconds) shows that the user exists. Loading logs a warning
+///   than the costliest (a `{SHA}` line in a bcrypt file answers far sooner than an
+///   unknown user) shows that the user exists. Loading logs a warning
 ///   naming the formats and costs when they are mixed; rehash every user with one format
 ///   and cost, and refuse the weak ones with [`reject_weak`](Htpasswd::reject_weak), which
 ///   verifies them like unknown users.
@@ -396,16 +171,17 @@ impl Users {
 /// - **Empty passwords** are never accepted ([`Basic`](crate::Basic) refuses them before
 ///   any verifier; [`check`](Htpasswd::check) refuses them too).
 /// - **Bounded cost.** bcrypt costs above 17 (`htpasswd -C`'s maximum) and SHA-crypt rounds
-///   above 10 000 000 are malformed lines: each attempt would hold a hash thread for
-///   minutes, and unknown users are checked against the costliest entry.
+///   above 10 000 000 are malformed lines: each attempt would hold a hash thread for a
+///   long time, and unknown users are checked against the costliest entry.
 /// - **Weak formats** (`{SHA}`, DES, plaintext) are accepted unless
 ///   [`reject_weak`](Htpasswd::reject_weak) is set; loading logs how many there are.
 /// - **Non-ASCII names and passwords** reach the file in their RFC 8265 forms (NFC,
 ///   fullwidth user-ids mapped) unless [`Basic::precis`](crate::Basic::precis) is off: the
 ///   lines must hold those forms (a terminal normally types NFC; ASCII is unchanged).
 ///
-/// The verification future is boxed (one allocation per request, nothing next to a
-/// password hash).
+/// Clones share the contents, the cache and the background task: keep one to call
+/// [`reload`](Htpasswd::reload) or [`last_error`](Htpasswd::last_error) while the layer
+/// holds another.
 ///
 /// ```
 /// use tower_httpauth::{AuthLayer, Basic};
@@ -422,6 +198,7 @@ impl Users {
 /// let layer = AuthLayer::new(Basic::new(users).realm("staff"));
 /// # let _ = layer;
 /// ```
+#[derive(Clone)]
 pub struct Htpasswd {
     file: Reloading<Users>,
     cache: Option<CredentialCache>,
@@ -438,6 +215,15 @@ impl Htpasswd {
     /// error).
     pub fn open(path: impl AsRef<Path>) -> Result<Self, LoadError> {
         Htpasswd::open_with(path, FileOptions::default())
+    }
+
+    /// Loads `path` with `options`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Htpasswd::open`].
+    pub fn open_with(path: impl AsRef<Path>, options: FileOptions) -> Result<Self, LoadError> {
+        Ok(Self::from_file(Reloading::open(path.as_ref(), options)?))
     }
 
     /// Parses the contents of a htpasswd file held in memory (from a secret store, an
@@ -457,34 +243,29 @@ impl Htpasswd {
     /// assert!(Htpasswd::parse(b"no colon here").is_err());
     /// ```
     pub fn parse(contents: &[u8]) -> Result<Self, LoadError> {
-        Self::from_file(Reloading::<Users>::from_bytes(contents, FileOptions::default())?)
+        Ok(Self::from_file(Reloading::from_bytes(
+            contents,
+            FileOptions::default(),
+        )?))
     }
 
-    /// Loads `path` with `options`.
-    ///
-    /// # Errors
-    ///
-    /// As [`Htpasswd::open`].
-    pub fn open_with(path: impl AsRef<Path>, options: FileOptions) -> Result<Self, LoadError> {
-        Self::from_file(Reloading::<Users>::open(path.as_ref(), options)?)
-    }
-
-    fn from_file(file: Reloading<Users>) -> Result<Self, LoadError> {
-        Ok(Htpasswd {
+    fn from_file(file: Reloading<Users>) -> Self {
+        Htpasswd {
             file,
             cache: Some(CredentialCache::default()),
             pool: HashPool::default(),
             reject_weak: false,
-        })
+        }
     }
 
-    /// Sets the verified-credential cache; `None` turns caching off.
+    /// Sets the verified-credential cache (default [`CredentialCache::default`]); `None`
+    /// turns caching off.
     pub fn cache(mut self, cache: Option<CredentialCache>) -> Self {
         self.cache = cache;
         self
     }
 
-    /// Sets where slow hashes run.
+    /// Sets where slow hashes run (default [`HashPool::default`]).
     pub fn pool(mut self, pool: HashPool) -> Self {
         self.pool = pool;
         self
@@ -498,25 +279,30 @@ impl Htpasswd {
         self
     }
 
-    /// The verified-credential cache, if on.
+    /// The verified-credential cache, if on: for its [`hits`](CredentialCache::hits) and
+    /// [`misses`](CredentialCache::misses).
     pub fn credential_cache(&self) -> Option<&CredentialCache> {
         self.cache.as_ref()
     }
 
-    /// The file's path.
+    /// The file's path (empty for [`Htpasswd::parse`]).
     pub fn path(&self) -> &Path {
         self.file.path()
     }
 
-    /// Reloads the file now if it changed. `Ok(true)` if it was reloaded.
+    /// Reloads the file now if its modification time, length or inode changed: `Ok(true)`
+    /// if new contents are in use (and the cache was cleared). This reads the file on the
+    /// calling thread: from async code, call it inside `tokio::task::spawn_blocking`.
+    /// Reloads never overlap; the background task (see [`FileOptions::reload_interval`])
+    /// does the same.
     ///
     /// # Errors
     ///
     /// If the changed file does not load; the last good contents stay in use.
     pub fn reload(&self) -> Result<bool, Arc<LoadError>> {
-        let reloaded = self.file.reload(false)?;
-        if reloaded {
-            self.clear_cache();
+        let reloaded = self.file.reload()?;
+        if reloaded && let Some(c) = &self.cache {
+            c.clear();
         }
         Ok(reloaded)
     }
@@ -541,26 +327,85 @@ impl Htpasswd {
         self.file.current().map.contains_key(username)
     }
 
-    /// The format `username`'s password is stored in.
-    pub fn format_of(&self, username: &str) -> Option<HtpasswdFormat> {
-        self.file.current().map.get(username).map(|e| e.format)
+    /// The format `username`'s password is stored in, by the name of its hash:
+    /// `"bcrypt"` (`htpasswd -B`), `"apr1"` (`-m`, the default), `"sha1"` (`-s`),
+    /// `"sha256-crypt"` (`-2`), `"sha512-crypt"` (`-5`), `"des-crypt"` (`-d`), `"plaintext"`
+    /// (`-p`), or `"locked"` (a hash starting with `*` or `!`, which nothing matches).
+    /// `sha1`, `des-crypt` and `plaintext` are the weak ones that
+    /// [`reject_weak`](Self::reject_weak) refuses.
+    ///
+    /// ```
+    /// use tower_httpauth::store::Htpasswd;
+    /// let users = Htpasswd::parse(b"Mufasa:$apr1$SFEr/xiz$uDWk3HJkJ9aVYpKvfyXiq.\n").unwrap();
+    /// assert_eq!(users.format_of("Mufasa"), Some("apr1"));
+    /// assert_eq!(users.format_of("Scar"), None);
+    /// ```
+    pub fn format_of(&self, username: &str) -> Option<&'static str> {
+        self.file.current().map.get(username).map(|e| e.format.name())
     }
 
-    fn clear_cache(&self) {
-        if let Some(c) = &self.cache {
-            c.clear();
-        }
-    }
-
-    /// Checks `username` and `password`; `Ok(true)` if they match an entry. An empty
+    /// Checks `username` and `password` as the layer would (the cache and the pool
+    /// included), for a login form or a test: `Ok(true)` if they match an entry. An empty
     /// password never matches.
     ///
     /// # Errors
     ///
     /// If the hash job failed (panicked, or the runtime is shutting down).
-    pub async fn check(&self, username: &str, password: &str) -> Result<bool, PoolError> {
-        let user = BasicVerifier::verify(self, BasicCredentials::new(username, password)).await?;
-        Ok(user.is_some())
+    pub async fn check(&self, username: &str, password: &str) -> Result<bool, HashError> {
+        let verifying = self.verify_parts(username.to_owned(), password.to_owned(), || None, Some);
+        match verifying.await {
+            Ok(_) => Ok(true),
+            Err(None) => Ok(false),
+            Err(Some(e)) => Err(e),
+        }
+    }
+
+    /// Verifies; a refusal is `refused()`, a failed hash job `failed(e)`.
+    fn verify_parts<E: Send + 'static>(
+        &self,
+        username: String,
+        password: String,
+        refused: fn() -> E,
+        failed: fn(HashError) -> E,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<String, E>> + Send>> {
+        self.file.watch();
+        let users = self.file.current();
+        if let Some(cache) = &self.cache {
+            cache.follow(users.id());
+        }
+        let Some((entry, known)) = users.target(&username, self.reject_weak) else {
+            return Box::pin(std::future::ready(Err(refused())));
+        };
+        drop(users);
+        // An empty password is never accepted (`Basic` refuses it before any verifier; this
+        // covers `check` and direct calls), after the same work.
+        let known = known & !password.is_empty();
+        if !entry.format.is_slow() {
+            let ok = entry.verify(password.as_bytes()) & known;
+            return Box::pin(std::future::ready(if ok { Ok(username) } else { Err(refused()) }));
+        }
+        let key = match (&self.cache, known) {
+            (Some(cache), true) => match cache.check(&username, &password, entry.hash.as_bytes()) {
+                Ok(()) => return Box::pin(std::future::ready(Ok(username))),
+                Err(key) => Some(key),
+            },
+            _ => None,
+        };
+        let pool = self.pool.clone();
+        let cache = self.cache.clone();
+        Box::pin(async move {
+            let ok = pool
+                .run(move || entry.verify(password.as_bytes()))
+                .await
+                .map_err(failed)?;
+            if !(ok && known) {
+                return Err(refused());
+            }
+            if let (Some(cache), Some(key)) = (cache, key) {
+                cache.remember(key);
+            }
+            Ok(username)
+        })
     }
 }
 
@@ -576,52 +421,19 @@ impl fmt::Debug for Htpasswd {
     }
 }
 
-impl BasicVerifier for Htpasswd {
+impl Verifier<BasicCredentials> for Htpasswd {
     type User = String;
-    type Error = PoolError;
-    type Future = BoxedVerifyFuture<String, PoolError>;
+    type Future = BoxFuture<String>;
 
-    fn verify(&self, credentials: BasicCredentials) -> Self::Future {
-        let (users, reloaded) = self.file.get();
-        if reloaded {
-            self.clear_cache();
-        }
+    fn verify(&self, credentials: BasicCredentials, _request: &Parts) -> Self::Future {
         let (username, password) = credentials.into_parts();
-        let Some((entry, known)) = users.target(&username, self.reject_weak) else {
-            return Box::pin(std::future::ready(Ok(None)));
-        };
-        drop(users);
-        // An empty password is never accepted (`Basic` refuses it before any verifier; this
-        // covers `check` and direct calls), after the same work.
-        let known = known & !password.is_empty();
-        if !entry.format.is_slow() {
-            let ok = entry.verify(password.as_bytes()) & known;
-            return Box::pin(std::future::ready(Ok(ok.then_some(username))));
-        }
-        let key = match (&self.cache, known) {
-            (Some(cache), true) => match cache.check(&username, &password, entry.hash.as_bytes()) {
-                Ok(()) => return Box::pin(std::future::ready(Ok(Some(username)))),
-                Err(key) => Some(key),
-            },
-            _ => None,
-        };
-        let pool = self.pool.clone();
-        let cache = self.cache.clone();
-        Box::pin(async move {
-            let ok = pool.run(move || entry.verify(password.as_bytes())).await?;
-            if !(ok && known) {
-                return Ok(None);
-            }
-            if let (Some(cache), Some(key)) = (cache, key) {
-                cache.remember(key);
-            }
-            Ok(Some(username))
-        })
+        self.verify_parts(username, password, AuthFailure::invalid, AuthFailure::internal)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::format::classify;
     use super::*;
 
     #[test]
@@ -828,8 +640,8 @@ mod tests {
                 }
             }
             if let Ok(text) = std::str::from_utf8(&bytes) {
-                let _ = super::super::apr1::verify(b"pw", text);
-                let _ = super::super::des::verify(b"pw", text);
+                let _ = super::apr1::verify(b"pw", text);
+                let _ = super::des::verify(b"pw", text);
                 let _ = classify(text, false);
                 let _ = classify(text, true);
             }
