@@ -1,7 +1,7 @@
 //! HTTP Digest (RFC 7616) with axum.
 //!
 //! ```sh
-//! cargo run --example axum_digest --features axum        # PORT=8080 to change the port
+//! cargo run --example axum_digest --features axum        # PORT=3002 by default
 //! curl --digest -u 'Mufasa:Circle of Life' http://127.0.0.1:3002/protected
 //! ```
 //!
@@ -26,8 +26,7 @@ fn ha1_table() -> Ha1Table {
     for (user, password) in [("Mufasa", "Circle of Life"), ("john", "hello")] {
         for alg in [Algorithm::Sha256, Algorithm::Md5, Algorithm::Sha512_256] {
             // Computed once here; a real application stores only these hashes.
-            let ha1 = alg.ha1(user, REALM, password);
-            table.insert((user.to_owned(), alg), ha1.as_str().to_owned());
+            table.insert((user.to_owned(), alg), alg.ha1(user, REALM, password));
         }
     }
     table

@@ -109,6 +109,44 @@ impl<K: Hash + Eq + Clone, V> BoundedMap<K, V> {
         Some(out)
     }
 
+    /// Runs `f` on the entry of `key`, if any, and marks it used. Without one, `make` is
+    /// asked for a new entry and may decline (`Err(r)`: nothing is inserted, `r` is
+    /// returned). At the bound the least recently used entry makes room and is handed to
+    /// `evicted` first. All of it under one lock, so that an owner keeping a summary of what
+    /// it forgot (the replay store's "issued no later than" mark) updates it before any other
+    /// call can miss the evicted key.
+    pub(crate) fn upsert_or_decline<R>(
+        &self,
+        key: &K,
+        f: impl FnOnce(&mut V) -> R,
+        make: impl FnOnce() -> Result<(V, R), R>,
+        evicted: impl FnOnce(K, V),
+    ) -> R {
+        let mut guard = self.lock();
+        let table = &mut *guard;
+        let seq = table.next;
+        table.next += 1;
+        if let Some((value, old)) = table.entries.get_mut(key) {
+            table.order.remove(old);
+            *old = seq;
+            table.order.insert(seq, key.clone());
+            return f(value);
+        }
+        let (value, out) = match make() {
+            Ok(made) => made,
+            Err(declined) => return declined,
+        };
+        if table.entries.len() >= self.capacity
+            && let Some((_, oldest)) = table.order.pop_first()
+            && let Some((old, _)) = table.entries.remove(&oldest)
+        {
+            evicted(oldest, old);
+        }
+        table.entries.insert(key.clone(), (value, seq));
+        table.order.insert(seq, key.clone());
+        out
+    }
+
     /// Removes the entry of `key`.
     pub(crate) fn remove(&self, key: &K) -> Option<V> {
         let mut table = self.lock();
@@ -163,11 +201,48 @@ mod tests {
         assert_eq!(map.upsert(&2, WhenFull::Refuse, || 0, |v| *v), None);
         // An existing key is still updated.
         assert_eq!(
-            map.upsert(&1, WhenFull::Refuse, || 0, |v| {
-                *v += 1;
-                *v
-            }),
+            map.upsert(
+                &1,
+                WhenFull::Refuse,
+                || 0,
+                |v| {
+                    *v += 1;
+                    *v
+                }
+            ),
             Some(1)
+        );
+    }
+
+    #[test]
+    fn upsert_or_decline_hands_the_evicted_entry_over_and_inserts_nothing_when_declined() {
+        let map = BoundedMap::new(1);
+        let mut evicted = Vec::new();
+        assert_eq!(
+            map.upsert_or_decline(&"a", |v| *v, || Ok((1, 0)), |_, _| panic!("room left")),
+            0
+        );
+        // Declined: nothing is inserted, nothing evicted.
+        assert_eq!(
+            map.upsert_or_decline(&"b", |v| *v, || Err(-1), |_, _| panic!("declined")),
+            -1
+        );
+        assert_eq!((map.len(), map.with(&"b", |v| *v)), (1, None));
+        // An existing key: `f` runs, `make` does not.
+        let bump = |v: &mut i32| {
+            *v += 1;
+            *v
+        };
+        assert_eq!(map.upsert_or_decline(&"a", bump, || Err(-1), |_, _| panic!("known")), 2);
+        // At the bound: the least recently used entry is handed over, then the new one goes in.
+        assert_eq!(
+            map.upsert_or_decline(&"c", |v| *v, || Ok((3, 0)), |k, v| evicted.push((k, v))),
+            0
+        );
+        assert_eq!(evicted, [("a", 2)]);
+        assert_eq!(
+            (map.len(), map.with(&"a", |v| *v), map.with(&"c", |v| *v)),
+            (1, None, Some(3))
         );
     }
 

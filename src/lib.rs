@@ -39,7 +39,7 @@
 //! | you want | read |
 //! |---|---|
 //! | Basic (RFC 7617) with your own lookup | [`basic`]: [`Basic`], [`Passwords`], [`StaticCredentials`] |
-//! | Digest (RFC 7616): SHA-256, MD5, `-sess`, `auth-int`, replay protection | [`digest`]: [`Digest`], [`DigestUsers`] |
+//! | Digest (RFC 7616): SHA-256, MD5, `-sess`, `auth-int`, replay protection | [`digest`]: [`Digest`](digest::Digest), [`DigestUsers`](digest::DigestUsers) |
 //! | Bearer tokens (RFC 6750), API-key headers, token cookies | [`bearer`]: [`Bearer`], [`StaticTokens`] |
 //! | several schemes on one route | [`multi`]: [`Multi`] |
 //! | log in once, then signed expiring tokens; JWT (`jwt` feature) | [`token`]: [`SignedTokens`], [`Claims`], `token::jwt` |
@@ -101,7 +101,7 @@ pub mod basic;
 // pub mod bearer;
 mod bounded;
 mod compare;
-// pub mod digest;
+pub mod digest;
 pub mod failure;
 pub mod header;
 mod layer;

@@ -7,7 +7,7 @@
 //! U+0301 on another would be two different passwords, and `ｊｏｈｎ` typed on a fullwidth
 //! keyboard would be another user than `john`.
 //!
-//! [`Basic`](crate::Basic) and [`Digest`](crate::Digest) apply these two functions to every
+//! [`Basic`](crate::Basic) and [`Digest`](crate::digest::Digest) apply these two functions to every
 //! credential they read, unless turned off with [`Precis::Off`]:
 //!
 //! - [`username`] (UsernameCasePreserved, RFC 8265 §3.4): fullwidth and halfwidth forms
@@ -56,7 +56,7 @@
 //! except `:` in a user-id, which also must not start or end with a space nor hold two in a
 //! row; any printable ASCII in a password), so stores that only ever held ASCII need no
 //! migration. The crate's built-in stores ([`StaticCredentials`](crate::StaticCredentials),
-//! [`DigestUsers`](crate::DigestUsers)) enforce what you give them. For hashes you compute
+//! [`DigestUsers`](crate::digest::DigestUsers)) enforce what you give them. For hashes you compute
 //! yourself (`store::HashPolicy::hash`, [`Algorithm::ha1`](crate::digest::Algorithm::ha1),
 //! htpasswd and htdigest files), hash the enforced forms.
 //!
@@ -96,7 +96,7 @@ pub enum Precis {
     /// User-ids and passwords as sent (after base64, UTF-8 / ISO-8859-1 or RFC 5987
     /// decoding), byte for byte. For stores that hold non-normalised forms you cannot
     /// migrate. Note that [`StaticCredentials`](crate::StaticCredentials) and
-    /// [`DigestUsers`](crate::DigestUsers) keep the enforced forms of what you give them.
+    /// [`DigestUsers`](crate::digest::DigestUsers) keep the enforced forms of what you give them.
     Off,
 }
 

@@ -13,11 +13,18 @@ use http_auth::PasswordParams;
 use http_auth::digest::DigestClient;
 use tower::ServiceExt;
 use tower_httpauth::digest::{
-    AUTHENTICATION_INFO, Algorithm, Digest, DigestBodyLayer, DigestCredentialStore, DigestLookup, DigestUser,
-    DigestUsers, MemoryNonceStore, NonceCheck, NonceStore, NonceUse, Qop, client_response,
+    Algorithm, Digest, DigestBodyLayer, DigestLookup, DigestUser, DigestUsers, MemoryNonceStore, NonceCheck,
+    NonceStore, NonceUse, Qop,
 };
 use tower_httpauth::header::{AuthParams, split_scheme};
-use tower_httpauth::{AuthFailure, AuthLayer, AuthUser, FailureKind};
+use tower_httpauth::{AuthFailure, AuthLayer, AuthUser, FailureKind, Verifier, with_request};
+
+mod common;
+
+use common::digest::{client_response, hash};
+
+/// The `Authentication-Info` response header (RFC 9110 §11.6.3).
+const AUTHENTICATION_INFO: &str = "authentication-info";
 
 const REALM: &str = "http-auth@example.org";
 const SECRET: &[u8] = b"an example secret shared by a fleet";
@@ -37,7 +44,7 @@ async fn who(Extension(AuthUser(user)): Extension<AuthUser<String>>, body: Bytes
     format!("user={user} body={}", String::from_utf8_lossy(&body))
 }
 
-fn app<C: DigestCredentialStore<User = String>, N: NonceStore>(digest: Digest<C, N>) -> Router {
+fn app<V: Verifier<DigestLookup, User = DigestUser<String>>>(digest: Digest<V>) -> Router {
     Router::new()
         .route("/", any(who))
         .route("/{*rest}", any(who))
@@ -283,6 +290,116 @@ fn domain_refuses_what_would_break_the_list() {
     }
 }
 
+// ---------------------------------------------------------------- the tests' own client
+
+/// The client computation these tests send with (tests/common/digest.rs) gives the RFCs'
+/// responses and the values STANDARDS.md items 42, 44 and 45 record, so what it sends is what
+/// a correct client sends.
+#[test]
+fn the_test_client_computes_the_rfc_vectors() {
+    const NONCE: &str = "7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v";
+    const CNONCE: &str = "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ";
+    let r3_9_1 = |alg, qop, method, body: Option<&[u8]>| {
+        client_response(
+            alg,
+            "Mufasa",
+            REALM,
+            "Circle of Life",
+            NONCE,
+            "00000001",
+            CNONCE,
+            qop,
+            method,
+            "/dir/index.html",
+            body,
+        )
+    };
+    let auth = Some(Qop::Auth);
+    let int = Some(Qop::AuthInt);
+    let cases = [
+        // RFC 7616 §3.9.1.
+        (
+            r3_9_1(Algorithm::Md5, auth, "GET", None),
+            "8ca523f5e9506fed4657c9700eebdbec",
+        ),
+        (
+            r3_9_1(Algorithm::Sha256, auth, "GET", None),
+            "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1",
+        ),
+        // Item 44, computed for the same inputs.
+        (
+            r3_9_1(Algorithm::Md5Sess, auth, "GET", None),
+            "e783283f46242139c486a698fec7211d",
+        ),
+        (
+            r3_9_1(Algorithm::Sha256Sess, auth, "GET", None),
+            "2fd51b3a77ad75bad6afad6003e818d767133c46d9e2749e7f5232ae1ea3efd7",
+        ),
+        (
+            r3_9_1(Algorithm::Sha512_256, auth, "GET", None),
+            "430d05014cecc49cab6fbe03176d41a1da86cbfe24a16580e22aaad928d960d0",
+        ),
+        (
+            r3_9_1(Algorithm::Sha512_256Sess, auth, "GET", None),
+            "3f2a34f923c38b0fb26dce2fdfc2ce326c23cecf86fbb1444f3e51fbbc2cb92e",
+        ),
+        (
+            r3_9_1(Algorithm::Md5, int, "GET", Some(b"")),
+            "8804a53d3640a40a4f73cea12c5ba451",
+        ),
+        (
+            r3_9_1(Algorithm::Sha256, int, "GET", Some(b"")),
+            "8bdf6f15638e260831e905028de5450562816d093c9bfc5c13d3a46adcdde940",
+        ),
+        // Item 42: the rspauth (empty method).
+        (
+            r3_9_1(Algorithm::Md5, auth, "", None),
+            "9b712497bc9f91499fbcca1dfc5f09a5",
+        ),
+        (
+            r3_9_1(Algorithm::Sha256, auth, "", None),
+            "86d3b25618d41854ca5039a5d7e53ff6355d5134a9b1fb088a78ac3c462195a0",
+        ),
+    ];
+    for (got, want) in cases {
+        assert_eq!(got, want);
+    }
+    // RFC 2617 §3.5, with qop and in the RFC 2069 form.
+    let rfc2617 = |qop| {
+        client_response(
+            Algorithm::Md5,
+            "Mufasa",
+            "testrealm@host.com",
+            "Circle Of Life",
+            "dcd98b7102dd2f0e8b11d0f600bfb0c093",
+            "00000001",
+            "0a4f113b",
+            qop,
+            "GET",
+            "/dir/index.html",
+            None,
+        )
+    };
+    assert_eq!(rfc2617(auth), "6629fae49393a05397450978507c4ef1");
+    assert_eq!(rfc2617(None), "670fd8c2df070c60b045671b8b24ff02");
+    // Item 45: RFC 7616 §3.9.2 recomputed with SHA-512/256 (the RFC prints wrong values).
+    let r = client_response(
+        Algorithm::Sha512_256,
+        "Jäsøn Doe",
+        "api@example.org",
+        "Secret, or not?",
+        "5TsQWLVdgBdmrQ0XsxbDODV+57QdFR34I9HAbC/RVvkK",
+        "00000001",
+        "NTg6RKcb9boFIAS3KrFK9BGeh+iDa/sm6jUMp2wds69v",
+        auth,
+        "GET",
+        "/doe.json",
+        None,
+    );
+    assert_eq!(r, "3798d4131c277846293534c3edc11bd8a5e4cdcbff78b05db9d95eeb1cec68a5");
+    assert_eq!(hash(Algorithm::Md5, b""), "d41d8cd98f00b204e9800998ecf8427e");
+}
+
 // ---------------------------------------------------------------- round trips with http-auth
 
 fn http_auth_client(res: &Response<Body>, index: usize) -> DigestClient {
@@ -303,7 +420,7 @@ async fn http_auth_client_round_trips_every_algorithm_and_qop() {
             assert_eq!(client.session(), alg.is_session());
             // http-auth 0.1 puts the raw body into A2 where RFC 7616 §3.4.3 wants
             // H(entity-body); handing it the body's hash makes its A2 the RFC's.
-            let body_hash = alg.hash(&[body.as_bytes()]);
+            let body_hash = hash(alg, body.as_bytes());
             let params = PasswordParams {
                 username: "Mufasa",
                 password: "Circle of Life",
@@ -1064,6 +1181,40 @@ async fn plaintext_password_store_and_the_lookup_it_gets() {
     );
 }
 
+/// A store is any verifier of `DigestLookup`, so `with_request` gives it the request head:
+/// here per-tenant users, chosen by the `Host` header.
+#[tokio::test]
+async fn a_store_may_read_the_request_head() {
+    let d = Digest::new(with_request(|l: DigestLookup, parts: &http::request::Parts| {
+        let host = parts
+            .headers
+            .get("host")
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        async move {
+            (host == "example.org" && l.username() == "Mufasa")
+                .then(|| DigestUser::with_password(format!("Mufasa@{host}"), "Circle of Life"))
+        }
+    }))
+    .realm(REALM);
+    let app = app(d);
+    let (nonce, opaque) = fresh(&app).await;
+    let c = Creds::new(&nonce, &opaque);
+    let res = send(&app, "GET", "/dir/index.html", Some(&c.header()), "").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(text(res).await, "user=Mufasa@example.org body=");
+    // The same credentials for another tenant: no such user there.
+    let mut c = Creds::new(&nonce, &opaque);
+    c.nc = "00000002".into();
+    let req = Request::get("/dir/index.html")
+        .header("host", "other.example")
+        .header("authorization", c.header())
+        .body(Body::empty())
+        .unwrap();
+    assert_401_with_challenge(&app.clone().oneshot(req).await.unwrap(), false);
+}
+
 // ---------------------------------------------------------------- layer features with Digest
 
 #[tokio::test]
@@ -1159,17 +1310,14 @@ async fn digest_works_as_a_plain_tower_service() {
 struct SlowNonces(MemoryNonceStore);
 
 impl NonceStore for SlowNonces {
-    type Future = std::pin::Pin<
-        Box<
-            dyn std::future::Future<Output = Result<tower_httpauth::digest::NonceCheck, tower_httpauth::BoxError>>
-                + Send,
-        >,
-    >;
-    fn check_and_record(&self, u: &tower_httpauth::digest::NonceUse<'_>) -> Self::Future {
-        let answer = self.0.check(u);
+    fn check_and_record(
+        &self,
+        u: &NonceUse<'_>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<NonceCheck, tower_httpauth::BoxError>> + Send>> {
+        let answer = self.0.check_and_record(u);
         Box::pin(async move {
             tokio::task::yield_now().await;
-            Ok(answer)
+            answer.await
         })
     }
 }
@@ -1308,13 +1456,15 @@ impl StoreAhead {
 }
 
 impl NonceStore for StoreAhead {
-    type Future = std::future::Ready<Result<NonceCheck, tower_httpauth::BoxError>>;
-    fn check_and_record(&self, u: &NonceUse<'_>) -> Self::Future {
+    fn check_and_record(
+        &self,
+        u: &NonceUse<'_>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<NonceCheck, tower_httpauth::BoxError>> + Send>> {
         let ahead = self.ahead_ms.load(std::sync::atomic::Ordering::SeqCst);
-        std::future::ready(Ok(self.store.check(&NonceUse {
+        self.store.check_and_record(&NonceUse {
             now_ms: u.now_ms + ahead,
             ..*u
-        })))
+        })
     }
 }
 

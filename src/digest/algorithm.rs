@@ -1,130 +1,22 @@
-//! Digest algorithms (RFC 7616 §3.2, §6.1) and lowercase hex written into stack buffers.
+//! Digest algorithms (RFC 7616 §3.2, §6.1), the quality of protection, and the formulas of
+//! §3.4 built on them.
 
 use std::fmt;
 
-/// The longest hex digest (SHA-256 and SHA-512/256: 64 characters).
-pub const MAX_HEX_LEN: usize = 64;
-
-/// The value of the hex digit `c` (either case) and whether it is one, computed without a
-/// table or a branch so that loops over a digest vectorise.
-#[inline(always)]
-fn hex_digit(c: u8) -> (u8, bool) {
-    let digit = c.wrapping_sub(b'0');
-    // Only `A`-`F` and `a`-`f` land on `a`-`f` once ORed with 0x20.
-    let letter = (c | 0x20).wrapping_sub(b'a');
-    let is_digit = digit < 10;
-    (
-        if is_digit { digit } else { letter.wrapping_add(10) },
-        is_digit | (letter < 6),
-    )
-}
-
-/// The lowercase hex digit of `n` (0 to 15).
-#[inline(always)]
-fn hex_char(n: u8) -> u8 {
-    if n < 10 { b'0' + n } else { b'a' - 10 + n }
-}
-
-/// A digest as raw bytes (16 for MD5, 32 for the others).
-#[derive(Clone, Copy)]
-pub(crate) struct RawDigest {
-    buf: [u8; MAX_HEX_LEN / 2],
-    len: u8,
-}
-
-impl RawDigest {
-    /// Decodes exactly `hex_len` hex digits (either case); `None` for another length or a
-    /// non-hex character.
-    pub(crate) fn from_hex(s: &str, hex_len: usize) -> Option<Self> {
-        let s = s.as_bytes();
-        if s.len() != hex_len || hex_len > MAX_HEX_LEN || !hex_len.is_multiple_of(2) {
-            return None;
-        }
-        let mut buf = [0u8; MAX_HEX_LEN / 2];
-        let mut bad = 0u8;
-        for (d, pair) in buf.iter_mut().zip(s.as_chunks::<2>().0) {
-            let ((hi, hi_ok), (lo, lo_ok)) = (hex_digit(pair[0]), hex_digit(pair[1]));
-            bad |= u8::from(!(hi_ok & lo_ok));
-            *d = (hi << 4) | (lo & 0x0F);
-        }
-        (bad == 0).then_some(RawDigest {
-            buf,
-            len: (hex_len / 2) as u8,
-        })
-    }
-
-    /// The bytes.
-    pub(crate) fn as_bytes(&self) -> &[u8] {
-        &self.buf[..self.len as usize]
-    }
-}
-
-/// A lowercase hex digest held on the stack (32 characters for MD5, 64 for the others).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct Hex {
-    buf: [u8; MAX_HEX_LEN],
-    len: u8,
-}
-
-impl Hex {
-    /// Lowercase hex of `bytes` (at most 32 bytes; longer input is truncated).
-    pub fn encode(bytes: &[u8]) -> Self {
-        let mut buf = [0u8; MAX_HEX_LEN];
-        let n = bytes.len().min(MAX_HEX_LEN / 2);
-        for (pair, &b) in buf.as_chunks_mut::<2>().0.iter_mut().zip(&bytes[..n]) {
-            *pair = [hex_char(b >> 4), hex_char(b & 0x0F)];
-        }
-        Hex {
-            buf,
-            len: (2 * n) as u8,
-        }
-    }
-
-    /// Reads a hex digest of exactly `len` characters, lowercasing it. `None` if `s` has
-    /// another length or a non-hex character.
-    pub fn parse(s: &str, len: usize) -> Option<Self> {
-        if s.len() != len || len > MAX_HEX_LEN {
-            return None;
-        }
-        let mut buf = [0u8; MAX_HEX_LEN];
-        let mut bad = 0u8;
-        for (d, &c) in buf.iter_mut().zip(s.as_bytes()) {
-            let (_, ok) = hex_digit(c);
-            bad |= u8::from(!ok);
-            // Digits stay, letters (of either case) are lowercased.
-            *d = if c.wrapping_sub(b'0') < 10 { c } else { c | 0x20 };
-        }
-        (bad == 0).then_some(Hex { buf, len: len as u8 })
-    }
-
-    /// The digest as text.
-    pub fn as_str(&self) -> &str {
-        // Only ASCII hex digits are ever written.
-        std::str::from_utf8(self.as_bytes()).unwrap_or("")
-    }
-
-    /// The digest as bytes.
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.buf[..self.len as usize]
-    }
-}
-
-impl fmt::Debug for Hex {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // A hex digest may be an H(A1), which is password-equivalent: print only its size.
-        write!(f, "Hex(<{} chars>)", self.len)
-    }
-}
+use super::hex::{Hex, RawDigest};
 
 /// A Digest algorithm: the hash function and whether it is the `-sess` variant.
 ///
+/// Offered with [`Digest::algorithms`](super::Digest::algorithms); a store reads the one the
+/// client used from [`DigestLookup::algorithm`](super::DigestLookup::algorithm).
+///
 /// ```
 /// use tower_httpauth::digest::Algorithm;
-/// let a: Algorithm = "SHA-256".parse().unwrap();
-/// assert_eq!(a, Algorithm::Sha256);
-/// assert_eq!(a.hash(&[b"Mufasa", b":", b"http-auth@example.org"]).as_str(),
+/// assert_eq!(Algorithm::Sha256.name(), "SHA-256");
+/// assert_eq!(Algorithm::Sha256.userhash("Mufasa", "http-auth@example.org"),
 ///            "a947aad205e80e429958a387394944c6b496301e79f89d35a4cc23b6ee12b5b6");
 /// assert!(Algorithm::Md5Sess.is_session());
+/// assert_eq!(Algorithm::Md5Sess.base(), Algorithm::Md5);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -141,31 +33,6 @@ pub enum Algorithm {
     Sha512_256,
     /// `SHA-512-256-sess`.
     Sha512_256Sess,
-}
-
-/// The algorithm name is not one of RFC 7616's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct UnknownAlgorithm;
-
-impl fmt::Display for UnknownAlgorithm {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("unknown Digest algorithm")
-    }
-}
-
-impl std::error::Error for UnknownAlgorithm {}
-
-impl std::str::FromStr for Algorithm {
-    type Err = UnknownAlgorithm;
-
-    /// Parses an algorithm name, case-insensitively (`MD5`, `sha-256-sess`, …).
-    fn from_str(s: &str) -> Result<Self, UnknownAlgorithm> {
-        Algorithm::ALL
-            .iter()
-            .copied()
-            .find(|a| a.name().eq_ignore_ascii_case(s))
-            .ok_or(UnknownAlgorithm)
-    }
 }
 
 impl fmt::Display for Algorithm {
@@ -197,6 +64,11 @@ impl Algorithm {
         }
     }
 
+    /// The algorithm named `name`, case-insensitively (`MD5`, `sha-256-sess`, …).
+    pub(crate) fn from_name(name: &str) -> Option<Algorithm> {
+        Algorithm::ALL.into_iter().find(|a| a.name().eq_ignore_ascii_case(name))
+    }
+
     /// Whether this is a `-sess` variant (H(A1) also covers the nonce and cnonce).
     pub fn is_session(self) -> bool {
         matches!(
@@ -215,7 +87,7 @@ impl Algorithm {
     }
 
     /// The length of this algorithm's hex digests: 32 for MD5, 64 for the others.
-    pub fn hex_len(self) -> usize {
+    pub(crate) fn hex_len(self) -> usize {
         match self.base() {
             Algorithm::Md5 => 32,
             _ => 64,
@@ -223,26 +95,19 @@ impl Algorithm {
     }
 
     /// `H(parts...)`: the hash of the concatenated parts as lowercase hex.
-    pub fn hash(self, parts: &[&[u8]]) -> Hex {
-        fn run<D: sha2::Digest>(parts: &[&[u8]]) -> Hex {
-            let mut d = D::new();
-            for p in parts {
-                d.update(p);
-            }
-            Hex::encode(&d.finalize())
+    pub(crate) fn hash(self, parts: &[&[u8]]) -> Hex {
+        let mut h = Hasher::new(self);
+        for p in parts {
+            h.update(p);
         }
-        match self.base() {
-            Algorithm::Md5 => run::<md5::Md5>(parts),
-            Algorithm::Sha256 => run::<sha2::Sha256>(parts),
-            _ => run::<sha2::Sha512_256>(parts),
-        }
+        h.finish()
     }
 
-    /// `H(A1)` for the base algorithm, `H(username ":" realm ":" password)`: what a
-    /// credential store keeps instead of the password (see the warning in the
+    /// `H(A1)` for the base algorithm, `H(username ":" realm ":" password)` in lowercase hex:
+    /// what a credential store keeps instead of the password (see the warning in the
     /// [module docs](crate::digest#ha1-is-a-password-equivalent)).
     ///
-    /// This hashes the octets it is given. What [`Digest`](crate::Digest) compares with
+    /// This hashes the octets it is given. What [`Digest`](super::Digest) compares with
     /// (by default) and what clients hash are the RFC 8265 enforced forms, so at registration
     /// pass the name and password through [`precis::username`](crate::precis::username) and
     /// [`precis::password`](crate::precis::password) first (for ASCII they are unchanged):
@@ -258,22 +123,27 @@ impl Algorithm {
     /// ```
     /// use tower_httpauth::digest::Algorithm;
     /// let ha1 = Algorithm::Md5.ha1("Mufasa", "http-auth@example.org", "Circle of Life");
-    /// assert_eq!(ha1.as_str(), "3d78807defe7de2157e2b0b6573a855f");
+    /// assert_eq!(ha1, "3d78807defe7de2157e2b0b6573a855f");
     /// ```
-    pub fn ha1(self, username: &str, realm: &str, password: &str) -> Hex {
+    pub fn ha1(self, username: &str, realm: &str, password: &str) -> String {
+        self.ha1_hex(username, realm, password).as_str().to_owned()
+    }
+
+    /// [`ha1`](Self::ha1) on the stack.
+    pub(crate) fn ha1_hex(self, username: &str, realm: &str, password: &str) -> Hex {
         self.hash(&[username.as_bytes(), b":", realm.as_bytes(), b":", password.as_bytes()])
     }
 
-    /// The hashed username sent with `userhash=true`: `H(username ":" realm)` (RFC 7616
-    /// §3.4.4). A store that supports userhash indexes its users by this value.
-    pub fn userhash(self, username: &str, realm: &str) -> Hex {
+    /// The hashed username sent with `userhash=true`: `H(username ":" realm)` in lowercase
+    /// hex (RFC 7616 §3.4.4). A store that supports userhash indexes its users by this value.
+    pub fn userhash(self, username: &str, realm: &str) -> String {
         self.hash(&[username.as_bytes(), b":", realm.as_bytes()])
+            .as_str()
+            .to_owned()
     }
 }
 
-/// A running hash of an algorithm's function: fed in pieces, and cloned to share a common
-/// prefix between two digests (the response and the `rspauth`).
-#[derive(Clone)]
+/// A running hash of an algorithm's function, fed in pieces.
 pub(crate) enum Hasher {
     Md5(md5::Md5),
     Sha256(sha2::Sha256),
@@ -304,48 +174,32 @@ impl Hasher {
     /// The digest as raw bytes.
     pub(crate) fn finish_raw(self) -> RawDigest {
         use sha2::Digest as _;
-        let mut buf = [0u8; MAX_HEX_LEN / 2];
-        let len = match self {
-            Hasher::Md5(d) => {
-                buf[..16].copy_from_slice(&d.finalize());
-                16
-            }
-            Hasher::Sha256(d) => {
-                buf.copy_from_slice(&d.finalize());
-                32
-            }
-            Hasher::Sha512_256(d) => {
-                buf.copy_from_slice(&d.finalize());
-                32
-            }
-        };
-        RawDigest { buf, len }
+        match self {
+            Hasher::Md5(d) => RawDigest::from_bytes(&d.finalize()),
+            Hasher::Sha256(d) => RawDigest::from_bytes(&d.finalize()),
+            Hasher::Sha512_256(d) => RawDigest::from_bytes(&d.finalize()),
+        }
     }
 
     /// The digest as lowercase hex.
     pub(crate) fn finish(self) -> Hex {
-        use sha2::Digest as _;
-        match self {
-            Hasher::Md5(d) => Hex::encode(&d.finalize()),
-            Hasher::Sha256(d) => Hex::encode(&d.finalize()),
-            Hasher::Sha512_256(d) => Hex::encode(&d.finalize()),
-        }
+        Hex::encode(self.finish_raw().as_bytes())
     }
 }
 
-/// The quality of protection (RFC 7616 §3.3).
+/// The quality of protection (RFC 7616 §3.3), offered with [`Digest::qops`](super::Digest::qops).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Qop {
     /// `auth`: authentication only.
     Auth,
     /// `auth-int`: authentication and integrity of the request body. Needs the
-    /// [`DigestBodyLayer`](crate::digest::DigestBodyLayer) around the auth layer.
+    /// [`DigestBodyLayer`](super::DigestBodyLayer) around the auth layer.
     AuthInt,
 }
 
 impl Qop {
-    /// The token used on the wire.
+    /// The token used on the wire: `auth` or `auth-int`.
     pub fn name(self) -> &'static str {
         match self {
             Qop::Auth => "auth",
@@ -354,7 +208,7 @@ impl Qop {
     }
 
     /// Parses `auth` or `auth-int` (case-insensitively).
-    pub fn parse(s: &str) -> Option<Qop> {
+    pub(crate) fn parse(s: &str) -> Option<Qop> {
         if s.eq_ignore_ascii_case("auth") {
             Some(Qop::Auth)
         } else if s.eq_ignore_ascii_case("auth-int") {
@@ -390,10 +244,46 @@ pub(crate) fn session_ha1(alg: Algorithm, ha1: &Hex, nonce: &str, cnonce: &str) 
     }
 }
 
-/// `KD(H(A1), nonce ":" nc ":" cnonce ":" qop ":" H(A2))` (RFC 7616 §3.4.1), or the
-/// RFC 2069 form `KD(H(A1), nonce ":" H(A2))` when `qop` is `None`. `ha1` is the
-/// session H(A1) for `-sess` algorithms.
-pub(crate) fn kd(alg: Algorithm, ha1: &Hex, nonce: &str, nc: &str, cnonce: &str, qop: Option<Qop>, ha2: &Hex) -> Hex {
+/// What a client computes (RFC 7616 §3.4.1), from the password: the unit tests' check of
+/// the RFC's vectors. The server's own computation is in `check.rs`.
+#[cfg(test)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn client_response(
+    alg: Algorithm,
+    username: &str,
+    realm: &str,
+    password: &str,
+    nonce: &str,
+    nc: &str,
+    cnonce: &str,
+    qop: Option<Qop>,
+    method: &str,
+    uri: &str,
+    body: Option<&[u8]>,
+) -> Hex {
+    let ha1 = alg.ha1_hex(username, realm, password);
+    let body_hash = body.map(|b| alg.hash(&[b]));
+    request_digest(alg, &ha1, nonce, nc, cnonce, qop, method, uri, body_hash.as_ref())
+}
+
+/// `KD(H(A1), nonce ":" nc ":" cnonce ":" qop ":" H(A2))`, or the RFC 2069 form
+/// `KD(H(A1), nonce ":" H(A2))` without `qop`, from the base H(A1) (`rspauth` with `method`
+/// empty).
+#[cfg(test)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn request_digest(
+    alg: Algorithm,
+    ha1: &Hex,
+    nonce: &str,
+    nc: &str,
+    cnonce: &str,
+    qop: Option<Qop>,
+    method: &str,
+    uri: &str,
+    body_hash: Option<&Hex>,
+) -> Hex {
+    let ha1 = session_ha1(alg, ha1, nonce, cnonce);
+    let ha2 = ha2(alg, method, uri, body_hash);
     match qop {
         Some(q) => alg.hash(&[
             ha1.as_bytes(),
@@ -410,53 +300,6 @@ pub(crate) fn kd(alg: Algorithm, ha1: &Hex, nonce: &str, nc: &str, cnonce: &str,
         ]),
         None => alg.hash(&[ha1.as_bytes(), b":", nonce.as_bytes(), b":", ha2.as_bytes()]),
     }
-}
-
-/// Computes a request-digest (or `rspauth` with `method` empty) from the base H(A1).
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn request_digest(
-    alg: Algorithm,
-    ha1: &Hex,
-    nonce: &str,
-    nc: &str,
-    cnonce: &str,
-    qop: Option<Qop>,
-    method: &str,
-    uri: &str,
-    body_hash: Option<&Hex>,
-) -> Hex {
-    let ha1 = session_ha1(alg, ha1, nonce, cnonce);
-    kd(alg, &ha1, nonce, nc, cnonce, qop, &ha2(alg, method, uri, body_hash))
-}
-
-/// Computes a response for a client: a test and tooling helper that mirrors what a client
-/// does (RFC 7616 §3.4.1). Not used by the server.
-///
-/// ```
-/// use tower_httpauth::digest::{client_response, Algorithm, Qop};
-/// // RFC 7616 §3.9.1, MD5
-/// let r = client_response(Algorithm::Md5, "Mufasa", "http-auth@example.org", "Circle of Life",
-///     "7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", "00000001",
-///     "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ", Some(Qop::Auth), "GET", "/dir/index.html", None);
-/// assert_eq!(r.as_str(), "8ca523f5e9506fed4657c9700eebdbec");
-/// ```
-#[allow(clippy::too_many_arguments)]
-pub fn client_response(
-    alg: Algorithm,
-    username: &str,
-    realm: &str,
-    password: &str,
-    nonce: &str,
-    nc: &str,
-    cnonce: &str,
-    qop: Option<Qop>,
-    method: &str,
-    uri: &str,
-    body: Option<&[u8]>,
-) -> Hex {
-    let ha1 = alg.ha1(username, realm, password);
-    let body_hash = body.map(|b| alg.hash(&[b]));
-    request_digest(alg, &ha1, nonce, nc, cnonce, qop, method, uri, body_hash.as_ref())
 }
 
 #[cfg(test)]
@@ -547,7 +390,7 @@ mod tests {
                 "86d3b25618d41854ca5039a5d7e53ff6355d5134a9b1fb088a78ac3c462195a0",
             ),
         ] {
-            let ha1 = alg.ha1("Mufasa", REALM, "Circle of Life");
+            let ha1 = alg.ha1_hex("Mufasa", REALM, "Circle of Life");
             let got = request_digest(
                 alg,
                 &ha1,
@@ -632,65 +475,10 @@ mod tests {
     #[test]
     fn names_and_hex() {
         for a in Algorithm::ALL {
-            assert_eq!(a.name().parse::<Algorithm>(), Ok(a));
-            assert_eq!(a.name().to_ascii_lowercase().parse::<Algorithm>(), Ok(a));
+            assert_eq!(Algorithm::from_name(a.name()), Some(a));
+            assert_eq!(Algorithm::from_name(&a.name().to_ascii_lowercase()), Some(a));
             assert_eq!(a.hash(&[b"x"]).as_str().len(), a.hex_len());
         }
-        assert!("SHA-512".parse::<Algorithm>().is_err());
-        assert!(Hex::parse("ABCDEF", 6).is_some_and(|h| h.as_str() == "abcdef"));
-        assert!(Hex::parse("abcdeg", 6).is_none());
-        assert!(Hex::parse("abc", 6).is_none());
-        assert!(Hex::parse("09afAF", 6).is_some_and(|h| h.as_str() == "09afaf"));
-        let raw = RawDigest::from_hex("09afAF10", 8).unwrap();
-        assert_eq!(raw.as_bytes(), [0x09, 0xaf, 0xaf, 0x10]);
-        for bad in [
-            "0a:b1200",
-            "0a/b1200",
-            "0a@b1200",
-            "0aGb1200",
-            "0a`b1200",
-            "0agb1200",
-            "\u{0}0abcde0",
-            "0abc",
-            "0abcdef01",
-        ] {
-            assert!(RawDigest::from_hex(bad, 8).is_none(), "{bad}");
-        }
-        for bad in ["0a:b12", "0a/b12", "0a@b12", "0aGb12", "0a`b12", "0agb12", "\0abcde"] {
-            assert!(Hex::parse(bad, 6).is_none(), "{bad}");
-        }
-        assert!(!format!("{:?}", Hex::encode(b"secret")).contains("736563"));
-        // Every byte, in every position, against the obvious definitions.
-        for c in 0..=255u8 {
-            let value = (c as char).to_digit(16);
-            for at in 0..8 {
-                let mut s = *b"0a1B2c3D";
-                s[at] = c;
-                let text = std::str::from_utf8(&s).ok();
-                let want_hex = value.map(|_| String::from_utf8_lossy(&s).to_ascii_lowercase());
-                if let Some(t) = text {
-                    assert_eq!(
-                        Hex::parse(t, 8).map(|h| h.as_str().to_owned()),
-                        want_hex,
-                        "{c:#x} at {at}"
-                    );
-                    let want_raw = value.map(|_| {
-                        (0..4)
-                            .map(|i| u8::from_str_radix(&want_hex.as_ref().unwrap()[2 * i..2 * i + 2], 16).unwrap())
-                            .collect::<Vec<_>>()
-                    });
-                    assert_eq!(
-                        RawDigest::from_hex(t, 8).map(|r| r.as_bytes().to_vec()),
-                        want_raw,
-                        "{c:#x} at {at}"
-                    );
-                }
-            }
-        }
-        let all: Vec<u8> = (0..=255u8).collect();
-        for chunk in all.chunks(32) {
-            let want: String = chunk.iter().map(|b| format!("{b:02x}")).collect();
-            assert_eq!(Hex::encode(chunk).as_str(), want);
-        }
+        assert!(Algorithm::from_name("SHA-512").is_none());
     }
 }

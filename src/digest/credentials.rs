@@ -4,17 +4,21 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use crate::digest::algorithm::{Algorithm, Qop, RawDigest};
-use crate::header::{ParamError, ParamValue, split_scheme};
+use super::algorithm::{Algorithm, Qop};
+use super::hex::RawDigest;
+#[cfg(test)]
+use crate::header::split_scheme;
+use crate::header::{ParamError, ParamValue};
 
 /// The longest value accepted for any single Digest parameter, in bytes.
-pub const MAX_PARAM_LEN: usize = 1024;
+pub(crate) const MAX_PARAM_LEN: usize = 1024;
 
-/// Why Digest credentials could not be read.
+/// Why Digest credentials could not be read (answered `400`, or `401` for an algorithm or
+/// qop that was not offered).
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum DigestParseError {
+pub(crate) enum DigestParseError {
     /// The value is not `Digest` followed by an auth-param list.
+    #[cfg(test)]
     NotDigest,
     /// The auth-param list is malformed (unbalanced quotes, duplicated names, …).
     Params(ParamError),
@@ -39,6 +43,7 @@ pub enum DigestParseError {
 impl fmt::Display for DigestParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            #[cfg(test)]
             DigestParseError::NotDigest => f.write_str("not Digest credentials"),
             DigestParseError::Params(e) => write!(f, "Digest credentials: {e}"),
             DigestParseError::Missing(p) => write!(f, "Digest credentials lack `{p}`"),
@@ -59,19 +64,8 @@ impl std::error::Error for DigestParseError {}
 ///
 /// Values are unquoted (`unq()`); `algorithm`, `qop` and `nc` are accepted quoted or not,
 /// since python `requests` and wget quote them. `Debug` hides the `response`.
-///
-/// ```
-/// use tower_httpauth::digest::{Algorithm, DigestCredentials, Qop};
-/// let header = concat!(r#"Digest username="Mufasa", realm="r", nonce="n", uri="/x", "#,
-///     r#"response="abc", qop="auth", nc=00000001, cnonce="c", algorithm="SHA-256""#);
-/// let c = DigestCredentials::parse(header.as_bytes()).unwrap();
-/// assert_eq!(c.username(), "Mufasa");
-/// assert_eq!(c.algorithm(), Algorithm::Sha256);
-/// assert_eq!(c.qop(), Some(Qop::Auth));
-/// assert_eq!(c.nc(), Some(1));
-/// ```
 #[derive(Clone, PartialEq, Eq)]
-pub struct DigestCredentials<'a> {
+pub(crate) struct DigestCredentials<'a> {
     username: Cow<'a, str>,
     username_star: bool,
     userhash: bool,
@@ -275,7 +269,8 @@ fn parse_nc(v: &str) -> Option<(u32, [u8; 8])> {
 
 impl<'a> DigestCredentials<'a> {
     /// Parses a whole `Authorization` value: `Digest` (any case) and its auth-params.
-    pub fn parse(value: &'a [u8]) -> Result<Self, DigestParseError> {
+    #[cfg(test)]
+    pub(crate) fn parse(value: &'a [u8]) -> Result<Self, DigestParseError> {
         match split_scheme(value) {
             Some((scheme, rest)) if scheme.eq_ignore_ascii_case("Digest") => Self::parse_params(rest),
             _ => Err(DigestParseError::NotDigest),
@@ -283,7 +278,7 @@ impl<'a> DigestCredentials<'a> {
     }
 
     /// Parses the auth-param list that follows `Digest `.
-    pub fn parse_params(input: &'a [u8]) -> Result<Self, DigestParseError> {
+    pub(crate) fn parse_params(input: &'a [u8]) -> Result<Self, DigestParseError> {
         let p = Slots::parse(input)?;
 
         let userhash = match value(p.userhash).as_deref() {
@@ -310,7 +305,10 @@ impl<'a> DigestCredentials<'a> {
         let response = required(p.response, "response")?;
         let (algorithm, algorithm_sent) = match value(p.algorithm) {
             None => (Algorithm::Md5, false),
-            Some(a) => (a.parse().map_err(|_| DigestParseError::UnknownAlgorithm)?, true),
+            Some(a) => (
+                Algorithm::from_name(&a).ok_or(DigestParseError::UnknownAlgorithm)?,
+                true,
+            ),
         };
         let qop = match value(p.qop) {
             None => None,
@@ -342,94 +340,76 @@ impl<'a> DigestCredentials<'a> {
         })
     }
 
-    /// Copies the values the credentials still borrow from the header.
-    pub fn into_owned(self) -> DigestCredentials<'static> {
-        let own = |c: Cow<'a, str>| Cow::Owned(c.into_owned());
-        DigestCredentials {
-            username: own(self.username),
-            username_star: self.username_star,
-            userhash: self.userhash,
-            realm: own(self.realm),
-            nonce: own(self.nonce),
-            uri: own(self.uri),
-            response: own(self.response),
-            algorithm: self.algorithm,
-            algorithm_sent: self.algorithm_sent,
-            qop: self.qop,
-            nc: self.nc,
-            cnonce: self.cnonce.map(own),
-            opaque: self.opaque.map(own),
-        }
-    }
-
     /// The username as sent (decoded from `username*`, or the userhash when
     /// [`userhash`](Self::userhash) is true).
-    pub fn username(&self) -> &str {
+    pub(crate) fn username(&self) -> &str {
         &self.username
     }
 
     /// Whether the username came from `username*`.
-    pub fn is_username_star(&self) -> bool {
+    #[allow(dead_code)] // read by the parser's tests only
+    pub(crate) fn is_username_star(&self) -> bool {
         self.username_star
     }
 
     /// Whether the client sent `userhash=true` (the username is `H(user ":" realm)`).
-    pub fn userhash(&self) -> bool {
+    pub(crate) fn userhash(&self) -> bool {
         self.userhash
     }
 
     /// The realm the client answered for.
-    pub fn realm(&self) -> &str {
+    pub(crate) fn realm(&self) -> &str {
         &self.realm
     }
 
     /// The server nonce the client answered.
-    pub fn nonce(&self) -> &str {
+    pub(crate) fn nonce(&self) -> &str {
         &self.nonce
     }
 
     /// The `uri` parameter (the request-target as the client saw it).
-    pub fn uri(&self) -> &str {
+    pub(crate) fn uri(&self) -> &str {
         &self.uri
     }
 
     /// The client's `response` digest.
-    pub fn response(&self) -> &str {
+    pub(crate) fn response(&self) -> &str {
         &self.response
     }
 
     /// The algorithm; `MD5` when the client sent none (RFC 7616 §3.4).
-    pub fn algorithm(&self) -> Algorithm {
+    pub(crate) fn algorithm(&self) -> Algorithm {
         self.algorithm
     }
 
     /// Whether the client sent an `algorithm` parameter.
-    pub fn algorithm_sent(&self) -> bool {
+    #[allow(dead_code)] // read by the parser's tests only
+    pub(crate) fn algorithm_sent(&self) -> bool {
         self.algorithm_sent
     }
 
     /// The qop; `None` for an RFC 2069-style response.
-    pub fn qop(&self) -> Option<Qop> {
+    pub(crate) fn qop(&self) -> Option<Qop> {
         self.qop
     }
 
     /// The nonce count, when a qop was sent.
-    pub fn nc(&self) -> Option<u32> {
+    pub(crate) fn nc(&self) -> Option<u32> {
         self.nc.map(|(n, _)| n)
     }
 
     /// The nonce count as the client wrote it (8 hex digits), when a qop was sent.
-    pub fn nc_str(&self) -> Option<&str> {
+    pub(crate) fn nc_str(&self) -> Option<&str> {
         self.nc.as_ref().and_then(|(_, s)| std::str::from_utf8(s).ok())
     }
 
     /// The client nonce, when a qop was sent.
-    pub fn cnonce(&self) -> Option<&str> {
+    pub(crate) fn cnonce(&self) -> Option<&str> {
         self.cnonce.as_deref()
     }
 
     /// The opaque value echoed by the client.
-    pub fn opaque(&self) -> Option<&str> {
+    pub(crate) fn opaque(&self) -> Option<&str> {
         self.opaque.as_deref()
     }
 }

@@ -30,17 +30,18 @@
 //!
 //! # How a request is checked
 //!
-//! 1. `Authorization: Digest …` is parsed by [`DigestCredentials::parse`] (through the
-//!    crate's one auth-param parser). Malformed, missing or duplicated parameters,
-//!    `username` with `username*`, an `nc` that is not 8 hex digits, or a `uri` that is
-//!    not the request-target → `400`.
+//! 1. The credentials field (`Authorization`, or `Proxy-Authorization` behind
+//!    [`AuthLayer::proxy`](crate::AuthLayer::proxy)) is read through the crate's one
+//!    auth-param parser ([`header`](crate::header)). Malformed, missing or duplicated
+//!    parameters, `username` with `username*`, an `nc` that is not 8 hex digits, or a `uri`
+//!    that is not the request-target → `400`.
 //! 2. The realm must be ours, the algorithm (absent = `MD5`) one we offered, the `opaque`
 //!    ours if it is sent (it may be left out: axios-digest-auth never returns it), and the
 //!    `qop` one we offered → otherwise `401` with fresh challenges.
 //! 3. The nonce's signature (HMAC-SHA256 under the server secret) is checked. A forged or
 //!    tampered nonce → `401`.
-//! 4. Your [`DigestCredentialStore`] returns the user's H(A1) (or password). Unknown users
-//!    go through the same hashing and comparison as known ones.
+//! 4. Your store returns the user's H(A1) (or password): see [the store](#the-store).
+//!    Unknown users go through the same hashing and comparison as known ones.
 //!    The username it is asked for, and a password it returns, are taken in their RFC 8265
 //!    forms (see [`Digest::precis`]); a username that PRECIS refuses → `401`, no lookup.
 //! 5. The response is recomputed and compared in constant time. Wrong → `401` (no
@@ -54,6 +55,48 @@
 //!    its end, `nextnonce`.
 //!
 //! A store failure is answered `500` and logged, never `401` and never a pass.
+//!
+//! # The store
+//!
+//! [`Digest`] asks its store for the user a request names, with a [`DigestLookup`] (the
+//! username, the realm, the algorithm), and the store answers with a [`DigestUser`]: the
+//! user handed to your handlers, and the H(A1) (or the password) the response is checked
+//! with. The store is a [`Verifier`]`<DigestLookup>` whose user is a `DigestUser<U>`, so it
+//! takes every form a verifier takes (see [`verify`](crate::verify)):
+//!
+//! - [`DigestUsers`], a table in memory;
+//! - an async closure `Fn(DigestLookup) -> impl Future<Output = …>`, for a database;
+//! - [`sync_fn`](crate::sync_fn), for a table that never waits;
+//! - [`with_request`](crate::with_request), for a store that also reads the request head
+//!   (per-tenant users chosen by the `Host` header).
+//!
+//! It answers `Some(user)` (or `Ok(Some(user))`), `None` for an unknown user (`401`, after the
+//! same work as a wrong password), or an error when the store itself failed (`500`, logged):
+//!
+//! ```
+//! use tower_httpauth::AuthLayer;
+//! use tower_httpauth::digest::{Algorithm, Digest, DigestLookup, DigestUser};
+//!
+//! let digest = Digest::new(|l: DigestLookup| async move {
+//!     // Your database: H(A1) per user and base algorithm.
+//!     let ha1 = Algorithm::ha1(l.algorithm().base(), "john", l.realm(), "hello");
+//!     Ok::<_, std::io::Error>((l.username() == "john").then(|| DigestUser::with_ha1("john".to_string(), ha1)))
+//! })
+//! .realm("api@example.org");
+//! # let _ = AuthLayer::new(digest);
+//! ```
+//!
+//! A store that never waits, keeping passwords (the scheme computes H(A1) from them):
+//!
+//! ```
+//! use tower_httpauth::{AuthLayer, sync_fn};
+//! use tower_httpauth::digest::{Digest, DigestLookup, DigestUser};
+//!
+//! let digest = Digest::new(sync_fn(|l: &DigestLookup| {
+//!     (l.username() == "john").then(|| DigestUser::with_password("john".to_string(), "hello"))
+//! }));
+//! # let _ = AuthLayer::new(digest);
+//! ```
 //!
 //! # HA1 is a password-equivalent
 //!
@@ -169,14 +212,15 @@
 //! The auth layer never reads bodies. To offer `auth-int`, add it with [`Digest::qops`]
 //! and put a [`DigestBodyLayer`] around the auth layer: it buffers the body of
 //! `qop=auth-int` requests (up to a limit, `413` beyond) and hands the same bytes on. If
-//! auth-int is used but that layer is missing, the scheme answers `500` and logs why.
+//! auth-int is used but that layer is missing, the scheme answers `500` and logs why. Behind
+//! [`AuthLayer::proxy`](crate::AuthLayer::proxy), use [`DigestBodyLayer::proxy`] too.
 //!
 //! # Fleets
 //!
 //! Nonces are stateless: any instance with the same [`secret`](Digest::secret) and realm
 //! accepts them. Replay protection needs shared state across instances: implement
 //! [`NonceStore`] over a shared store, or use `RedisNonceStore` (feature `redis`). The
-//! default [`MemoryNonceStore`] covers one process.
+//! default [`MemoryNonceStore`] covers one process, shared by the clones of a [`Digest`].
 //!
 //! A multi-instance deployment behind a load balancer:
 //!
@@ -194,91 +238,84 @@
 //! - clocks in sync (NTP), since each instance checks nonce expiry on its own clock.
 //!
 //! See also SECURITY.md, "Running several instances".
-//!
-//! # Futures
-//!
-//! The scheme's future ([`DigestFuture`]) is written by hand: it holds the credential
-//! store's future, then the nonce store's, inline (no box), with the request's values
-//! kept in one buffer between the two.
 
 mod algorithm;
 mod body;
+mod check;
 mod credentials;
+mod hex;
 mod nonce;
-#[cfg(feature = "redis")]
-mod redis_store;
+// The Redis store follows the 0.2 `NonceStore` shape in its own port.
+// #[cfg(feature = "redis")]
+// mod redis_store;
 mod replay;
+mod request;
 mod store;
 
-pub use algorithm::{Algorithm, Hex, MAX_HEX_LEN, Qop, UnknownAlgorithm, client_response};
-pub use body::{DigestBody, DigestBodyFuture, DigestBodyLayer, DigestBodyService};
-pub use credentials::{DigestCredentials, DigestParseError, MAX_PARAM_LEN};
-pub use nonce::MIN_SECRET_LEN;
-#[cfg(feature = "redis")]
-#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
-pub use redis_store::RedisNonceStore;
+pub use algorithm::{Algorithm, Qop};
+pub use body::DigestBodyLayer;
 pub use replay::{MemoryNonceStore, NonceCheck, NonceStore, NonceUse};
-pub use store::{DigestCredentialStore, DigestLookup, DigestSecret, DigestUser, DigestUsers};
+pub use store::{DigestLookup, DigestUser, DigestUsers};
 
 use std::borrow::Cow;
 use std::fmt;
-use std::future::Future;
+use std::future::{Future, ready};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::Ordering::Relaxed;
-use std::task::{Context, Poll, ready};
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
-use http::header::{HOST, WWW_AUTHENTICATE};
-use http::request::Parts;
-use http::{HeaderMap, HeaderName, HeaderValue};
+use http::header::WWW_AUTHENTICATE;
+use http::{HeaderMap, HeaderValue};
 
-use crate::basic::{DEFAULT_MAX_HEADER_LEN, authorization};
-use crate::compare::constant_time_eq;
 use crate::failure::{AuthFailure, FailureKind};
-use crate::header::{Challenge, split_scheme, write_quoted_to};
+use crate::header::Challenge;
 use crate::precis::Precis;
-use crate::scheme::{Authenticated, Scheme, Started};
-use algorithm::{Hasher, RawDigest};
-use nonce::{NonceSigner, now_ms, random_bytes};
-use pin_project_lite::pin_project;
+use crate::scheme::{AuthRequest, Authenticated, Scheme};
+use crate::verify::Verifier;
+use credentials::DigestCredentials;
+use nonce::{MIN_SECRET_LEN, NonceSigner, random_bytes};
 
-/// The `Authentication-Info` response header (RFC 9110 §11.6.3).
-pub const AUTHENTICATION_INFO: HeaderName = HeaderName::from_static("authentication-info");
-
-/// The default nonce lifetime: 5 minutes.
-pub const DEFAULT_NONCE_LIFETIME: Duration = Duration::from_secs(300);
-
+/// The scheme name, and the name failures of this scheme carry ([`AuthFailure::scheme`]).
 const SCHEME: &str = "Digest";
 
+/// How long a nonce is valid unless [`Digest::nonce_lifetime`] says otherwise.
+const DEFAULT_NONCE_LIFETIME: Duration = Duration::from_secs(300);
+
+/// Everything a [`Digest`] was told, and what follows from it; shared with each
+/// verification.
 #[derive(Clone)]
 struct Config {
     realm: Arc<str>,
     algorithms: Vec<Algorithm>,
     qops: Vec<Qop>,
-    qop_value: String,
     userhash: bool,
     allow_rfc2069: bool,
-    max_header_len: usize,
     nextnonce_within: Option<Duration>,
     max_nonce_uses: Option<u32>,
     authentication_info: bool,
     precis: Precis,
-    secret: Arc<[u8]>,
-    lifetime: Duration,
-    signer: NonceSigner,
-    opaque: String,
     /// The `domain` URIs, space-separated (RFC 7616 §3.3), when configured.
     domain: Option<String>,
+    secret: Arc<[u8]>,
+    lifetime: Duration,
+    /// The replay store, shared by the clones.
+    nonces: Arc<dyn NonceStore>,
+    /// Built from the secret, the realm and the lifetime.
+    signer: NonceSigner,
+    opaque: String,
+    /// The offered qops as one challenge value (`auth, auth-int`).
+    qop_value: String,
     /// Stand-in H(A1) bytes for unknown users (same work as a known one).
     dummy: [u8; 32],
-    /// Whether the credential store has answered a lookup with a password: from then on
-    /// every lookup, known or not, computes one H(A1) from a password (see `check_response`).
-    /// Shared by the clones, which share the store.
-    passwords_seen: Arc<std::sync::atomic::AtomicBool>,
+    /// Whether the store has answered a lookup with a password: from then on every lookup,
+    /// known or not, computes one H(A1) from a password (see `check.rs`). Shared by the
+    /// clones, which share the store.
+    passwords_seen: Arc<AtomicBool>,
 }
 
 impl Config {
+    /// Recomputes what follows from the settings.
     fn rebuild(&mut self) {
         self.signer = NonceSigner::new(&self.secret, &self.realm, self.lifetime);
         self.opaque = self.signer.opaque();
@@ -286,108 +323,90 @@ impl Config {
     }
 }
 
-/// The configuration and the replay store, behind the one `Arc` each verification clones.
-struct Shared<N> {
-    cfg: Config,
-    nonces: Arc<N>,
+/// The Digest scheme (RFC 7616) over the store `V`: a [`Verifier`]`<DigestLookup>` yielding
+/// [`DigestUser<U>`](DigestUser), whose `U` goes to your handlers. See the
+/// [module docs](self).
+pub struct Digest<V> {
+    store: Arc<V>,
+    config: Arc<Config>,
 }
 
-impl<N> Clone for Shared<N> {
-    fn clone(&self) -> Self {
-        Shared {
-            cfg: self.cfg.clone(),
-            nonces: self.nonces.clone(),
-        }
-    }
-}
-
-impl<N> std::ops::Deref for Shared<N> {
-    type Target = Config;
-    fn deref(&self) -> &Config {
-        &self.cfg
-    }
-}
-
-/// The Digest scheme (RFC 7616), generic over the credential store `C` and the replay
-/// store `N`. See the [module docs](self).
-pub struct Digest<C, N = MemoryNonceStore> {
-    store: Arc<C>,
-    cfg: Arc<Shared<N>>,
-}
-
-/// Cheap (two `Arc`s): the clone shares the credential store, the replay store and the
-/// nonce secret, so a nonce used on one route cannot be replayed on another. Refine the
-/// clone (e.g. [`max_nonce_uses`](Digest::max_nonce_uses)) for a second layer.
-impl<C, N> Clone for Digest<C, N> {
+/// Cheap (two `Arc`s): the clone shares the store, the replay store and the nonce secret,
+/// so a nonce used on one route cannot be replayed on another. Refine the clone (e.g.
+/// [`max_nonce_uses`](Digest::max_nonce_uses)) for a second layer.
+impl<V> Clone for Digest<V> {
     fn clone(&self) -> Self {
         Digest {
             store: self.store.clone(),
-            cfg: self.cfg.clone(),
+            config: self.config.clone(),
         }
     }
 }
 
-impl<C, N> fmt::Debug for Digest<C, N> {
+impl<V> fmt::Debug for Digest<V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = &self.config;
         f.debug_struct("Digest")
-            .field("realm", &self.cfg.realm)
-            .field("algorithms", &self.cfg.algorithms)
-            .field("qops", &self.cfg.qops)
-            .field("userhash", &self.cfg.userhash)
-            .field("allow_rfc2069", &self.cfg.allow_rfc2069)
-            .field("precis", &self.cfg.precis)
-            .field("nonce_lifetime", &self.cfg.lifetime)
-            .field("domain", &self.cfg.domain)
+            .field("realm", &c.realm)
+            .field("algorithms", &c.algorithms)
+            .field("qops", &c.qops)
+            .field("userhash", &c.userhash)
+            .field("allow_rfc2069", &c.allow_rfc2069)
+            .field("precis", &c.precis)
+            .field("nonce_lifetime", &c.lifetime)
+            .field("domain", &c.domain)
             .field("secret", &"<redacted>")
             .finish_non_exhaustive()
     }
 }
 
-impl<C: DigestCredentialStore> Digest<C, MemoryNonceStore> {
-    /// Digest with `store`, realm `"Restricted"`, offering SHA-256 then MD5 with
-    /// `qop="auth"`, a random secret, 5-minute nonces and an in-memory replay store.
-    pub fn new(store: C) -> Self {
+impl<V, U> Digest<V>
+where
+    V: Verifier<DigestLookup, User = DigestUser<U>>,
+    U: Clone + Send + Sync + 'static,
+{
+    /// Digest with `store` (see [the store](self#the-store)), realm `"Restricted"`, offering
+    /// SHA-256 then MD5 with `qop="auth"`, a random secret, 5-minute nonces and a
+    /// [`MemoryNonceStore`].
+    pub fn new(store: V) -> Self {
         let mut secret = [0u8; 32];
         random_bytes(&mut secret);
         let mut dummy = [0u8; 32];
         random_bytes(&mut dummy);
         let realm: Arc<str> = Arc::from("Restricted");
-        let mut cfg = Config {
+        let mut config = Config {
             signer: NonceSigner::new(&secret, &realm, DEFAULT_NONCE_LIFETIME),
             realm,
             algorithms: vec![Algorithm::Sha256, Algorithm::Md5],
             qops: vec![Qop::Auth],
-            qop_value: String::new(),
             userhash: false,
             allow_rfc2069: false,
-            max_header_len: DEFAULT_MAX_HEADER_LEN,
             nextnonce_within: None,
             max_nonce_uses: None,
             authentication_info: true,
             precis: Precis::Enforce,
+            domain: None,
             secret: Arc::from(&secret[..]),
             lifetime: DEFAULT_NONCE_LIFETIME,
+            nonces: Arc::new(MemoryNonceStore::new()),
             opaque: String::new(),
-            domain: None,
+            qop_value: String::new(),
             dummy,
             passwords_seen: Arc::default(),
         };
-        cfg.rebuild();
+        config.rebuild();
         Digest {
             store: Arc::new(store),
-            cfg: Arc::new(Shared {
-                cfg,
-                nonces: Arc::new(MemoryNonceStore::new()),
-            }),
+            config: Arc::new(config),
         }
     }
 }
 
-impl<C, N> Digest<C, N> {
+impl<V> Digest<V> {
     fn edit(mut self, f: impl FnOnce(&mut Config)) -> Self {
-        let cfg = &mut Arc::make_mut(&mut self.cfg).cfg;
-        f(cfg);
-        cfg.rebuild();
+        let config = Arc::make_mut(&mut self.config);
+        f(config);
+        config.rebuild();
         self
     }
 
@@ -482,9 +501,10 @@ impl<C, N> Digest<C, N> {
     }
 
     /// Sends `userhash=true` in challenges (RFC 7616 §3.4.4), so that clients that support
-    /// it (curl, Chromium) send `H(username ":" realm)` instead of the name. Plain names
-    /// are still accepted (requests, httpx and wget ignore userhash). The credential store
-    /// must then find users by [`Algorithm::userhash`] when [`DigestLookup::userhash`] is set.
+    /// it (curl, Chromium) send `H(username ":" realm)` instead of the name (default: off).
+    /// Plain names are still accepted (requests, httpx and wget ignore userhash). The store
+    /// must then find users by [`Algorithm::userhash`] when [`DigestLookup::userhash`] is set
+    /// ([`DigestUsers`] does).
     pub fn userhash(self, enabled: bool) -> Self {
         self.edit(|c| c.userhash = enabled)
     }
@@ -542,8 +562,7 @@ impl<C, N> Digest<C, N> {
 
     /// Whether successful responses carry `Authentication-Info` (`rspauth`, `qop`, `nc`,
     /// `cnonce`, `nextnonce`; RFC 7616 §3.5). On by default; turning it off saves the
-    /// rspauth's H(A2) and the end of its KD hash (about a quarter of a verification's time
-    /// in `benches/digest.rs`), and no tested client checks `rspauth`.
+    /// rspauth's hashing, and no tested client checks `rspauth`.
     pub fn authentication_info(self, enabled: bool) -> Self {
         self.edit(|c| c.authentication_info = enabled)
     }
@@ -553,7 +572,7 @@ impl<C, N> Digest<C, N> {
     ///
     /// # Panics
     ///
-    /// If `secret` is shorter than [`MIN_SECRET_LEN`] (16) bytes.
+    /// If `secret` is shorter than 16 bytes.
     pub fn secret(self, secret: impl AsRef<[u8]>) -> Self {
         let secret = secret.as_ref();
         assert!(
@@ -562,12 +581,6 @@ impl<C, N> Digest<C, N> {
         );
         let secret: Arc<[u8]> = Arc::from(secret);
         self.edit(|c| c.secret = secret)
-    }
-
-    /// Sets the longest `Authorization` field accepted, in bytes (default 4096); longer
-    /// fields are answered `431`.
-    pub fn max_header_len(self, len: usize) -> Self {
-        self.edit(|c| c.max_header_len = len)
     }
 
     /// Whether usernames and passwords are enforced per RFC 8265 (default
@@ -600,445 +613,68 @@ impl<C, N> Digest<C, N> {
         self.edit(|c| c.precis = mode)
     }
 
-    /// Replaces the replay store (default: a [`MemoryNonceStore`]).
-    pub fn nonce_store<N2: NonceStore>(self, store: N2) -> Digest<C, N2> {
-        Digest {
-            store: self.store,
-            cfg: Arc::new(Shared {
-                cfg: self.cfg.cfg.clone(),
-                nonces: Arc::new(store),
-            }),
-        }
-    }
-
-    /// The realm.
-    pub fn realm_name(&self) -> &str {
-        &self.cfg.realm
-    }
-
-    /// The credential store.
-    pub fn store(&self) -> &C {
-        &self.store
-    }
-
-    /// The replay store.
-    pub fn nonces(&self) -> &N {
-        &self.cfg.nonces
-    }
-
-    /// The `opaque` value sent in challenges (derived from the secret and realm).
-    pub fn opaque(&self) -> &str {
-        &self.cfg.opaque
-    }
-
-    /// A fresh nonce, as a challenge would carry.
-    pub fn issue_nonce(&self) -> String {
-        self.cfg.signer.issue()
+    /// Replaces the replay store (default: a [`MemoryNonceStore`] of this `Digest` and its
+    /// clones). A fleet shares one store, such as `RedisNonceStore` (feature `redis`).
+    pub fn nonce_store(self, store: impl NonceStore) -> Self {
+        let store: Arc<dyn NonceStore> = Arc::new(store);
+        self.edit(|c| c.nonces = store)
     }
 
     /// The challenge for `algorithm` with `nonce`, as one `WWW-Authenticate` value.
     fn challenge_value(&self, algorithm: Algorithm, nonce: &str, stale: bool) -> Option<HeaderValue> {
-        let cfg = &self.cfg;
-        let mut c = Challenge::new(SCHEME).quoted("realm", &cfg.realm);
-        if let Some(domain) = &cfg.domain {
-            c = c.quoted("domain", domain);
+        let c = &self.config;
+        let mut challenge = Challenge::new(SCHEME).quoted("realm", &c.realm);
+        if let Some(domain) = &c.domain {
+            challenge = challenge.quoted("domain", domain);
         }
-        c = c
-            .quoted("qop", &cfg.qop_value)
+        challenge = challenge
+            .quoted("qop", &c.qop_value)
             .token("algorithm", algorithm.name())
             .quoted("nonce", nonce)
-            .quoted("opaque", &cfg.opaque)
+            .quoted("opaque", &c.opaque)
             .token("charset", "UTF-8");
-        if cfg.userhash {
-            c = c.token("userhash", "true");
+        if c.userhash {
+            challenge = challenge.token("userhash", "true");
         }
         if stale {
-            c = c.token("stale", "true");
+            challenge = challenge.token("stale", "true");
         }
-        c.to_header_value().ok()
+        challenge.to_header_value().ok()
     }
 }
 
-fn malformed(description: impl Into<std::borrow::Cow<'static, str>>) -> AuthFailure {
-    AuthFailure::malformed(description).with_scheme(SCHEME)
-}
+/// The future of a Digest verification: the store's lookup, then the response check and the
+/// replay store ([`check`]), as one boxed `async` block per request.
+type DigestFuture<U> = Pin<Box<dyn Future<Output = Result<Authenticated<U>, AuthFailure>> + Send>>;
 
-fn invalid(description: &'static str) -> AuthFailure {
-    AuthFailure::invalid().with_scheme(SCHEME).with_description(description)
-}
+impl<V, U> Scheme for Digest<V>
+where
+    V: Verifier<DigestLookup, User = DigestUser<U>>,
+    U: Clone + Send + Sync + 'static,
+{
+    type User = U;
+    type Future = DigestFuture<U>;
 
-/// Whether the Digest `uri` parameter names the request-target (RFC 7616 §3.4.6).
-fn uri_matches(uri: &str, parts: &Parts) -> bool {
-    let target = &parts.uri;
-    let pq = target.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    if target.scheme().is_none() {
-        // origin-form (or `*`): the exact path and query, or an absolute URI for this host.
-        if uri == pq {
-            return true;
-        }
-        let Ok(u) = uri.parse::<http::Uri>() else {
-            return false;
+    fn detect(&self, request: &AuthRequest<'_>) -> bool {
+        request.carries(SCHEME)
+    }
+
+    fn authenticate(&self, request: &AuthRequest<'_>) -> Self::Future {
+        let pending = match request::read(&self.config, request) {
+            Ok(Some(pending)) => pending,
+            Ok(None) => return Box::pin(ready(Err(AuthFailure::missing().with_scheme(SCHEME)))),
+            Err(failure) => return Box::pin(ready(Err(failure))),
         };
-        let (Some(_), Some(auth)) = (u.scheme(), u.authority()) else {
-            return false;
-        };
-        let host = parts.headers.get(HOST).and_then(|h| h.to_str().ok());
-        u.path_and_query().map(|p| p.as_str()).unwrap_or("/") == pq
-            && host.is_some_and(|h| h.eq_ignore_ascii_case(auth.as_str()))
-    } else {
-        // absolute-form (a request to a proxy): the same absolute URI (scheme and host compare
-        // case-insensitively), or its path and query alone, as curl sends through a proxy.
-        if uri == pq {
-            return true;
-        }
-        let Ok(u) = uri.parse::<http::Uri>() else {
-            return false;
-        };
-        u.scheme() == target.scheme()
-            && u.authority().map(|a| a.as_str().to_ascii_lowercase())
-                == target.authority().map(|a| a.as_str().to_ascii_lowercase())
-            && u.path_and_query().map(|p| p.as_str()).unwrap_or("/") == pq
-    }
-}
-
-/// Everything the asynchronous part of a verification needs, owned.
-struct Pending {
-    alg: Algorithm,
-    qop: Option<Qop>,
-    userhash: bool,
-    /// The username, then the part of KD's input between H(A1) and H(A2): `":" nonce ":"
-    /// nc ":" cnonce ":" qop ":"` (RFC 2069 form: `":" nonce ":"`), in one allocation.
-    text: String,
-    /// Where the username ends (and the KD middle part starts) in `text`.
-    user_end: u32,
-    /// The nonce's, nc's and cnonce's places in `text` (nc and cnonce empty without qop).
-    nonce_at: (u32, u32),
-    nc_at: (u32, u32),
-    cnonce_at: (u32, u32),
-    nc: u32,
-    /// The client's response decoded, or `None` when it is not a hex digest of the right
-    /// length.
-    response: Option<RawDigest>,
-    /// H(A2) of the request.
-    ha2: Hex,
-    /// With `Authentication-Info`: H(A2) of the `rspauth`, replaced by the `rspauth` itself
-    /// once the response is right (so the future never holds a running hash).
-    rspauth: Option<Hex>,
-    issued_ms: u64,
-    expires_ms: u64,
-}
-
-impl Pending {
-    fn slice(&self, (start, end): (u32, u32)) -> &str {
-        self.text.get(start as usize..end as usize).unwrap_or("")
-    }
-    fn username(&self) -> &str {
-        self.slice((0, self.user_end))
-    }
-    fn nonce(&self) -> &str {
-        self.slice(self.nonce_at)
-    }
-    fn nc_str(&self) -> &str {
-        self.slice(self.nc_at)
-    }
-    fn cnonce(&self) -> &str {
-        self.slice(self.cnonce_at)
-    }
-    /// `":" nonce ":" nc ":" cnonce ":" qop ":"` (or `":" nonce ":"`).
-    fn kd_middle(&self) -> &str {
-        self.text.get(self.user_end as usize..).unwrap_or("")
-    }
-}
-
-impl<C: DigestCredentialStore, N: NonceStore> Digest<C, N> {
-    /// Reads and checks everything that needs no user: `Ok(None)` when the request has
-    /// no Digest credentials.
-    fn prepare(&self, parts: &Parts) -> Result<Option<Pending>, AuthFailure> {
-        let cfg = &*self.cfg;
-        let Some(value) = authorization(&parts.headers, cfg.max_header_len).map_err(|f| f.with_scheme(SCHEME))? else {
-            return Ok(None);
-        };
-        let Some((scheme, rest)) = split_scheme(value.as_bytes()) else {
-            return Err(malformed("unparseable Authorization header"));
-        };
-        if !scheme.eq_ignore_ascii_case(SCHEME) {
-            return Ok(None);
-        }
-        let creds = match DigestCredentials::parse_params(rest) {
-            Ok(c) => c,
-            Err(DigestParseError::UnknownAlgorithm) => return Err(invalid("algorithm not offered")),
-            Err(DigestParseError::UnknownQop) => return Err(invalid("qop not offered")),
-            Err(e) => return Err(malformed(e.to_string())),
-        };
-        if creds.realm() != &*cfg.realm {
-            return Err(invalid("realm mismatch"));
-        }
-        let alg = creds.algorithm();
-        if !cfg.algorithms.contains(&alg) {
-            return Err(invalid("algorithm not offered"));
-        }
-        // Our `opaque` is a constant and the nonce carries its own signature, so a response
-        // without it proves as much as one with it; RFC 7616 §3.4 says clients SHOULD (not
-        // MUST) return it, and axios-digest-auth never does. One that differs is refused.
-        if let Some(o) = creds.opaque()
-            && !constant_time_eq(o.as_bytes(), cfg.opaque.as_bytes())
-        {
-            return Err(invalid("opaque mismatch"));
-        }
-        match creds.qop() {
-            Some(q) if cfg.qops.contains(&q) => {}
-            Some(_) => return Err(invalid("qop not offered")),
-            None if alg.is_session() => return Err(malformed("-sess algorithms need qop, nc and cnonce")),
-            None if !cfg.allow_rfc2069 => return Err(invalid("RFC 2069 responses (no qop) are not accepted")),
-            None => {}
-        }
-        if !uri_matches(creds.uri(), parts) {
-            return Err(malformed("uri does not match the request-target"));
-        }
-        let Some(info) = cfg.signer.verify(creds.nonce()) else {
-            return Err(invalid("unknown or tampered nonce"));
-        };
-        let body_hash = if creds.qop() == Some(Qop::AuthInt) {
-            match parts.extensions.get::<DigestBody>() {
-                Some(body) => Some(alg.hash(&[&body.0])),
-                None => {
-                    return Err(AuthFailure::internal(
-                        "Digest qop=auth-int needs DigestBodyLayer around the auth layer (it is missing)",
-                    )
-                    .with_scheme(SCHEME)
-                    .with_description("auth-int body unavailable"));
-                }
-            }
-        } else {
-            None
-        };
-        let uri = creds.uri();
-        let (username, nonce) = (creds.username(), creds.nonce());
-        // RFC 7616 §4: the name in its UsernameCasePreserved form (no copy when it already
-        // is, as every ASCII name without `:` is). A userhash is hex: looked up as sent.
-        let username = match cfg.precis {
-            Precis::Enforce if !creds.userhash() => {
-                crate::precis::username(username).map_err(|_| invalid("username refused by RFC 8265 (PRECIS)"))?
-            }
-            _ => Cow::Borrowed(username),
-        };
-        let nc_str = creds.nc_str().unwrap_or("");
-        let cnonce = creds.cnonce().unwrap_or("");
-        let qop = creds.qop();
-        let mut text = String::with_capacity(username.len() + nonce.len() + nc_str.len() + cnonce.len() + 16);
-        // Every part is at most MAX_PARAM_LEN bytes, so positions fit in a u32.
-        let at = |text: &String| u32::try_from(text.len()).unwrap_or(u32::MAX);
-        text.push_str(&username);
-        let user_end = at(&text);
-        text.push(':');
-        let nonce_start = at(&text);
-        text.push_str(nonce);
-        let nonce_at = (nonce_start, at(&text));
-        text.push(':');
-        let (mut nc_at, mut cnonce_at) = ((0, 0), (0, 0));
-        if let Some(q) = qop {
-            let start = at(&text);
-            text.push_str(nc_str);
-            nc_at = (start, at(&text));
-            text.push(':');
-            let start = at(&text);
-            text.push_str(cnonce);
-            cnonce_at = (start, at(&text));
-            text.push(':');
-            text.push_str(q.name());
-            text.push(':');
-        }
-        Ok(Some(Pending {
-            alg,
-            qop,
-            userhash: creds.userhash(),
-            text,
-            user_end,
-            nonce_at,
-            nc_at,
-            cnonce_at,
-            nc: creds.nc().unwrap_or(0),
-            response: RawDigest::from_hex(creds.response(), alg.hex_len()),
-            ha2: algorithm::ha2(alg, parts.method.as_str(), uri, body_hash.as_ref()),
-            rspauth: cfg
-                .authentication_info
-                .then(|| algorithm::ha2(alg, "", uri, body_hash.as_ref())),
-            issued_ms: info.issued_ms,
-            expires_ms: info.expires_ms,
-        }))
-    }
-}
-
-pin_project! {
-    /// The future of [`Digest`]'s verification (see the [module docs](self#futures)): the
-    /// credential store's lookup, then the replay store's check, with no allocation of its
-    /// own.
-    pub struct DigestFuture<C: DigestCredentialStore, N: NonceStore> {
-        #[pin]
-        state: DigestState<C::Future, N::Future>,
-        ctx: Option<Ctx<C::User, N>>,
-    }
-}
-
-pin_project! {
-    #[project = DigestStateProj]
-    enum DigestState<L, R> {
-        Failed { failure: Option<AuthFailure> },
-        Lookup { #[pin] fut: L },
-        Replay { #[pin] fut: R },
-        Done,
-    }
-}
-
-/// What a verification carries between its steps.
-struct Ctx<U, N> {
-    cfg: Arc<Shared<N>>,
-    p: Pending,
-    /// Set once the response is right: the user and the time.
-    passed: Option<(U, u64)>,
-}
-
-type Output<U> = Result<Authenticated<U>, AuthFailure>;
-
-impl<C: DigestCredentialStore, N: NonceStore> DigestFuture<C, N> {
-    fn failed(failure: AuthFailure) -> Self {
-        DigestFuture {
-            state: DigestState::Failed { failure: Some(failure) },
-            ctx: None,
-        }
-    }
-}
-
-impl<C: DigestCredentialStore, N: NonceStore> fmt::Debug for DigestFuture<C, N> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("DigestFuture")
-    }
-}
-
-impl<C: DigestCredentialStore, N: NonceStore> Future for DigestFuture<C, N> {
-    type Output = Output<C::User>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut this = self.project();
-        loop {
-            match this.state.as_mut().project() {
-                DigestStateProj::Failed { failure } => {
-                    return Poll::Ready(Err(failure.take().expect("DigestFuture polled after completion")));
-                }
-                DigestStateProj::Lookup { fut } => {
-                    let found = ready!(fut.poll(cx));
-                    let ctx = this.ctx.as_mut().expect("DigestFuture lost its context");
-                    let checked = found
-                        .map_err(|e| AuthFailure::internal(e).with_scheme(SCHEME))
-                        .and_then(|found| check_response(&ctx.cfg, &mut ctx.p, found));
-                    match checked {
-                        Ok((user, now)) => {
-                            let fut = ctx.cfg.nonces.check_and_record(&NonceUse {
-                                nonce: ctx.p.nonce(),
-                                nc: ctx.p.nc,
-                                issued_ms: ctx.p.issued_ms,
-                                expires_ms: ctx.p.expires_ms,
-                                now_ms: now,
-                            });
-                            ctx.passed = Some((user, now));
-                            this.state.set(DigestState::Replay { fut });
-                        }
-                        Err(f) => {
-                            this.state.set(DigestState::Done);
-                            *this.ctx = None;
-                            return Poll::Ready(Err(f));
-                        }
-                    }
-                }
-                DigestStateProj::Replay { fut } => {
-                    let check = ready!(fut.poll(cx));
-                    this.state.set(DigestState::Done);
-                    let ctx = this.ctx.take().expect("DigestFuture lost its context");
-                    return Poll::Ready(finish(ctx, check));
-                }
-                DigestStateProj::Done => panic!("DigestFuture polled after completion"),
-            }
-        }
-    }
-}
-
-impl<C: DigestCredentialStore, N: NonceStore> Digest<C, N> {
-    /// What the credential store is asked for this request.
-    fn lookup_for(&self, p: &Pending) -> DigestLookup {
-        DigestLookup {
-            username: p.username().to_owned(),
-            realm: self.cfg.realm.clone(),
-            algorithm: p.alg,
-            userhash: p.userhash,
-        }
+        let lookup = self.store.verify(pending.lookup(&self.config.realm), request.parts());
+        Box::pin(check::verify(self.config.clone(), pending, lookup))
     }
 
-    /// The future of a verification that waits for a store in `state`.
-    fn waiting(
-        &self,
-        state: DigestState<C::Future, N::Future>,
-        p: Pending,
-        passed: Option<(C::User, u64)>,
-    ) -> DigestFuture<C, N> {
-        DigestFuture {
-            state,
-            ctx: Some(Ctx {
-                cfg: self.cfg.clone(),
-                p,
-                passed,
-            }),
-        }
-    }
-}
-
-impl<C: DigestCredentialStore, N: NonceStore> Scheme for Digest<C, N> {
-    type User = C::User;
-    type Future = DigestFuture<C, N>;
-
-    fn detect(&self, parts: &Parts) -> bool {
-        crate::header::carries_scheme(&parts.headers, SCHEME)
-    }
-
-    fn authenticate(&self, parts: &Parts) -> Self::Future {
-        let pending = match self.prepare(parts) {
-            Ok(Some(p)) => p,
-            Ok(None) => return DigestFuture::failed(AuthFailure::missing().with_scheme(SCHEME)),
-            Err(f) => return DigestFuture::failed(f),
-        };
-        let fut = self.store.lookup(self.lookup_for(&pending));
-        self.waiting(DigestState::Lookup { fut }, pending, None)
-    }
-
-    /// Decides at once when the credential store and the replay store can answer without
-    /// waiting (as [`DigestUsers`] and [`MemoryNonceStore`] do): no future, no second `Arc`.
-    fn start(&self, parts: &Parts) -> Started<Output<C::User>, Self::Future> {
-        let mut pending = match self.prepare(parts) {
-            Ok(Some(p)) => p,
-            Ok(None) => return Started::Done(Err(AuthFailure::missing().with_scheme(SCHEME))),
-            Err(f) => return Started::Done(Err(f)),
-        };
-        let found = match self.store.start(self.lookup_for(&pending)) {
-            Started::Done(found) => found,
-            Started::Pending(fut) => return Started::Pending(self.waiting(DigestState::Lookup { fut }, pending, None)),
-        };
-        let checked = found
-            .map_err(|e| AuthFailure::internal(e).with_scheme(SCHEME))
-            .and_then(|found| check_response(&self.cfg, &mut pending, found));
-        let (user, now) = match checked {
-            Ok(passed) => passed,
-            Err(f) => return Started::Done(Err(f)),
-        };
-        let started = self.cfg.nonces.start_check(&NonceUse {
-            nonce: pending.nonce(),
-            nc: pending.nc,
-            issued_ms: pending.issued_ms,
-            expires_ms: pending.expires_ms,
-            now_ms: now,
-        });
-        match started {
-            Started::Done(check) => Started::Done(finish_with(&self.cfg, &pending, user, now, check)),
-            Started::Pending(fut) => {
-                Started::Pending(self.waiting(DigestState::Replay { fut }, pending, Some((user, now))))
+    fn challenge(&self, failure: &AuthFailure, challenges: &mut HeaderMap) {
+        let stale = failure.kind() == FailureKind::StaleNonce;
+        let nonce = self.config.signer.issue();
+        for &alg in &self.config.algorithms {
+            if let Some(v) = self.challenge_value(alg, &nonce, stale) {
+                challenges.append(WWW_AUTHENTICATE, v);
             }
         }
     }
@@ -1053,17 +689,13 @@ impl<C: DigestCredentialStore, N: NonceStore> Scheme for Digest<C, N> {
     ///   `H(user ":" realm)`, stable for one user, realm and algorithm, so failures are
     ///   still counted per user (an attacker can spread guesses over at most the offered
     ///   algorithms, one counter each); resolving it to the plain name would need the
-    ///   credential store before any throttling.
+    ///   store before any throttling.
     ///
-    /// `None` when the header is missing, too long or not parseable Digest credentials
-    /// (the throttle then counts per client address only).
-    fn username<'a>(&self, parts: &'a Parts) -> Option<Cow<'a, str>> {
-        let value = authorization(&parts.headers, self.cfg.max_header_len).ok()??;
-        let (scheme, rest) = split_scheme(value.as_bytes())?;
-        if !scheme.eq_ignore_ascii_case(SCHEME) {
-            return None;
-        }
-        let creds = DigestCredentials::parse_params(rest).ok()?;
+    /// `None` when the credentials field is missing, too long or not parseable Digest
+    /// credentials (the throttle then counts per client address only).
+    fn username<'a>(&self, request: &AuthRequest<'a>) -> Option<Cow<'a, str>> {
+        let params = request.credentials(SCHEME).ok()??;
+        let creds = DigestCredentials::parse_params(params).ok()?;
         if creds.userhash() {
             return Some(Cow::Owned(format!(
                 "userhash:{}",
@@ -1071,272 +703,16 @@ impl<C: DigestCredentialStore, N: NonceStore> Scheme for Digest<C, N> {
             )));
         }
         let name = creds.username();
-        Some(Cow::Owned(match self.cfg.precis {
+        Some(Cow::Owned(match self.config.precis {
             // The name the store is asked for (a refused one is answered 401 anyway).
             Precis::Enforce => crate::precis::username_or_same(name).into_owned(),
             _ => name.to_owned(),
         }))
     }
 
-    /// `true`: Digest reads `Authorization` only, which the proxy layer consumes itself
-    /// (an `auth-int` body is [`DigestBodyLayer`]'s).
+    /// `true`: Digest reads the credentials field only, which the layer handles itself (an
+    /// `auth-int` body is [`DigestBodyLayer`]'s).
     fn can_remove_credentials(&self) -> bool {
         true
-    }
-
-    fn challenge(&self, failure: &AuthFailure, headers: &mut HeaderMap) {
-        let stale = failure.kind() == FailureKind::StaleNonce;
-        let nonce = self.cfg.signer.issue();
-        for &alg in &self.cfg.algorithms {
-            if let Some(v) = self.challenge_value(alg, &nonce, stale) {
-                headers.append(WWW_AUTHENTICATE, v);
-            }
-        }
-    }
-}
-
-/// Checks the response once the store has answered: the user and the time, or why the
-/// request fails. With `Authentication-Info`, a right response also turns `p.rspauth`
-/// from the rspauth's H(A2) into the rspauth.
-fn check_response<U>(cfg: &Config, p: &mut Pending, found: Option<DigestUser<U>>) -> Result<(U, u64), AuthFailure> {
-    let alg = p.alg;
-    let hex_len = alg.hex_len();
-    // A store that answers with passwords costs an H(A1) and PRECIS per known user: once it
-    // has, unknown users (and users stored by H(A1), in a store that holds both) pay the same
-    // over a dummy password, so the time taken does not tell which users exist. A store of
-    // H(A1)s only never pays it.
-    let passwords = &*cfg.passwords_seen;
-    let (user, ha1) = match found {
-        Some(DigestUser { user, secret, username }) => match &secret {
-            DigestSecret::Ha1(h) => {
-                let ha1 = Hex::parse(h, hex_len).ok_or_else(|| {
-                    AuthFailure::internal(format!(
-                        "the credential store returned an H(A1) that is not {hex_len} hex digits for {alg}"
-                    ))
-                    .with_scheme(SCHEME)
-                })?;
-                if passwords.load(Relaxed) {
-                    std::hint::black_box(dummy_password_ha1(cfg, p));
-                }
-                (Some(user), ha1)
-            }
-            DigestSecret::Password(pw) => {
-                if !passwords.load(Relaxed) {
-                    passwords.store(true, Relaxed);
-                }
-                // RFC 7616 §4: A1 over the enforced forms (NFC UTF-8). A stored form the
-                // profiles refuse never matches, after the same work.
-                let (ha1, refused) = store::password_ha1(
-                    alg,
-                    &cfg.realm,
-                    cfg.precis.enforces(),
-                    p.username(),
-                    username.as_deref(),
-                    pw,
-                );
-                ((!refused).then_some(user), ha1)
-            }
-        },
-        // Unknown user: a stand-in H(A1), then the same hashing and comparison.
-        None if passwords.load(Relaxed) => (None, dummy_password_ha1(cfg, p)),
-        None => (None, Hex::encode(&cfg.dummy[..hex_len / 2])),
-    };
-    let ha1 = algorithm::session_ha1(alg, &ha1, p.nonce(), p.cnonce());
-    // KD(H(A1), middle ":" H(A2)) for the response and the rspauth share everything up to
-    // H(A2): hash that once.
-    let mut kd = Hasher::new(alg);
-    kd.update(ha1.as_bytes());
-    kd.update(p.kd_middle().as_bytes());
-    let kd_rspauth = p.rspauth.is_some().then(|| kd.clone());
-    kd.update(p.ha2.as_bytes());
-    let expected = kd.finish_raw();
-    let presented = p.response.as_ref();
-    let matches = constant_time_eq(
-        presented.map_or(expected.as_bytes(), |h| h.as_bytes()),
-        expected.as_bytes(),
-    ) & presented.is_some();
-    let user = match user {
-        Some(u) if matches => u,
-        _ => return Err(invalid("wrong credentials")),
-    };
-    let now = now_ms();
-    if now >= p.expires_ms {
-        return Err(AuthFailure::new(FailureKind::StaleNonce)
-            .with_scheme(SCHEME)
-            .with_description("nonce expired"));
-    }
-    if cfg.max_nonce_uses.is_some_and(|max| p.nc > max) {
-        return Err(AuthFailure::new(FailureKind::StaleNonce)
-            .with_scheme(SCHEME)
-            .with_description("nonce used up"));
-    }
-    if let (Some(mut kd), Some(ha2)) = (kd_rspauth, p.rspauth.as_mut()) {
-        kd.update(ha2.as_bytes());
-        *ha2 = kd.finish();
-    }
-    Ok((user, now))
-}
-
-/// What a store's password costs (`store::password_ha1`), over a dummy password (random per
-/// `Digest`) and the request's own name: the work done for a user the store did not answer
-/// with a password, once it has answered another with one.
-fn dummy_password_ha1(cfg: &Config, p: &Pending) -> Hex {
-    let password = Hex::encode(&cfg.dummy[..8]);
-    let plain_name = p.userhash.then(|| p.username());
-    let (ha1, _) = store::password_ha1(
-        p.alg,
-        &cfg.realm,
-        cfg.precis.enforces(),
-        p.username(),
-        plain_name,
-        password.as_str(),
-    );
-    ha1
-}
-
-/// The end of a verification, once the replay store has answered.
-fn finish<U, N>(ctx: Ctx<U, N>, check: Result<NonceCheck, crate::BoxError>) -> Output<U> {
-    let Ctx { cfg, p, passed, .. } = ctx;
-    let (user, now) = passed.expect("DigestFuture checked the response first");
-    finish_with(&cfg, &p, user, now, check)
-}
-
-/// The end of a verification, once the replay store has answered (the response was right).
-fn finish_with<U, N>(
-    cfg: &Shared<N>,
-    p: &Pending,
-    user: U,
-    now: u64,
-    check: Result<NonceCheck, crate::BoxError>,
-) -> Output<U> {
-    let check = check.map_err(|e| {
-        AuthFailure::internal(e)
-            .with_scheme(SCHEME)
-            .with_description("nonce store failed")
-    })?;
-    if check != NonceCheck::Fresh {
-        return Err(AuthFailure::new(FailureKind::StaleNonce)
-            .with_scheme(SCHEME)
-            .with_description("nonce count replayed or not increasing"));
-    }
-    let mut auth = Authenticated::new(user).with_scheme(SCHEME);
-    let Some(rspauth) = &p.rspauth else {
-        return Ok(auth);
-    };
-    let within = cfg.nextnonce_within.unwrap_or(cfg.signer.lifetime() / 5);
-    let within_ms = u64::try_from(within.as_millis()).unwrap_or(u64::MAX);
-    let used_up = cfg.max_nonce_uses.is_some_and(|max| p.nc >= max);
-    let nextnonce = (used_up || p.expires_ms.saturating_sub(now) <= within_ms).then(|| cfg.signer.issue_at(now));
-    if let Some(v) = authentication_info(rspauth, p.qop, p.nc_str(), p.cnonce(), nextnonce.as_deref()) {
-        auth.response_headers.insert(AUTHENTICATION_INFO, v);
-    }
-    Ok(auth)
-}
-
-/// The `Authentication-Info` value (RFC 7616 §3.5), written into a stack buffer and copied
-/// once into the header value (a buffer on the heap only for a cnonce of 150 bytes or more).
-fn authentication_info(
-    rspauth: &Hex,
-    qop: Option<Qop>,
-    nc: &str,
-    cnonce: &str,
-    nextnonce: Option<&str>,
-) -> Option<HeaderValue> {
-    let mut out = InfoBuf::default();
-    out.push("rspauth=\"");
-    out.push_bytes(rspauth.as_bytes());
-    if let Some(q) = qop {
-        out.push(match q {
-            Qop::Auth => "\", qop=auth, nc=",
-            Qop::AuthInt => "\", qop=auth-int, nc=",
-        });
-        out.push(nc);
-        out.push(", cnonce=");
-        // The cnonce came from a quoted-string, so it has no control characters.
-        write_quoted_to(cnonce, |s| out.push(s)).ok()?;
-    } else {
-        out.push("\"");
-    }
-    if let Some(n) = nextnonce {
-        out.push(", nextnonce=");
-        write_quoted_to(n, |s| out.push(s)).ok()?;
-    }
-    HeaderValue::from_bytes(out.as_bytes()).ok()
-}
-
-/// A byte buffer on the stack that moves to the heap when it outgrows 256 bytes.
-struct InfoBuf {
-    stack: [u8; 256],
-    len: usize,
-    heap: Option<Vec<u8>>,
-}
-
-impl Default for InfoBuf {
-    fn default() -> Self {
-        InfoBuf {
-            stack: [0; 256],
-            len: 0,
-            heap: None,
-        }
-    }
-}
-
-impl InfoBuf {
-    fn push(&mut self, s: &str) {
-        self.push_bytes(s.as_bytes());
-    }
-
-    /// Appends ASCII or UTF-8 (the buffer only ever holds whole `str`s and hex digits).
-    fn push_bytes(&mut self, s: &[u8]) {
-        if let Some(heap) = &mut self.heap {
-            heap.extend_from_slice(s);
-        } else if let Some(dst) = self.stack.get_mut(self.len..self.len + s.len()) {
-            dst.copy_from_slice(s);
-            self.len += s.len();
-        } else {
-            let mut heap = Vec::with_capacity(2 * (self.len + s.len()));
-            heap.extend_from_slice(&self.stack[..self.len]);
-            heap.extend_from_slice(s);
-            self.heap = Some(heap);
-        }
-    }
-
-    fn as_bytes(&self) -> &[u8] {
-        match &self.heap {
-            Some(heap) => heap,
-            None => &self.stack[..self.len],
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn authentication_info_on_the_stack_and_spilled() {
-        let rspauth = Hex::encode(&[0xab; 32]);
-        let v = authentication_info(&rspauth, Some(Qop::Auth), "00000001", "c\"n", None).unwrap();
-        assert_eq!(
-            v,
-            format!(r#"rspauth="{}", qop=auth, nc=00000001, cnonce="c\"n""#, "ab".repeat(32)).as_str()
-        );
-        // A cnonce too long for the stack buffer, with quotes to escape on both sides of
-        // the spill, and a nextnonce.
-        for len in [150, 170, 180, 190, 1024] {
-            let cnonce: String = (0..len).map(|i| if i % 7 == 0 { '"' } else { 'x' }).collect();
-            let v = authentication_info(&rspauth, Some(Qop::AuthInt), "0000000a", &cnonce, Some("NN")).unwrap();
-            let escaped = cnonce.replace('"', "\\\"");
-            assert_eq!(
-                v.to_str().unwrap(),
-                format!(
-                    r#"rspauth="{}", qop=auth-int, nc=0000000a, cnonce="{escaped}", nextnonce="NN""#,
-                    "ab".repeat(32)
-                )
-            );
-        }
-        // RFC 2069 form: the rspauth alone.
-        let v = authentication_info(&rspauth, None, "", "", None).unwrap();
-        assert_eq!(v, format!(r#"rspauth="{}""#, "ab".repeat(32)).as_str());
     }
 }

@@ -12,8 +12,7 @@
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64ct::{Base64UrlUnpadded, Encoding};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
@@ -31,7 +30,7 @@ const MAX_LIFE_MS: u64 = (1 << (8 * LIFE_LEN)) - 1;
 pub(crate) const NONCE_LEN: usize = (RAW_LEN * 4).div_ceil(3);
 
 /// The shortest server secret accepted, in bytes.
-pub const MIN_SECRET_LEN: usize = 16;
+pub(crate) const MIN_SECRET_LEN: usize = 16;
 
 /// Fills `buf` from the operating system's CSPRNG.
 ///
@@ -50,48 +49,15 @@ pub(crate) fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
-/// Each base64url character's value (RFC 4648 §5); 0xFF for any other byte.
-static BASE64URL: [u8; 256] = {
-    let mut t = [0xFFu8; 256];
-    let mut i = 0usize;
-    while i < 256 {
-        let c = i as u8;
-        t[i] = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'-' => 62,
-            b'_' => 63,
-            _ => 0xFF,
-        };
-        i += 1;
-    }
-    t
-};
-
-/// Decodes a nonce's base64url (no padding) into its raw bytes, exactly as the `base64`
-/// crate's `URL_SAFE_NO_PAD` would (including the refusal of non-zero trailing bits, so
-/// each raw nonce has one text form), without branching on each character.
+/// Decodes a nonce's base64url (no padding) into its raw bytes. `base64ct` refuses
+/// non-zero trailing bits, so each raw nonce has one text form, and decodes in constant time.
 fn decode_nonce(text: &[u8]) -> Option<[u8; RAW_LEN]> {
-    const _: () = assert!(RAW_LEN % 3 == 2 && NONCE_LEN == RAW_LEN / 3 * 4 + 3);
-    let text: &[u8; NONCE_LEN] = text.try_into().ok()?;
-    let (groups, tail) = text.as_chunks::<4>();
-    let mut raw = [0u8; RAW_LEN];
-    let mut bad = 0u8;
-    for (out, group) in raw.as_chunks_mut::<3>().0.iter_mut().zip(groups) {
-        let v = group.map(|c| BASE64URL[c as usize]);
-        bad |= v[0] | v[1] | v[2] | v[3];
-        let n = (u32::from(v[0]) << 18) | (u32::from(v[1]) << 12) | (u32::from(v[2]) << 6) | u32::from(v[3]);
-        let [_, a, b, c] = n.to_be_bytes();
-        *out = [a, b, c];
+    if text.len() != NONCE_LEN {
+        return None;
     }
-    // Three characters left: 18 bits, of which the last 2 must be zero.
-    let v = [tail[0], tail[1], tail[2]].map(|c| BASE64URL[c as usize]);
-    bad |= v[0] | v[1] | v[2];
-    let n = (u32::from(v[0]) << 12) | (u32::from(v[1]) << 6) | u32::from(v[2]);
-    raw[RAW_LEN - 2] = (n >> 10) as u8;
-    raw[RAW_LEN - 1] = (n >> 2) as u8;
-    (bad & 0xC0 == 0 && n & 3 == 0).then_some(raw)
+    let mut raw = [0u8; RAW_LEN];
+    let decoded = Base64UrlUnpadded::decode(text, &mut raw).ok()?;
+    (decoded.len() == RAW_LEN).then_some(raw)
 }
 
 /// What an authentic nonce says about itself.
@@ -161,7 +127,7 @@ impl NonceSigner {
         random_bytes(&mut raw[TS_LEN + LIFE_LEN..SIGNED_LEN]);
         let tag = self.sign(&raw[..SIGNED_LEN]);
         raw[SIGNED_LEN..].copy_from_slice(&tag);
-        URL_SAFE_NO_PAD.encode(raw)
+        Base64UrlUnpadded::encode_string(&raw)
     }
 
     /// Checks the signature of `nonce`; `None` for a forged, tampered or foreign nonce.
@@ -193,13 +159,15 @@ impl NonceSigner {
         let mut mac = self.mac.clone();
         mac.update(b"\0opaque");
         let tag = mac.finalize().into_bytes();
-        URL_SAFE_NO_PAD.encode(&tag[..18])
+        Base64UrlUnpadded::encode_string(&tag[..18])
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
     #[test]
     fn round_trip_and_tamper() {

@@ -1,12 +1,12 @@
 //! Replay protection: each (nonce, nc) is accepted once, and nc must increase.
 
-use std::collections::{HashMap, VecDeque};
-use std::future::{Future, Ready, ready};
-use std::hash::{BuildHasher, Hasher};
-use std::sync::{Arc, Mutex};
+use std::future::{Future, ready};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use crate::BoxError;
-use crate::scheme::Started;
+use crate::bounded::BoundedMap;
 
 /// One use of a nonce, handed to a [`NonceStore`].
 ///
@@ -14,8 +14,7 @@ use crate::scheme::Started;
 /// asked. A store for a fleet (Redis, …) keys on [`nonce`](Self::nonce) and may expire its
 /// record at [`expires_ms`](Self::expires_ms): after that the scheme refuses the nonce by
 /// itself, on every layer sharing the secret (the expiry is carried in the signed nonce, the
-/// same whichever layer's [`Digest::nonce_lifetime`](crate::digest::Digest::nonce_lifetime)
-/// asks).
+/// same whichever layer's [`Digest::nonce_lifetime`](super::Digest::nonce_lifetime) asks).
 #[derive(Debug, Clone, Copy)]
 pub struct NonceUse<'a> {
     /// The nonce as sent (at most a few dozen ASCII characters).
@@ -49,125 +48,103 @@ pub enum NonceCheck {
 /// an error is answered `500`, never accepted.
 ///
 /// A Redis store, for instance, runs one Lua script per use: read the nonce's key, answer
-/// `Refused` unless `nc` is greater, else `SET key nc PXAT expires_ms`.
+/// `Refused` unless `nc` is greater, else `SET key nc PXAT expires_ms`. The future is boxed
+/// so that [`Digest`](super::Digest) holds any store behind one type
+/// ([`Digest::nonce_store`](super::Digest::nonce_store)); it owns what it needs, since it
+/// may outlive `nonce_use`.
 ///
 /// ```
-/// use std::future::{Ready, ready};
+/// use std::collections::HashSet;
+/// use std::future::{Future, ready};
+/// use std::pin::Pin;
+/// use std::sync::Mutex;
 /// use tower_httpauth::BoxError;
-/// use tower_httpauth::digest::{NonceCheck, NonceStore, NonceUse};
+/// use tower_httpauth::digest::{Digest, DigestUsers, NonceCheck, NonceStore, NonceUse};
 ///
 /// /// Accepts each nonce once, whatever its nc (one-time nonces).
-/// struct OneShot(std::sync::Mutex<std::collections::HashSet<String>>);
+/// struct OneShot(Mutex<HashSet<String>>);
 ///
 /// impl NonceStore for OneShot {
-///     type Future = Ready<Result<NonceCheck, BoxError>>;
-///     fn check_and_record(&self, u: &NonceUse<'_>) -> Self::Future {
+///     fn check_and_record(&self, u: &NonceUse<'_>) -> Pin<Box<dyn Future<Output = Result<NonceCheck, BoxError>> + Send>> {
 ///         let fresh = self.0.lock().unwrap().insert(u.nonce.to_owned());
-///         ready(Ok(if fresh { NonceCheck::Fresh } else { NonceCheck::Refused }))
+///         Box::pin(ready(Ok(if fresh { NonceCheck::Fresh } else { NonceCheck::Refused })))
 ///     }
 /// }
+///
+/// let digest = Digest::new(DigestUsers::new("api")).realm("api").nonce_store(OneShot(Mutex::default()));
+/// # let _ = digest;
 /// ```
 pub trait NonceStore: Send + Sync + 'static {
-    /// The future of a check.
-    type Future: Future<Output = Result<NonceCheck, BoxError>> + Send + 'static;
-
     /// Checks that `nonce_use.nc` is higher than every nc recorded for
     /// `nonce_use.nonce`, and records it if so, atomically.
-    fn check_and_record(&self, nonce_use: &NonceUse<'_>) -> Self::Future;
-
-    /// Like [`check_and_record`](Self::check_and_record), but a store that can answer
-    /// without waiting (in memory) returns [`Started::Done`], which lets the layer skip its
-    /// asynchronous machinery. The default returns
-    /// [`Started::Pending`]`(self.check_and_record(nonce_use))`.
-    fn start_check(&self, nonce_use: &NonceUse<'_>) -> Started<Result<NonceCheck, BoxError>, Self::Future> {
-        Started::Pending(self.check_and_record(nonce_use))
-    }
+    fn check_and_record(
+        &self,
+        nonce_use: &NonceUse<'_>,
+    ) -> Pin<Box<dyn Future<Output = Result<NonceCheck, BoxError>> + Send>>;
 }
 
 impl<T: NonceStore> NonceStore for Arc<T> {
-    type Future = T::Future;
-    fn check_and_record(&self, nonce_use: &NonceUse<'_>) -> Self::Future {
+    fn check_and_record(
+        &self,
+        nonce_use: &NonceUse<'_>,
+    ) -> Pin<Box<dyn Future<Output = Result<NonceCheck, BoxError>> + Send>> {
         (**self).check_and_record(nonce_use)
     }
-    fn start_check(&self, nonce_use: &NonceUse<'_>) -> Started<Result<NonceCheck, BoxError>, Self::Future> {
-        (**self).start_check(nonce_use)
-    }
 }
+
+/// The longest nonce [`MemoryNonceStore`] records, in bytes; a longer one is refused. This
+/// crate's nonces are 83 characters: the bound only matters to a store used for others.
+const MAX_NONCE_LEN: usize = 128;
+
+/// Bytes accounted per entry besides the nonce: the map's slot (key, entry, use sequence),
+/// the recency index's, the key's allocation header, and the hash table's spare room.
+const ENTRY_OVERHEAD: usize = 112;
+
+/// What one entry is accounted for in the byte bound: as if its nonce were as long as
+/// allowed, so that the bound on entries is a bound on bytes.
+const ENTRY_COST: usize = MAX_NONCE_LEN + ENTRY_OVERHEAD;
 
 /// The default [`NonceStore`]: in memory, bounded in entries and in bytes.
 ///
-/// When full it forgets the oldest entries first, and remembers the newest issue time
-/// among the forgotten ones: any nonce issued at or before that time that it does not
-/// know is refused (fail closed), because it may be one it forgot. Expired entries are
-/// dropped as they come up.
+/// When full it forgets the least recently used nonce, and remembers the newest issue time
+/// among the forgotten ones: any nonce issued at or before that time that it does not know
+/// is refused (fail closed), because it may be one it forgot. The client then gets `401`
+/// with `stale=true` and retries with a fresh nonce, newer than every forgotten one. A nonce
+/// used after its expiry is refused and forgotten.
 ///
-/// Share one store between the layers of one process by cloning it (clones share state).
-/// For several instances behind a load balancer, share the nonce secret and use a shared
-/// store (Redis, …) implementing [`NonceStore`].
+/// Share one store between the layers of one process by cloning it (clones share state;
+/// clones of a [`Digest`](super::Digest) share theirs). For several instances behind a load
+/// balancer, share the nonce secret and use a shared store (Redis, …) implementing
+/// [`NonceStore`].
 #[derive(Clone)]
 pub struct MemoryNonceStore {
-    inner: Arc<Mutex<Memory>>,
+    inner: Arc<Memory>,
 }
 
-impl std::fmt::Debug for MemoryNonceStore {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let m = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        f.debug_struct("MemoryNonceStore")
-            .field("entries", &m.map.len())
-            .field("bytes", &m.bytes)
-            .field("max_entries", &m.max_entries)
-            .field("max_bytes", &m.max_bytes)
-            .finish()
-    }
+struct Memory {
+    map: BoundedMap<Arc<str>, Entry>,
+    /// One past the newest issue time (ms since the epoch) among the live nonces forgotten
+    /// to make room: unknown nonces issued before it are refused. Only read and written
+    /// under the map's lock, inside its closures.
+    forgotten_before_ms: AtomicU64,
+    /// `false` when the byte bound leaves room for no entry at all.
+    accepts: bool,
 }
 
 struct Entry {
     nc: u32,
     issued_ms: u64,
+    expires_ms: u64,
 }
 
-/// Hashes a nonce by its length and its last 16 bytes only, with the process's random
-/// SipHash key. For this crate's nonces those bytes are HMAC tag, unpredictable without
-/// the secret, so they spread as well as the whole nonce would, for a quarter of the
-/// hashing. Keys are still compared whole: two nonces that share the hashed part are
-/// different entries, never one.
-#[derive(Clone, Default)]
-struct TailHash(std::hash::RandomState);
-
-struct TailHasher(std::hash::DefaultHasher);
-
-impl BuildHasher for TailHash {
-    type Hasher = TailHasher;
-    fn build_hasher(&self) -> TailHasher {
-        TailHasher(self.0.build_hasher())
+impl std::fmt::Debug for MemoryNonceStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryNonceStore")
+            .field("entries", &self.inner.map.len())
+            .field("max_entries", &self.inner.map.capacity())
+            .finish()
     }
 }
-
-impl Hasher for TailHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        self.0.write_usize(bytes.len());
-        self.0.write(&bytes[bytes.len().saturating_sub(16)..]);
-    }
-    fn finish(&self) -> u64 {
-        self.0.finish()
-    }
-}
-
-struct Memory {
-    map: HashMap<Arc<str>, Entry, TailHash>,
-    /// Keys in first-use order, with their expiry (so that dropping expired entries needs
-    /// no map lookup).
-    order: VecDeque<(Arc<str>, u64)>,
-    bytes: usize,
-    max_entries: usize,
-    max_bytes: usize,
-    /// The newest issue time among forgotten (evicted) nonces.
-    forgotten_until_ms: Option<u64>,
-}
-
-/// Bytes accounted per entry beyond the nonce itself (map slot 33, queue slot 24, Arc
-/// header 16).
-const ENTRY_OVERHEAD: usize = 96;
 
 impl Default for MemoryNonceStore {
     fn default() -> Self {
@@ -176,127 +153,92 @@ impl Default for MemoryNonceStore {
 }
 
 impl MemoryNonceStore {
-    /// The default bounds: 100 000 entries, 16 MiB.
-    pub const DEFAULT_MAX_ENTRIES: usize = 100_000;
-    /// The default byte bound.
-    pub const DEFAULT_MAX_BYTES: usize = 16 << 20;
-
-    /// A store with the default bounds.
+    /// A store of at most 100 000 nonces and 16 MiB.
     pub fn new() -> Self {
-        Self::with_limits(Self::DEFAULT_MAX_ENTRIES, Self::DEFAULT_MAX_BYTES)
+        Self::with_limits(100_000, 16 << 20)
     }
 
-    /// A store holding at most `max_entries` nonces and about `max_bytes` bytes.
+    /// A store holding at most `max_entries` nonces and `max_bytes` bytes, each nonce
+    /// accounted for as if it were 128 bytes long (this crate's are 83; a longer one is
+    /// refused), with its share of the tables.
     pub fn with_limits(max_entries: usize, max_bytes: usize) -> Self {
+        let capacity = max_entries.min(max_bytes / ENTRY_COST);
         MemoryNonceStore {
-            inner: Arc::new(Mutex::new(Memory {
-                map: HashMap::default(),
-                order: VecDeque::new(),
-                bytes: 0,
-                max_entries: max_entries.max(1),
-                max_bytes,
-                forgotten_until_ms: None,
-            })),
+            inner: Arc::new(Memory {
+                map: BoundedMap::new(capacity),
+                forgotten_before_ms: AtomicU64::new(0),
+                accepts: capacity > 0,
+            }),
         }
     }
 
     /// How many nonces are tracked.
-    pub fn len(&self) -> usize {
-        self.lock().map.len()
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.inner.map.len()
     }
 
-    /// Whether no nonce is tracked.
-    pub fn is_empty(&self) -> bool {
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Memory> {
-        // A panic while holding the lock cannot leave the map inconsistent in a way that
-        // accepts a replay (entries are only ever removed or raised), so carry on.
-        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    /// The bytes the entries are accounted for.
+    #[cfg(test)]
+    fn bytes(&self) -> usize {
+        self.len() * ENTRY_COST
     }
 
-    /// The synchronous check behind [`NonceStore::check_and_record`].
-    pub fn check(&self, u: &NonceUse<'_>) -> NonceCheck {
-        let mut m = self.lock();
-        m.drop_expired(u.now_ms);
-        if u.expires_ms <= u.now_ms {
-            return NonceCheck::Refused;
-        }
-        if let Some(e) = m.map.get_mut(u.nonce) {
-            if u.nc > e.nc {
-                e.nc = u.nc;
-                return NonceCheck::Fresh;
-            }
-            return NonceCheck::Refused;
-        }
-        if m.forgotten_until_ms.is_some_and(|t| u.issued_ms <= t) {
-            return NonceCheck::Refused;
-        }
-        let cost = u.nonce.len() + ENTRY_OVERHEAD;
-        if cost > m.max_bytes {
-            return NonceCheck::Refused;
-        }
-        while m.map.len() >= m.max_entries || m.bytes + cost > m.max_bytes {
-            if !m.evict_oldest() {
-                break;
-            }
-        }
+    /// The check behind [`NonceStore::check_and_record`].
+    fn check(&self, u: &NonceUse<'_>) -> NonceCheck {
+        let memory = &*self.inner;
         let key: Arc<str> = Arc::from(u.nonce);
-        m.order.push_back((key.clone(), u.expires_ms));
-        m.map.insert(
-            key,
-            Entry {
-                nc: u.nc,
-                issued_ms: u.issued_ms,
+        if u.expires_ms <= u.now_ms {
+            // The scheme refuses an expired nonce by itself: forgetting it needs no mark.
+            memory.map.remove(&key);
+            return NonceCheck::Refused;
+        }
+        if u.nonce.len() > MAX_NONCE_LEN || !memory.accepts {
+            return NonceCheck::Refused;
+        }
+        let forgotten = &memory.forgotten_before_ms;
+        memory.map.upsert_or_decline(
+            &key,
+            |seen| {
+                if u.nc > seen.nc {
+                    seen.nc = u.nc;
+                    NonceCheck::Fresh
+                } else {
+                    NonceCheck::Refused
+                }
             },
-        );
-        m.bytes += cost;
-        NonceCheck::Fresh
-    }
-}
-
-impl Memory {
-    fn remove_front(&mut self) -> Option<Entry> {
-        let (key, _) = self.order.pop_front()?;
-        let e = self.map.remove(&key)?;
-        self.bytes = self.bytes.saturating_sub(key.len() + ENTRY_OVERHEAD);
-        Some(e)
-    }
-
-    fn evict_oldest(&mut self) -> bool {
-        match self.remove_front() {
-            Some(e) => {
-                let t = self.forgotten_until_ms.map_or(e.issued_ms, |t| t.max(e.issued_ms));
-                self.forgotten_until_ms = Some(t);
-                true
-            }
-            None => false,
-        }
-    }
-
-    fn drop_expired(&mut self, now_ms: u64) {
-        // Entries are queued in first-use order, which follows expiry closely; stop at the
-        // first live one. An expired nonce is refused by the scheme itself, so forgetting it
-        // needs no watermark.
-        while let Some(&(_, expires_ms)) = self.order.front() {
-            if expires_ms > now_ms {
-                break;
-            }
-            self.remove_front();
-        }
+            || {
+                if u.issued_ms < forgotten.load(Relaxed) {
+                    // Perhaps one of the forgotten: it cannot be vouched for.
+                    return Err(NonceCheck::Refused);
+                }
+                let entry = Entry {
+                    nc: u.nc,
+                    issued_ms: u.issued_ms,
+                    expires_ms: u.expires_ms,
+                };
+                Ok((entry, NonceCheck::Fresh))
+            },
+            |_, old| {
+                if old.expires_ms > u.now_ms {
+                    forgotten.fetch_max(old.issued_ms.saturating_add(1), Relaxed);
+                }
+            },
+        )
     }
 }
 
 impl NonceStore for MemoryNonceStore {
-    type Future = Ready<Result<NonceCheck, BoxError>>;
-
-    fn check_and_record(&self, nonce_use: &NonceUse<'_>) -> Self::Future {
-        ready(Ok(self.check(nonce_use)))
-    }
-
-    fn start_check(&self, nonce_use: &NonceUse<'_>) -> Started<Result<NonceCheck, BoxError>, Self::Future> {
-        Started::Done(Ok(self.check(nonce_use)))
+    fn check_and_record(
+        &self,
+        nonce_use: &NonceUse<'_>,
+    ) -> Pin<Box<dyn Future<Output = Result<NonceCheck, BoxError>> + Send>> {
+        Box::pin(ready(Ok(self.check(nonce_use))))
     }
 }
 
@@ -353,7 +295,7 @@ mod tests {
             assert_eq!(s.check(&u(&n[1..], 1, i)), NonceCheck::Fresh);
         }
         assert!(s.len() <= 3);
-        assert!(s.lock().bytes <= 3 * (100 + ENTRY_OVERHEAD));
+        assert!(s.bytes() <= 3 * (100 + ENTRY_OVERHEAD));
     }
 
     #[test]

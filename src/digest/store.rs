@@ -1,16 +1,23 @@
-//! Where Digest gets each user's H(A1) or password.
+//! Where Digest gets each user's H(A1) or password: the lookup a store answers, the record
+//! it answers with, and [`DigestUsers`], a store in memory.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
-use std::future::{Future, Ready, ready};
+use std::future::{Ready, ready};
 use std::sync::Arc;
 
-use crate::BoxError;
-use crate::digest::algorithm::{Algorithm, Hex};
-use crate::scheme::{Started, Verdict, VerdictFuture};
+use http::request::Parts;
 
-/// What the scheme asks a [`DigestCredentialStore`] for.
+use super::algorithm::Algorithm;
+use super::hex::Hex;
+use crate::failure::AuthFailure;
+use crate::verify::Verifier;
+
+/// What [`Digest`](super::Digest) asks its store for: the user named in the credentials, for
+/// the realm and algorithm they answer. The store is a
+/// [`Verifier`]`<DigestLookup, User = `[`DigestUser<U>`](DigestUser)`>`: see the
+/// [module docs](super#the-store).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DigestLookup {
     pub(crate) username: String,
@@ -20,7 +27,7 @@ pub struct DigestLookup {
 }
 
 impl DigestLookup {
-    /// A lookup, for tests and adapters.
+    /// A lookup, for testing a store.
     pub fn new(username: impl Into<String>, realm: &str, algorithm: Algorithm, userhash: bool) -> Self {
         DigestLookup {
             username: username.into(),
@@ -31,7 +38,7 @@ impl DigestLookup {
     }
 
     /// The username the client sent, in its RFC 8265 enforced form (UsernameCasePreserved:
-    /// `john` when the client sent `ｊｏｈｎ`) unless [`Digest::precis`](crate::Digest::precis)
+    /// `john` when the client sent `ｊｏｈｎ`) unless [`Digest::precis`](super::Digest::precis)
     /// is off; see [`precis`](crate::precis). With [`userhash`](Self::userhash) it is
     /// `H(username ":" realm)` in hex ([`Algorithm::userhash`]), as sent, so look the user up
     /// by that (computed over the enforced name).
@@ -58,7 +65,7 @@ impl DigestLookup {
 
 /// A user's secret as the store keeps it.
 #[derive(Clone, PartialEq, Eq)]
-pub enum DigestSecret {
+pub(crate) enum DigestSecret {
     /// `H(username ":" realm ":" password)` in hex, for the lookup's base algorithm
     /// (see [`Algorithm::ha1`]), used as is: compute it over the RFC 8265 enforced name and
     /// password ([`precis::username`](crate::precis::username),
@@ -68,8 +75,8 @@ pub enum DigestSecret {
     /// [module docs](crate::digest#ha1-is-a-password-equivalent)).
     Ha1(String),
     /// The plaintext password; the scheme computes H(A1) from it, over its RFC 8265
-    /// enforced form (NFC) unless [`Digest::precis`](crate::Digest::precis) is off, and then
-    /// computes as much for unknown users (see [`DigestCredentialStore`]).
+    /// enforced form (NFC) unless [`Digest::precis`](super::Digest::precis) is off, and then
+    /// computes as much for unknown users (see [`DigestUser::with_password`]).
     Password(String),
 }
 
@@ -103,12 +110,12 @@ pub(super) fn password_ha1(
     #[cfg(test)]
     tests::PASSWORD_HA1_CALLS.with(|c| c.set(c.get() + 1));
     if !enforce {
-        return (alg.ha1(plain_name.unwrap_or(lookup_name), realm, password), false);
+        return (alg.ha1_hex(plain_name.unwrap_or(lookup_name), realm, password), false);
     }
     let name = plain_name.map_or(Ok(Cow::Borrowed(lookup_name)), crate::precis::username);
     let password = crate::precis::password(password);
     let refused = name.is_err() || password.is_err();
-    let ha1 = alg.ha1(
+    let ha1 = alg.ha1_hex(
         name.as_deref().unwrap_or(lookup_name),
         realm,
         password.as_deref().unwrap_or_default(),
@@ -116,8 +123,15 @@ pub(super) fn password_ha1(
     (ha1, refused)
 }
 
-/// A user found by a [`DigestCredentialStore`]: the user handed to your handlers, and the
-/// secret to verify the response with.
+/// What a Digest store answers with: the user handed to your handlers, and the secret to
+/// check the client's response with, H(A1) (recommended) or the password.
+///
+/// A user returned with a [password](Self::with_password) costs an H(A1) and the RFC 8265
+/// enforcement of the password more than one returned with an [H(A1)](Self::with_ha1). Once
+/// the store has returned a password (to this [`Digest`](super::Digest) or a clone), every
+/// lookup that returns none (unknown users, users stored by H(A1)) does the same work over a
+/// dummy password, so the time taken does not tell which users exist; a store that only
+/// returns H(A1)s never pays for it. What remains is your lookup's own timing.
 #[derive(Clone, Debug)]
 pub struct DigestUser<U> {
     pub(crate) user: U,
@@ -126,7 +140,13 @@ pub struct DigestUser<U> {
 }
 
 impl<U> DigestUser<U> {
-    /// A user whose H(A1) for the lookup's base algorithm is `ha1` (hex, any case).
+    /// A user whose H(A1) for the lookup's base algorithm is `ha1` (hex, any case; see
+    /// [`Algorithm::ha1`]). It is used as is: compute it over the RFC 8265 enforced name and
+    /// password ([`precis::username`](crate::precis::username),
+    /// [`precis::password`](crate::precis::password)), which is what clients hash. It is
+    /// **password-equivalent**: whoever reads it can answer every challenge of the realm (see
+    /// the [module docs](super#ha1-is-a-password-equivalent)). One that is not hex of the
+    /// algorithm's length is answered `500` and logged.
     pub fn with_ha1(user: U, ha1: impl Into<String>) -> Self {
         DigestUser {
             user,
@@ -135,7 +155,9 @@ impl<U> DigestUser<U> {
         }
     }
 
-    /// A user whose plaintext password is `password`.
+    /// A user whose plaintext password is `password`. The scheme computes H(A1) from it, over
+    /// its RFC 8265 enforced form (NFC) unless [`Digest::precis`](super::Digest::precis) is
+    /// off; a password the profile refuses (an empty one) never matches.
     pub fn with_password(user: U, password: impl Into<String>) -> Self {
         DigestUser {
             user,
@@ -155,116 +177,10 @@ impl<U> DigestUser<U> {
     pub fn user(&self) -> &U {
         &self.user
     }
-
-    /// The secret.
-    pub fn secret(&self) -> &DigestSecret {
-        &self.secret
-    }
 }
 
-/// Finds a Digest user's H(A1) or password.
-///
-/// Given a [`DigestLookup`] (username, realm, algorithm), answer `Ok(Some(user))`,
-/// `Ok(None)` for an unknown user (answered `401`, after the same work as for a known
-/// one), or `Err` when the store itself failed (answered `500`, logged).
-///
-/// A user returned with a [password](DigestSecret::Password) costs an H(A1) and the RFC 8265
-/// enforcement of the password more than one returned with an [H(A1)](DigestSecret::Ha1).
-/// Once the store has returned a password (to this [`Digest`](crate::Digest) or a clone),
-/// every lookup that returns none (unknown users, users stored by H(A1)) does the same work
-/// over a dummy password, so the time taken does not tell which users exist; a store that
-/// only returns H(A1)s never pays for it. What remains is your lookup's own timing.
-///
-/// Implemented for async closures `Fn(DigestLookup) -> impl Future<Output = V>` where `V`
-/// is `Option<DigestUser<U>>` or `Result<Option<DigestUser<U>>, E>`:
-///
-/// ```
-/// use tower_httpauth::digest::{Algorithm, Digest, DigestLookup, DigestUser};
-///
-/// let digest = Digest::new(|l: DigestLookup| async move {
-///     // Your database: H(A1) per user and base algorithm.
-///     (l.username() == "john").then(|| {
-///         DigestUser::with_ha1("john".to_string(), Algorithm::ha1(l.algorithm().base(), "john", l.realm(), "hello").as_str())
-///     })
-/// })
-/// .realm("api@example.org");
-/// # let _ = digest;
-/// ```
-pub trait DigestCredentialStore: Send + Sync + 'static {
-    /// The authenticated user.
-    type User: Clone + Send + Sync + 'static;
-    /// The error of a failed lookup (answered `500`).
-    type Error: Into<BoxError>;
-    /// The lookup future.
-    type Future: Future<Output = Result<Option<DigestUser<Self::User>>, Self::Error>> + Send + 'static;
-
-    /// Looks the user up.
-    fn lookup(&self, lookup: DigestLookup) -> Self::Future;
-
-    /// Like [`lookup`](Self::lookup), but a store that can answer without waiting (an
-    /// in-memory table) returns [`Started::Done`], which lets the layer skip its
-    /// asynchronous machinery. The answer must be the one `lookup` would give. The default
-    /// returns [`Started::Pending`]`(self.lookup(lookup))`.
-    #[allow(clippy::type_complexity)]
-    fn start(
-        &self,
-        lookup: DigestLookup,
-    ) -> Started<Result<Option<DigestUser<Self::User>>, Self::Error>, Self::Future> {
-        Started::Pending(self.lookup(lookup))
-    }
-}
-
-impl<F, Fut, U> DigestCredentialStore for F
-where
-    F: Fn(DigestLookup) -> Fut + Send + Sync + 'static,
-    Fut: Future + Send + 'static,
-    Fut::Output: Verdict<User = DigestUser<U>>,
-    U: Clone + Send + Sync + 'static,
-{
-    type User = U;
-    type Error = <Fut::Output as Verdict>::Error;
-    type Future = VerdictFuture<Fut>;
-
-    fn lookup(&self, lookup: DigestLookup) -> Self::Future {
-        VerdictFuture::new(self(lookup))
-    }
-}
-
-/// A credential store from a synchronous closure ([`sync_fn`](crate::sync_fn)), for tables in
-/// memory: `Fn(&DigestLookup) -> Option<DigestUser<U>>` (or a `Result` of it). It answers
-/// at once, so the layer decides inside `call`.
-///
-/// ```
-/// use tower_httpauth::{AuthLayer, sync_fn};
-/// use tower_httpauth::digest::{Algorithm, Digest, DigestLookup, DigestUser};
-///
-/// let digest = Digest::new(sync_fn(|l: &DigestLookup| {
-///     (l.username() == "john").then(|| DigestUser::with_password("john".to_string(), "hello"))
-/// }));
-/// # let _ = AuthLayer::new(digest);
-/// ```
-impl<F, V, U> DigestCredentialStore for crate::SyncFn<F>
-where
-    F: Fn(&DigestLookup) -> V + Send + Sync + 'static,
-    V: Verdict<User = DigestUser<U>>,
-    V::Error: Send + 'static,
-    U: Clone + Send + Sync + 'static,
-{
-    type User = U;
-    type Error = V::Error;
-    type Future = Ready<Result<Option<DigestUser<U>>, V::Error>>;
-
-    fn lookup(&self, lookup: DigestLookup) -> Self::Future {
-        ready(self.call(&lookup))
-    }
-
-    fn start(&self, lookup: DigestLookup) -> Started<Result<Option<DigestUser<U>>, V::Error>, Self::Future> {
-        Started::Done(self.call(&lookup))
-    }
-}
-
-/// An in-memory [`DigestCredentialStore`] that keeps H(A1) per user and algorithm (never
-/// the password), with a userhash index. The user handed to handlers is the username.
+/// A Digest store in memory that keeps H(A1) per user and algorithm (never the password),
+/// with a userhash index. The user handed to handlers is the username.
 ///
 /// ```
 /// use tower_httpauth::digest::{Digest, DigestUsers};
@@ -307,7 +223,7 @@ impl DigestUsers {
     /// is not kept).
     ///
     /// The name and password are taken in their RFC 8265 enforced forms (see
-    /// [`precis`](crate::precis)), as [`Digest`](crate::Digest) and clients use them: a
+    /// [`precis`](crate::precis)), as [`Digest`](super::Digest) and clients use them: a
     /// password given decomposed matches a client that hashes it precomposed, and the user
     /// `ｊｏｈｎ` is stored as `john`. A form the profiles refuse is kept as given (it then
     /// never matches while the scheme enforces).
@@ -323,7 +239,7 @@ impl DigestUsers {
         let password = crate::precis::password_or_same(password);
         for alg in BASES {
             let ha1 = alg.ha1(&username, &self.realm, &password);
-            self = self.with_ha1(&username, alg, ha1.as_str());
+            self = self.with_ha1(&username, alg, &ha1);
         }
         self
     }
@@ -335,24 +251,18 @@ impl DigestUsers {
         let username = &*crate::precis::username_or_same(username);
         let alg = algorithm.base();
         let hash = alg.userhash(username, &self.realm);
-        self.by_hash
-            .insert((alg, hash.as_str().to_owned()), username.to_owned());
+        self.by_hash.insert((alg, hash), username.to_owned());
         self.ha1.insert((alg, username.to_owned()), ha1.to_ascii_lowercase());
         self
     }
 }
 
-impl DigestCredentialStore for DigestUsers {
-    type User = String;
-    type Error = std::convert::Infallible;
-    type Future = Ready<Result<Option<DigestUser<String>>, Self::Error>>;
+impl Verifier<DigestLookup> for DigestUsers {
+    type User = DigestUser<String>;
+    type Future = Ready<Result<DigestUser<String>, AuthFailure>>;
 
-    fn lookup(&self, lookup: DigestLookup) -> Self::Future {
-        ready(Ok(self.find(lookup)))
-    }
-
-    fn start(&self, lookup: DigestLookup) -> Started<Result<Option<DigestUser<String>>, Self::Error>, Self::Future> {
-        Started::Done(Ok(self.find(lookup)))
+    fn verify(&self, lookup: DigestLookup, _request: &Parts) -> Self::Future {
+        ready(self.find(lookup).ok_or_else(AuthFailure::invalid))
     }
 }
 
@@ -377,13 +287,14 @@ mod tests {
     use http::{HeaderMap, Request};
 
     use super::*;
-    use crate::digest::{Digest, Qop, client_response};
-    use crate::scheme::Scheme;
+    use crate::digest::algorithm::client_response;
+    use crate::digest::{Digest, Qop};
+    use crate::scheme::{AuthRequest, Scheme};
     use crate::sync_fn;
 
     thread_local! {
-        /// Calls of `password_ha1` on this thread (the synchronous path runs the whole
-        /// check on the caller's thread).
+        /// Calls of `password_ha1` on this thread (with stores that never wait, the whole
+        /// check runs on the thread that polls the scheme's future).
         pub(super) static PASSWORD_HA1_CALLS: Cell<usize> = const { Cell::new(0) };
     }
 
@@ -394,12 +305,29 @@ mod tests {
         header[start..].split('"').next().unwrap_or_default().to_owned()
     }
 
-    /// One SHA-256 Digest login through the scheme's synchronous path: whether it succeeded,
-    /// and how many H(A1)s were computed from a password on the way.
-    fn login<C: DigestCredentialStore>(digest: &Digest<C>, user: &str, password: &str) -> (bool, usize) {
+    /// Polls the scheme's future once: the stores here never wait.
+    fn answer<V: Verifier<DigestLookup, User = DigestUser<String>>>(
+        digest: &Digest<V>,
+        parts: &http::request::Parts,
+    ) -> Result<crate::Authenticated<String>, AuthFailure> {
+        let mut fut = digest.authenticate(&AuthRequest::new(parts));
+        let waker = std::task::Waker::noop();
+        match fut.as_mut().poll(&mut std::task::Context::from_waker(waker)) {
+            std::task::Poll::Ready(outcome) => outcome,
+            std::task::Poll::Pending => panic!("a store that never waits answers at once"),
+        }
+    }
+
+    /// One SHA-256 Digest login: whether it succeeded, and how many H(A1)s were computed from
+    /// a password on the way.
+    fn login<V: Verifier<DigestLookup, User = DigestUser<String>>>(
+        digest: &Digest<V>,
+        user: &str,
+        password: &str,
+    ) -> (bool, usize) {
         let (parts, ()) = Request::get("/r").body(()).unwrap().into_parts();
-        let Started::Done(Err(failure)) = digest.start(&parts) else {
-            panic!("no credentials: refused at once");
+        let Err(failure) = answer(digest, &parts) else {
+            panic!("no credentials: refused");
         };
         let mut headers = HeaderMap::new();
         digest.challenge(&failure, &mut headers);
@@ -429,13 +357,11 @@ mod tests {
             .unwrap()
             .into_parts();
         PASSWORD_HA1_CALLS.with(|c| c.set(0));
-        let Started::Done(outcome) = digest.start(&parts) else {
-            panic!("a synchronous store answers at once");
-        };
+        let outcome = answer(digest, &parts);
         (outcome.is_ok(), PASSWORD_HA1_CALLS.with(Cell::get))
     }
 
-    fn password_store() -> impl DigestCredentialStore<User = String> {
+    fn password_store() -> impl Verifier<DigestLookup, User = DigestUser<String>> {
         sync_fn(|l: &DigestLookup| {
             (l.username() == "alice").then(|| DigestUser::with_password("alice".to_owned(), "Circle of Life"))
         })
@@ -500,6 +426,6 @@ mod tests {
         assert!(!refused);
         // The plain name a userhash lookup returns is enforced.
         let (ha1, refused) = password_ha1(Algorithm::Md5, "r", true, "0123abcd", Some("ｊｏｈｎ"), "pw");
-        assert_eq!((ha1, refused), (Algorithm::Md5.ha1("john", "r", "pw"), false));
+        assert_eq!((ha1, refused), (Algorithm::Md5.ha1_hex("john", "r", "pw"), false));
     }
 }

@@ -66,6 +66,7 @@ mod respond;
 mod service;
 
 pub use future::ResponseFuture;
+pub(crate) use respond::BodyRead;
 pub use service::AuthService;
 
 type Predicate = dyn Fn(&Parts) -> bool + Send + Sync;

@@ -1,6 +1,8 @@
 //! Helpers shared by the behaviour and interop tests.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod digest;
+
 use std::net::SocketAddr;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
