@@ -1,7 +1,8 @@
 //! [`BoundedMap`]: the one in-memory map behind the throttle's counters, the Digest replay
 //! store and the credential cache. It holds at most a fixed number of entries, evicting the
 //! least recently used, so no input can make it grow without bound; its owner decides what
-//! happens at the bound (evict and go on, or refuse: see [`BoundedMap::insert`]).
+//! happens to what is evicted (the replay store remembers that it forgot something, and
+//! then refuses what it cannot vouch for).
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::Hash;
@@ -25,13 +26,30 @@ struct Table<K, V> {
     next: u64,
 }
 
-/// What [`BoundedMap::insert`] does when the map is full and the key is new.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum WhenFull {
-    /// Evict the least recently used entry.
-    Evict,
-    /// Keep every entry and refuse the new one (fail closed).
-    Refuse,
+impl<K: Hash + Eq + Clone, V> Table<K, V> {
+    /// The entry of `key`, marked used.
+    fn touch(&mut self, key: &K) -> Option<&mut V> {
+        let (value, seq) = self.entries.get_mut(key)?;
+        self.order.remove(seq);
+        *seq = self.next;
+        self.order.insert(self.next, key.clone());
+        self.next += 1;
+        Some(value)
+    }
+
+    /// Inserts a new entry, evicting the least recently used one (handed to `evicted`) when
+    /// `capacity` entries are there already.
+    fn insert(&mut self, key: &K, value: V, capacity: usize, evicted: impl FnOnce(K, V)) {
+        if self.entries.len() >= capacity
+            && let Some((_, oldest)) = self.order.pop_first()
+            && let Some((old, _)) = self.entries.remove(&oldest)
+        {
+            evicted(oldest, old);
+        }
+        self.entries.insert(key.clone(), (value, self.next));
+        self.order.insert(self.next, key.clone());
+        self.next += 1;
+    }
 }
 
 impl<K: Hash + Eq + Clone, V> BoundedMap<K, V> {
@@ -62,51 +80,21 @@ impl<K: Hash + Eq + Clone, V> BoundedMap<K, V> {
 
     /// Runs `f` on the entry of `key`, if any, and marks it used.
     pub(crate) fn with<R>(&self, key: &K, f: impl FnOnce(&mut V) -> R) -> Option<R> {
-        let mut guard = self.lock();
-        let table = &mut *guard;
-        let (value, seq) = table.entries.get_mut(key)?;
-        table.order.remove(seq);
-        *seq = table.next;
-        table.order.insert(table.next, key.clone());
-        table.next += 1;
-        Some(f(value))
+        let mut table = self.lock();
+        table.touch(key).map(f)
     }
 
-    /// Runs `f` on the entry of `key`, inserting `make()` first if there is none; at the
-    /// bound, `when_full` says whether the least recently used entry makes room or the new
-    /// key is refused (`None`, and `f` does not run).
-    pub(crate) fn upsert<R>(
-        &self,
-        key: &K,
-        when_full: WhenFull,
-        make: impl FnOnce() -> V,
-        f: impl FnOnce(&mut V) -> R,
-    ) -> Option<R> {
-        let mut guard = self.lock();
-        let table = &mut *guard;
-        let seq = table.next;
-        table.next += 1;
-        if let Some((value, old)) = table.entries.get_mut(key) {
-            table.order.remove(old);
-            *old = seq;
-            table.order.insert(seq, key.clone());
-            return Some(f(value));
-        }
-        if table.entries.len() >= self.capacity {
-            match when_full {
-                WhenFull::Refuse => return None,
-                WhenFull::Evict => {
-                    if let Some((_, oldest)) = table.order.pop_first() {
-                        table.entries.remove(&oldest);
-                    }
-                }
-            }
+    /// Runs `f` on the entry of `key`, inserting `make()` first if there is none (the least
+    /// recently used entry makes room at the bound).
+    pub(crate) fn upsert<R>(&self, key: &K, make: impl FnOnce() -> V, f: impl FnOnce(&mut V) -> R) -> R {
+        let mut table = self.lock();
+        if let Some(value) = table.touch(key) {
+            return f(value);
         }
         let mut value = make();
         let out = f(&mut value);
-        table.entries.insert(key.clone(), (value, seq));
-        table.order.insert(seq, key.clone());
-        Some(out)
+        table.insert(key, value, self.capacity, |_, _| {});
+        out
     }
 
     /// Runs `f` on the entry of `key`, if any, and marks it used. Without one, `make` is
@@ -122,29 +110,17 @@ impl<K: Hash + Eq + Clone, V> BoundedMap<K, V> {
         make: impl FnOnce() -> Result<(V, R), R>,
         evicted: impl FnOnce(K, V),
     ) -> R {
-        let mut guard = self.lock();
-        let table = &mut *guard;
-        let seq = table.next;
-        table.next += 1;
-        if let Some((value, old)) = table.entries.get_mut(key) {
-            table.order.remove(old);
-            *old = seq;
-            table.order.insert(seq, key.clone());
+        let mut table = self.lock();
+        if let Some(value) = table.touch(key) {
             return f(value);
         }
-        let (value, out) = match make() {
-            Ok(made) => made,
-            Err(declined) => return declined,
-        };
-        if table.entries.len() >= self.capacity
-            && let Some((_, oldest)) = table.order.pop_first()
-            && let Some((old, _)) = table.entries.remove(&oldest)
-        {
-            evicted(oldest, old);
+        match make() {
+            Ok((value, out)) => {
+                table.insert(key, value, self.capacity, evicted);
+                out
+            }
+            Err(declined) => declined,
         }
-        table.entries.insert(key.clone(), (value, seq));
-        table.order.insert(seq, key.clone());
-        out
     }
 
     /// Removes the entry of `key`.
@@ -184,34 +160,14 @@ mod tests {
     #[test]
     fn evicts_the_least_recently_used_at_the_bound() {
         let map = BoundedMap::new(2);
-        map.upsert(&"a", WhenFull::Evict, || 1, |_| ());
-        map.upsert(&"b", WhenFull::Evict, || 2, |_| ());
+        map.upsert(&"a", || 1, |_| ());
+        map.upsert(&"b", || 2, |_| ());
         assert_eq!(map.with(&"a", |v| *v), Some(1)); // "a" is now the most recent
-        map.upsert(&"c", WhenFull::Evict, || 3, |_| ());
+        map.upsert(&"c", || 3, |_| ());
         assert_eq!(map.len(), 2);
         assert_eq!(map.with(&"b", |v| *v), None);
         assert_eq!(map.with(&"a", |v| *v), Some(1));
         assert_eq!(map.with(&"c", |v| *v), Some(3));
-    }
-
-    #[test]
-    fn refuses_new_keys_at_the_bound_when_asked() {
-        let map = BoundedMap::new(1);
-        assert_eq!(map.upsert(&1, WhenFull::Refuse, || 0, |v| *v), Some(0));
-        assert_eq!(map.upsert(&2, WhenFull::Refuse, || 0, |v| *v), None);
-        // An existing key is still updated.
-        assert_eq!(
-            map.upsert(
-                &1,
-                WhenFull::Refuse,
-                || 0,
-                |v| {
-                    *v += 1;
-                    *v
-                }
-            ),
-            Some(1)
-        );
     }
 
     #[test]
@@ -250,17 +206,17 @@ mod tests {
     fn remove_retain_and_clear_keep_the_index_in_step() {
         let map = BoundedMap::new(10);
         for i in 0..10 {
-            map.upsert(&i, WhenFull::Evict, || i, |_| ());
+            map.upsert(&i, || i, |_| ());
         }
         assert_eq!(map.remove(&3), Some(3));
         map.retain(|_, v| v % 2 == 0);
         assert_eq!(map.len(), 5);
         // The index holds exactly the live keys: filling up evicts only live entries.
         for i in 100..105 {
-            map.upsert(&i, WhenFull::Evict, || i, |_| ());
+            map.upsert(&i, || i, |_| ());
         }
         assert_eq!(map.len(), 10);
-        map.upsert(&200, WhenFull::Evict, || 200, |_| ());
+        map.upsert(&200, || 200, |_| ());
         assert_eq!(map.len(), 10);
         assert_eq!(map.with(&0, |v| *v), None); // the oldest live entry went first
         map.clear();

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
-use crate::bounded::{BoundedMap, WhenFull};
+use crate::bounded::BoundedMap;
 
 /// The number of entries of [`CredentialCache::default`].
 const DEFAULT_CAPACITY: usize = 1024;
@@ -185,7 +185,7 @@ impl CredentialCache {
                 .entries
                 .retain(|_, at| now.saturating_duration_since(*at) < inner.ttl);
         }
-        inner.entries.upsert(&key.mac, WhenFull::Evict, || now, |at| *at = now);
+        inner.entries.upsert(&key.mac, || now, |at| *at = now);
     }
 }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::keys::KeyKind;
 use super::{Limits, ThrottleKey, ThrottleStatus, ThrottleStore};
 use crate::BoxError;
-use crate::bounded::{BoundedMap, WhenFull};
+use crate::bounded::BoundedMap;
 
 type StoreFuture = Pin<Box<dyn Future<Output = Result<ThrottleStatus, BoxError>> + Send>>;
 
@@ -72,9 +72,9 @@ impl MemoryStore {
             locked_until: 0,
         };
         keys.iter()
-            .filter_map(|key| {
+            .map(|key| {
                 let limits = key.limits();
-                self.counts.upsert(&key.slot(), WhenFull::Evict, fresh, |entry| {
+                self.counts.upsert(&key.slot(), fresh, |entry| {
                     let elapsed = Duration::from_millis(now.saturating_sub(entry.last));
                     entry.failures = limits.decayed(entry.failures, elapsed).saturating_add(1);
                     entry.last = entry.last.max(now);
