@@ -97,7 +97,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod basic;
-// pub mod bearer;
+pub mod bearer;
 mod bounded;
 mod compare;
 // pub mod digest;
@@ -116,6 +116,7 @@ mod user;
 pub mod verify;
 
 pub use basic::{Basic, BasicCredentials, Passwords, StaticCredentials};
+pub use bearer::{Bearer, StaticTokens, Token};
 pub use compare::constant_time_eq;
 pub use failure::{AuthFailure, FailureKind};
 pub use layer::{AuthLayer, AuthService, ResponseFuture};
