@@ -111,7 +111,7 @@ pub mod scheme;
 // #[cfg(any(feature = "password-hash", feature = "htpasswd", feature = "htdigest"))]
 // pub mod store;
 pub mod throttle;
-// pub mod token;
+pub mod token;
 mod user;
 pub mod verify;
 
@@ -124,6 +124,7 @@ pub use multi::{Multi, Or};
 pub use precis::Precis;
 pub use roles::Requirement;
 pub use scheme::{AuthRequest, Authenticated, Scheme};
+pub use token::{Claims, SignedTokens};
 pub use user::AuthUser;
 #[cfg(feature = "axum")]
 pub use user::MissingAuthUser;
