@@ -15,8 +15,8 @@ use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use tower_httpauth::{
-    AuthLayer, AuthUser, Basic, BasicCredentials, Bearer, Claims, Multi, SignedTokens, StaticTokens, Token,
-    constant_time_eq,
+    AuthFailure, AuthLayer, AuthUser, Basic, BasicCredentials, Bearer, Claims, Multi, SignedTokens, StaticTokens,
+    Token, constant_time_eq, sync_fn,
 };
 
 /// The demo's user store: user-id and password. A real application keeps password hashes
@@ -78,16 +78,15 @@ pub fn app(secret: Vec<u8>) -> Router {
             Bearer::api_key("X-API-Key", StaticTokens::new().with("demo-key-123", "demo")).realm("tokens demo"),
         ));
 
-    // GET /either: Basic or Bearer, one layer; both schemes yield the user name.
+    // GET /either: Basic or Bearer, one layer; both schemes yield the user name. A refused
+    // token is an `AuthFailure` (401 with the reason), never an error (which would be a 500).
     let verifier = tokens.clone();
-    let bearer_name = Bearer::new(move |t: Token| {
-        let result = verifier.verify(t.as_str());
-        async move {
-            result
-                .map(|claims| Some(claims.subject().to_owned()))
-                .map_err(|e| e.into_rejection())
-        }
-    })
+    let bearer_name = Bearer::new(sync_fn(move |t: &Token| {
+        verifier
+            .verify(t.as_str())
+            .map(|claims| claims.subject().to_owned())
+            .map_err(AuthFailure::from)
+    }))
     .realm("tokens demo");
     let either = get(|AuthUser(name): AuthUser<String>| async move { format!("Hello, {name} (Basic or Bearer)!\n") })
         .route_layer(AuthLayer::new(Multi::new(basic()).or(bearer_name)));

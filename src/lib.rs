@@ -98,7 +98,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod basic;
-// pub mod bearer;
+pub mod bearer;
 mod bounded;
 mod compare;
 pub mod digest;
@@ -112,11 +112,12 @@ pub mod scheme;
 #[cfg(any(feature = "password-hash", feature = "htpasswd", feature = "htdigest"))]
 pub mod store;
 pub mod throttle;
-// pub mod token;
+pub mod token;
 mod user;
 pub mod verify;
 
 pub use basic::{Basic, BasicCredentials, Passwords, StaticCredentials};
+pub use bearer::{Bearer, StaticTokens, Token};
 pub use compare::constant_time_eq;
 pub use failure::{AuthFailure, FailureKind};
 pub use layer::{AuthLayer, AuthService, ResponseFuture};
@@ -124,6 +125,7 @@ pub use multi::{Multi, Or};
 pub use precis::Precis;
 pub use roles::Requirement;
 pub use scheme::{AuthRequest, Authenticated, Scheme};
+pub use token::{Claims, SignedTokens};
 pub use user::AuthUser;
 #[cfg(feature = "axum")]
 pub use user::MissingAuthUser;

@@ -110,6 +110,14 @@ impl<'a> AuthRequest<'a> {
         AuthRequest { parts, proxy, max_len }
     }
 
+    /// The bound on the credentials field's length
+    /// ([`AuthLayer::max_header_len`](crate::AuthLayer::max_header_len)), which bounds the
+    /// credentials a scheme reads from elsewhere too (Bearer's token header, parameter and
+    /// cookie).
+    pub(crate) fn max_header_len(&self) -> usize {
+        self.max_len
+    }
+
     /// The request head: method, URI, headers, extensions.
     pub fn parts(&self) -> &'a Parts {
         self.parts

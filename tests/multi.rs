@@ -5,9 +5,7 @@ mod support_tokens;
 
 use http::StatusCode;
 use support_tokens::*;
-use tower_httpauth::{
-    AuthFailure, AuthLayer, Basic, BasicCredentials, Bearer, Multi, Scheme, StaticTokens, Token, TokenRejection,
-};
+use tower_httpauth::{AuthFailure, AuthLayer, Basic, BasicCredentials, Bearer, Multi, Scheme, StaticTokens, Token};
 
 fn schemes() -> impl Scheme<User = String> {
     let basic = Basic::new(|c: BasicCredentials| async move {
@@ -16,9 +14,9 @@ fn schemes() -> impl Scheme<User = String> {
     .realm("api");
     let bearer = Bearer::new(|t: Token| async move {
         match t.as_str() {
-            "t0k3n" => Ok(Some("susan".to_string())),
-            "old" => Err(TokenRejection::new("The access token expired")),
-            _ => Ok(None),
+            "t0k3n" => Ok("susan".to_string()),
+            "old" => Err(AuthFailure::invalid().with_description("The access token expired")),
+            _ => Err(AuthFailure::invalid()),
         }
     })
     .realm("api");
@@ -248,9 +246,9 @@ async fn failure_hook_through_multi_keeps_every_challenge() {
 #[tokio::test]
 async fn two_schemes_detect_independently() {
     let s = schemes();
-    let parts = |h: &[(&str, &str)]| get("/", h).into_parts().0;
-    assert!(s.detect(&parts(&[("authorization", "basic x")])));
-    assert!(s.detect(&parts(&[("X-Api-Key", "k")])));
-    assert!(!s.detect(&parts(&[("authorization", "Digest x=1")])));
-    assert!(!s.detect(&parts(&[])));
+    let detect = |h: &[(&str, &str)]| s.detect(&tower_httpauth::AuthRequest::new(&get("/", h).into_parts().0));
+    assert!(detect(&[("authorization", "basic x")]));
+    assert!(detect(&[("X-Api-Key", "k")]));
+    assert!(!detect(&[("authorization", "Digest x=1")]));
+    assert!(!detect(&[]));
 }

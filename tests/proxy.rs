@@ -16,8 +16,9 @@ use tower::ServiceExt;
 use tower_httpauth::digest::{Algorithm, Digest, DigestUsers};
 use tower_httpauth::{
     AuthFailure, AuthLayer, AuthUser, Authenticated, Basic, BasicCredentials, Bearer, Multi, Scheme, Token,
-    TokenCookie, sync_fn,
+    Verifier, sync_fn,
 };
+use tower_httpauth::bearer::TokenCookie;
 
 const REALM: &str = "proxy@example.org";
 // alice:s3cret and bob:hunter2
@@ -374,19 +375,19 @@ fn show_parts(f: &AuthFailure, parts: &Parts) -> Response<Body> {
 /// Bearer reading every source: `Proxy-Authorization: Bearer`, `X-Proxy-Key`, the
 /// `access_token` parameter and the `sid` cookie; `KEY` is alice's token. One verifier
 /// answers at once, the other through a future.
-fn every_source_sync() -> Bearer<impl tower_httpauth::TokenVerifier<User = String>> {
+fn every_source_sync() -> Bearer<impl Verifier<Token, User = String>> {
     with_every_source(Bearer::new(sync_fn(|t: &Token| {
         (t.as_str() == KEY).then(|| "alice".to_owned())
     })))
 }
 
-fn every_source_async() -> Bearer<impl tower_httpauth::TokenVerifier<User = String>> {
+fn every_source_async() -> Bearer<impl Verifier<Token, User = String>> {
     with_every_source(Bearer::new(|t: Token| async move {
         (t.as_str() == KEY).then(|| "alice".to_owned())
     }))
 }
 
-fn with_every_source<V: tower_httpauth::TokenVerifier>(b: Bearer<V>) -> Bearer<V> {
+fn with_every_source<V: Verifier<Token>>(b: Bearer<V>) -> Bearer<V> {
     b.realm(REALM)
         .header("x-proxy-key")
         .query("access_token")

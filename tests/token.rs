@@ -11,8 +11,9 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use http::StatusCode;
 use support_tokens::*;
+use tower_httpauth::bearer::TokenCookie;
 use tower_httpauth::token::TokenError;
-use tower_httpauth::{AuthFailure, AuthLayer, AuthUser, Bearer, Claims, SignedTokens, TokenCookie};
+use tower_httpauth::{AuthFailure, AuthLayer, AuthUser, Bearer, Claims, SignedTokens};
 
 const K1: &[u8] = b"k1-k1-k1-k1-k1-k1-k1-k1-k1-k1-k1";
 const K2: &[u8] = b"k2-k2-k2-k2-k2-k2-k2-k2-k2-k2-k2";
@@ -35,13 +36,14 @@ fn bearer_header(token: &str) -> String {
 
 /// The typed reason behind a failure, as a failure hook sees it.
 fn reason_layer(
-    tokens: SignedTokens<impl tower_httpauth::token::Revocation>,
+    tokens: SignedTokens,
 ) -> impl tower::Layer<
     Echo,
     Service: tower::Service<http::Request<String>, Response = http::Response<String>, Error = std::convert::Infallible>,
 > {
     AuthLayer::new(Bearer::new(tokens)).on_failure(|f: &AuthFailure, _: &http::request::Parts| {
-        let reason = std::error::Error::source(f)
+        let reason = f
+            .source()
             .and_then(|s| s.downcast_ref::<TokenError>())
             .map_or("none".to_string(), |r| format!("{r:?}"));
         let mut res = http::Response::new(reason);

@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 use support_tokens::*;
 use tower_httpauth::token::jwt::jsonwebtoken::jwk::{Jwk, JwkSet};
 use tower_httpauth::token::jwt::jsonwebtoken::{Algorithm, EncodingKey};
-use tower_httpauth::token::jwt::{ClaimRoles, Jwt, JwtError, JwtIssuer, JwtKey};
-use tower_httpauth::{AuthLayer, AuthUser, Bearer};
+use tower_httpauth::token::jwt::{Jwt, JwtError, JwtIssuer, JwtKey};
+use tower_httpauth::{AuthFailure, AuthLayer, AuthUser, Bearer, Token, Verifier};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct User {
@@ -321,20 +321,23 @@ async fn the_refresh_verifier_accepts_only_tokens_that_say_they_are_refresh_toke
     assert_eq!((status, body.as_str()), (StatusCode::OK, "john"));
 }
 
-/// The panic message of `f`, which must panic.
-fn panic_message(f: impl FnOnce()) -> String {
-    let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).expect_err("must panic");
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-        .unwrap_or_default()
+/// The status a layer around `jwt` answers `token` with, and what the layer logged.
+async fn logged_answer(jwt: impl Verifier<Token, User = User>, token: &str) -> (StatusCode, String) {
+    let (log, _guard) = Captured::start();
+    let layer = AuthLayer::new(Bearer::new(jwt));
+    let a = send(
+        &layer,
+        Echo(sub),
+        get("/", &[("authorization", &format!("Bearer {token}"))]),
+    )
+    .await;
+    (a.status, log.text())
 }
 
 /// Verifiers holding an identity provider's keys (public keys in PEM, a JWKS): one without an
-/// audience cannot be put into a layer (Bearer::new panics, saying what to call) and, used
-/// directly, refuses every token; `.audience(...)` checks `aud`, `.any_audience()` says
-/// explicitly that any will do.
+/// audience never accepts a token (through a layer every token is a loud `500`, logged as an
+/// error saying what to call) and, used directly, refuses every token; `.audience(...)`
+/// checks `aud`, `.any_audience()` says explicitly that any will do.
 #[tokio::test]
 async fn a_provider_key_needs_an_audience_or_an_explicit_any_audience() {
     let provider_keys: Vec<(String, Jwt<User>, JwtKey)> = pairs()
@@ -355,16 +358,20 @@ async fn a_provider_key_needs_an_audience_or_an_explicit_any_audience() {
         let for_others = issuer.clone().audience("billing").access_token(&john()).unwrap();
         let no_aud = issuer.access_token(&john()).unwrap();
 
-        // No audience said: refused when the layer is built, with or without revocation.
-        let msg = panic_message(|| drop(Bearer::new(jwt.clone())));
+        // No audience said: every token is refused as the server's failure, with or without
+        // revocation, and the log says what to call.
+        let (status, msg) = logged_answer(jwt.clone(), &for_us).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{name}");
         assert!(
-            msg.contains(".audience(") && msg.contains(".any_audience()"),
+            msg.contains("ERROR") && msg.contains(".audience(") && msg.contains(".any_audience()"),
             "{name}: {msg}"
         );
         let revocable = jwt
             .clone()
             .revocation(|_: &str| async { Ok::<_, std::convert::Infallible>(false) });
-        panic_message(|| drop(Bearer::new(revocable)));
+        let (status, msg) = logged_answer(revocable, &for_us).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{name}");
+        assert!(msg.contains(".any_audience()"), "{name}: {msg}");
         // Directly: every token refused, a valid one included.
         for token in [&for_us, &for_others, &no_aud] {
             assert_eq!(
@@ -423,7 +430,7 @@ async fn roles_from_a_claim() {
         .unwrap();
     let reader = issuer.access_token(&john()).unwrap();
     let layer = AuthLayer::new(Bearer::new(Jwt::<User>::new().key(JwtKey::hs256(SECRET).unwrap())))
-        .roles(ClaimRoles::new("roles"))
+        .roles_from(|u: &User| u.roles.clone())
         .require_role("admin");
     let a = send(
         &layer,
@@ -440,15 +447,55 @@ async fn roles_from_a_claim() {
     .await;
     assert_eq!(a.status, StatusCode::FORBIDDEN);
     assert_eq!(param(&a.challenge(), "error").as_deref(), Some("insufficient_scope"));
-    // A space-separated `scope` string works too.
-    #[derive(Serialize)]
+    // A space-separated `scope` string works too, with the one-liner the module docs show.
+    #[derive(Clone, Serialize, Deserialize)]
     struct Scoped {
-        scope: &'static str,
+        sub: String,
+        scope: String,
     }
-    let roles = ClaimRoles::new("scope")
-        .roles_of(&Scoped { scope: "read  write" })
-        .unwrap();
+    let scope_roles = |c: &Scoped| c.scope.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
+    let scoped = Scoped {
+        sub: "john".into(),
+        scope: "read  write".into(),
+    };
+    let roles = scope_roles(&scoped);
     assert_eq!(roles, ["read", "write"]);
+    let token = issuer.access_token(&scoped).unwrap();
+    let layer = AuthLayer::new(Bearer::new(Jwt::<Scoped>::new().key(JwtKey::hs256(SECRET).unwrap())))
+        .roles_from(scope_roles)
+        .require_role("write");
+    let a = send(
+        &layer,
+        Echo(|req| AuthUser::<Scoped>::from_request(req).map_or_else(|| "anonymous".into(), |u| u.sub.clone())),
+        get("/", &[("authorization", &format!("Bearer {token}"))]),
+    )
+    .await;
+    assert_eq!((a.status, a.body.as_str()), (StatusCode::OK, "john"));
+}
+
+/// A verifier of your own turns a `JwtError` into the refusal the ready verifier gives:
+/// `401 invalid_token` with the reason's description, never a `500` (which an error type
+/// returned from a verifier means).
+#[tokio::test]
+async fn a_jwt_error_in_your_own_verifier_is_a_refusal() {
+    let jwt = Jwt::<User>::new().key(JwtKey::hs256(SECRET).unwrap());
+    let own =
+        tower_httpauth::sync_fn(move |t: &Token| jwt.verify(t.as_str()).map(|u| u.sub).map_err(AuthFailure::from));
+    let layer = AuthLayer::new(Bearer::new(own));
+    let expired = JwtIssuer::new(JwtKey::hs256(SECRET).unwrap())
+        .issue_at(&john(), "access", now() - 700, Duration::from_secs(60))
+        .unwrap();
+    let a = send(
+        &layer,
+        Echo(|req| AuthUser::<String>::from_request(req).cloned().unwrap_or_default()),
+        get("/", &[("authorization", &format!("Bearer {expired}"))]),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        a.challenge(),
+        r#"Bearer realm="Restricted", error="invalid_token", error_description="The access token expired""#
+    );
 }
 
 fn jwks_document() -> String {

@@ -154,8 +154,12 @@ where
                     this.state.set(State::Roles { fut, auth: Some(auth) });
                 }
                 Next::Refuse(failure) => {
-                    let p = this.pending.take().expect("a pending request");
+                    let mut p = this.pending.take().expect("a pending request");
                     this.state.set(State::Done);
+                    // A failure handler is the user's code too: it sees no proxy credentials.
+                    if p.config.proxy {
+                        super::strip_proxy_credentials(&p.config, &mut p.parts);
+                    }
                     return Poll::Ready(Ok(super::respond::refuse(&p.config, failure, &p.parts)));
                 }
             }

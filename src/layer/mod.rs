@@ -466,7 +466,9 @@ impl<S: Scheme, F> AuthLayer<S, F> {
     }
 
     /// Sets the longest credentials field (`Authorization`, `Proxy-Authorization`)
-    /// accepted, in bytes (default 4096); longer fields are answered `431`.
+    /// accepted, in bytes (default 4096); longer fields are answered `431`. The same bound
+    /// applies to the credentials a scheme reads from elsewhere:
+    /// [`Bearer`](crate::Bearer)'s token header, token parameter and token cookie value.
     pub fn max_header_len(self, len: usize) -> Self {
         self.edit(|c| c.max_header_len = len)
     }

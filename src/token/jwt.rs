@@ -1,5 +1,5 @@
 //! JSON Web Tokens (feature `jwt`): verification for [`Bearer`](crate::Bearer), issuing
-//! for login routes, roles from a claim.
+//! for login routes.
 //!
 //! Built on [`jsonwebtoken`] 11 with its pure-Rust (RustCrypto) backend: the most used JWT
 //! crate, maintained, and it needs no C toolchain. HS256, RS256, ES256 and EdDSA (Ed25519)
@@ -9,7 +9,7 @@
 //! use std::time::Duration;
 //! use serde::{Deserialize, Serialize};
 //! use tower_httpauth::{AuthLayer, Bearer};
-//! use tower_httpauth::token::jwt::{ClaimRoles, Jwt, JwtIssuer, JwtKey};
+//! use tower_httpauth::token::jwt::{Jwt, JwtIssuer, JwtKey};
 //!
 //! #[derive(Clone, Serialize, Deserialize)]
 //! struct User { sub: String, roles: Vec<String> }
@@ -31,8 +31,29 @@
 //! // A refresh token is not an access token.
 //! assert!(jwt.verify(&pair.refresh_token).is_err());
 //!
-//! // The request's user is your claims type; roles come from its `roles` claim.
-//! let layer = AuthLayer::new(Bearer::new(jwt)).roles(ClaimRoles::new("roles")).require_role("admin");
+//! // The request's user is your claims type; its roles come from its `roles` claim.
+//! let layer = AuthLayer::new(Bearer::new(jwt))
+//!     .roles_from(|u: &User| u.roles.clone())
+//!     .require_role("admin");
+//! # let _ = layer;
+//! ```
+//!
+//! # Roles from a claim
+//!
+//! Your claims type is the user, so a roles hook reads the claim as a field: a list of
+//! roles as above, or OAuth's space-separated `scope` string:
+//!
+//! ```
+//! # use serde::Deserialize;
+//! # use tower_httpauth::{AuthLayer, Bearer};
+//! # use tower_httpauth::token::jwt::{Jwt, JwtKey};
+//! #[derive(Clone, Deserialize)]
+//! struct Scoped { sub: String, scope: String }
+//!
+//! # let jwt = Jwt::<Scoped>::new().key(JwtKey::hs256(&[7; 32]).unwrap());
+//! let layer = AuthLayer::new(Bearer::new(jwt))
+//!     .roles_from(|c: &Scoped| c.scope.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
+//!     .require_role("write");
 //! # let _ = layer;
 //! ```
 //!
@@ -52,7 +73,8 @@
 //! without the claim, as other issuers write them) and refuses refresh tokens; a
 //! [`refresh_tokens`](Jwt::refresh_tokens) verifier accepts only tokens whose `token_use` is
 //! `"refresh"`. Reasons are told apart in [`JwtError`]; unknown `kid` and bad signature read
-//! the same to the client.
+//! the same to the client. Through [`Bearer`](crate::Bearer) a refused token is answered
+//! `401 invalid_token` with the reason's [`description`](JwtError::description).
 //!
 //! # Audience: required with an identity provider's keys
 //!
@@ -60,11 +82,15 @@
 //! holding a key it cannot sign with (a public key in PEM, or keys from a JWKS) must therefore
 //! say which audience it accepts: [`audience`](Jwt::audience), or
 //! [`any_audience`](Jwt::any_audience) to accept tokens meant for any API (only if the
-//! provider serves you alone, or you check `aud` yourself). Without either,
-//! [`Bearer::new`](crate::Bearer::new) panics with a message saying so, when the layer is
-//! built, and [`Jwt::verify`] refuses every token with [`JwtError::AudienceNotConfigured`].
-//! Keys you sign with yourself (an HS256 secret, a key pair) leave `aud` optional: the tokens
-//! come from your own [`JwtIssuer`].
+//! provider serves you alone, or you check `aud` yourself). Keys you sign with yourself (an
+//! HS256 secret, a key pair) leave `aud` optional: the tokens come from your own
+//! [`JwtIssuer`].
+//!
+//! A verifier with such a key and neither call never accepts a token: the builder cannot
+//! tell which call comes last, so the mistake shows on the first request instead of when
+//! the layer is built. Every request with a token is answered `500` and logged at `error`
+//! level with a message naming both calls (through the layer's log of failed verifications),
+//! and [`Jwt::verify`] refuses every token with [`JwtError::AudienceNotConfigured`].
 //!
 //! ```
 //! use tower_httpauth::Bearer;
@@ -83,37 +109,38 @@
 //!
 //! # Cost
 //!
-//! Verification runs on the request's task. On the development machine (`benches/token.rs`)
-//! an HS256 JWT took about 5 times as long as a [`SignedTokens`](crate::SignedTokens) token
-//! (a few microseconds); EdDSA about 20 times HS256; RS256 and ES256 with the pure-Rust
-//! backend 80 to 120 times HS256 (a few hundred microseconds of CPU each). At high request
-//! rates prefer HS256 or EdDSA, or cache verified tokens.
+//! Verification runs on the request's task. HS256 is the cheapest algorithm and EdDSA the
+//! next; RS256 and ES256 with the pure-Rust backend cost far more CPU per token (the
+//! figures are in `BENCHMARKS.md`). At high request rates prefer HS256 or EdDSA, or cache
+//! verified tokens.
 //!
 //! If another crate in your build enables jsonwebtoken's `aws_lc_rs` feature too, install
 //! a provider with `jsonwebtoken::crypto::CryptoProvider::install_default` at start-up.
 
 use std::collections::HashSet;
 use std::fmt;
-use std::future::{Future, Ready, ready};
 use std::marker::PhantomData;
-use std::pin::Pin;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use http::request::Parts;
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::BoxError;
-use crate::bearer::{Token, TokenRejection, TokenVerifier};
-use crate::roles::{Roles, RolesHook};
+use super::future::Checked;
+use super::{Revocation, TokenError};
+use crate::bearer::Token;
+use crate::failure::AuthFailure;
+use crate::verify::Verifier;
 
 pub use jsonwebtoken;
 
-/// The claim naming the kind of a token issued by [`JwtIssuer`].
-pub const TOKEN_USE_CLAIM: &str = "token_use";
+/// The claim naming the kind of a token issued by [`JwtIssuer`] (`"access"` or `"refresh"`).
+const TOKEN_USE_CLAIM: &str = "token_use";
 
 /// Why a JWT was refused, or a key or token could not be made.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,8 +168,9 @@ pub enum JwtError {
     /// (`token_use` other than `"refresh"`, or none) where a refresh token was.
     WrongTokenUse,
     /// The verifier holds an identity provider's key (a public key, a JWKS) but was told no
-    /// audience: neither [`Jwt::audience`] nor [`Jwt::any_audience`]. Every token is refused
-    /// (see the [module docs](self#audience-required-with-an-identity-providers-keys)).
+    /// audience: neither [`Jwt::audience`] nor [`Jwt::any_audience`]. Every token is refused,
+    /// through [`Bearer`](crate::Bearer) with `500` (see the
+    /// [module docs](self#audience-required-with-an-identity-providers-keys)).
     AudienceNotConfigured,
     /// A key could not be read (bad PEM, unsupported JWK) or a token could not be signed.
     Key(String),
@@ -196,6 +224,19 @@ impl fmt::Display for JwtError {
 }
 
 impl std::error::Error for JwtError {}
+
+/// The answer a token gets for this reason: `401 invalid_token` with the reason's
+/// [`description`](JwtError::description) and the reason as the failure's source; but `500`
+/// for [`AudienceNotConfigured`](JwtError::AudienceNotConfigured), a mistake of the server's
+/// configuration that no token can cure.
+impl From<JwtError> for AuthFailure {
+    fn from(e: JwtError) -> Self {
+        match e {
+            JwtError::AudienceNotConfigured => AuthFailure::internal(e),
+            e => AuthFailure::invalid().with_description(e.description()).with_source(e),
+        }
+    }
+}
 
 /// One verification key: an algorithm, the key, and an optional key id.
 #[derive(Clone)]
@@ -340,7 +381,7 @@ enum Audience {
     Only(HashSet<String>),
 }
 
-/// A JWT verifier: a [`TokenVerifier`] whose user is your claims type `C`.
+/// A JWT verifier: a [`Verifier`] of [`Token`]s whose user is your claims type `C`.
 ///
 /// With a key of an identity provider (a public key, a JWKS), say which audience you accept
 /// ([`audience`](Self::audience) or [`any_audience`](Self::any_audience)); see the
@@ -351,6 +392,7 @@ pub struct Jwt<C> {
     audiences: Audience,
     leeway: u64,
     token_use: &'static str,
+    revocation: Option<Arc<dyn Revocation<str>>>,
     _claims: PhantomData<fn() -> C>,
 }
 
@@ -362,6 +404,7 @@ impl<C> Clone for Jwt<C> {
             audiences: self.audiences.clone(),
             leeway: self.leeway,
             token_use: self.token_use,
+            revocation: self.revocation.clone(),
             _claims: PhantomData,
         }
     }
@@ -375,6 +418,7 @@ impl<C> fmt::Debug for Jwt<C> {
             .field("audiences", &self.audiences)
             .field("leeway", &self.leeway)
             .field("token_use", &self.token_use)
+            .field("revocation", &self.revocation.is_some())
             .finish()
     }
 }
@@ -395,6 +439,7 @@ impl<C> Jwt<C> {
             audiences: Audience::Unset,
             leeway: 0,
             token_use: "access",
+            revocation: None,
             _claims: PhantomData,
         }
     }
@@ -458,7 +503,7 @@ impl<C> Jwt<C> {
 
     /// Why this verifier refuses every token, if it does: it holds a key of an identity
     /// provider (one it cannot sign with: a public key, keys from a JWKS) and was told no
-    /// audience. [`TokenVerifier::configuration_error`] tells [`Bearer::new`](crate::Bearer::new).
+    /// audience.
     fn audience_error(&self) -> Option<JwtError> {
         let provider_key = self.keys.iter().any(|k| k.encoding.is_none());
         (self.audiences == Audience::Unset && provider_key).then_some(JwtError::AudienceNotConfigured)
@@ -508,9 +553,11 @@ impl<C> Jwt<C> {
     }
 
     /// Asks `hook` whether each verified token has been revoked, by its `jti` claim (see
-    /// [`JwtRevocation`]). Tokens without a string `jti` cannot be revoked, so they are
+    /// [`Revocation`]); it runs when the layer verifies a token, after the checks above. A
+    /// revoked token is refused (`401`, "The access token was revoked"), an error of the hook
+    /// is answered `500`. Tokens without a string `jti` cannot be revoked, so they are
     /// refused ([`JwtError::MissingClaim`]); [`JwtIssuer`] writes a random `jti` into every
-    /// token unless your claims carry one.
+    /// token unless your claims carry one. [`Jwt::verify`] does not ask the hook.
     ///
     /// ```
     /// use std::collections::HashSet;
@@ -527,20 +574,17 @@ impl<C> Jwt<C> {
     ///     });
     /// # let _ = jwt;
     /// ```
-    pub fn revocation<R: JwtRevocation>(self, hook: R) -> RevocableJwt<C, R> {
-        RevocableJwt {
-            jwt: self,
-            hook: std::sync::Arc::new(hook),
-        }
+    pub fn revocation(mut self, hook: impl Revocation<str>) -> Self {
+        self.revocation = Some(Arc::new(hook));
+        self
     }
 
     fn verify_value(&self, token: &str) -> Result<Value, JwtError> {
-        // Fail closed before looking at the token (Bearer::new refuses such a verifier
-        // already; this covers direct callers).
+        // Fail closed before looking at the token.
         if let Some(e) = self.audience_error() {
             return Err(e);
         }
-        if token.len() > super::MAX_TOKEN_LEN {
+        if token.len() > super::signed::MAX_TOKEN_LEN {
             return Err(JwtError::Malformed);
         }
         // Refuses `alg: none` and unknown algorithms: they do not parse into `Algorithm`.
@@ -591,32 +635,31 @@ impl<C> Jwt<C> {
     }
 }
 
-impl<C> TokenVerifier for Jwt<C>
+impl<C> Verifier<Token> for Jwt<C>
 where
     C: DeserializeOwned + Clone + Send + Sync + 'static,
 {
     type User = C;
-    type Error = TokenRejection;
-    type Future = Ready<Result<Option<C>, TokenRejection>>;
+    type Future = Checked<C>;
 
-    fn verify(&self, token: Token) -> Self::Future {
-        ready(self.check(&token))
-    }
-
-    fn start(&self, token: Token) -> crate::Started<Result<Option<C>, TokenRejection>, Self::Future> {
-        crate::Started::Done(self.check(&token))
-    }
-
-    fn configuration_error(&self) -> Option<String> {
-        self.audience_error().map(|e| e.to_string())
-    }
-}
-
-impl<C: DeserializeOwned> Jwt<C> {
-    fn check(&self, token: &Token) -> Result<Option<C>, TokenRejection> {
-        Jwt::verify(self, token.as_str())
-            .map(Some)
-            .map_err(|e| TokenRejection::new(e.description()).with_source(e))
+    fn verify(&self, token: Token, _request: &Parts) -> Self::Future {
+        let Some(hook) = &self.revocation else {
+            return Checked::done(Jwt::verify(self, token.as_str()).map_err(AuthFailure::from));
+        };
+        let checked = self.verify_value(token.as_str()).and_then(|v| {
+            let jti = match v.get("jti").and_then(Value::as_str) {
+                Some(j) if !j.is_empty() && j.len() <= 256 => j.to_owned(),
+                _ => return Err(JwtError::MissingClaim("jti".into())),
+            };
+            let claims: C = serde_json::from_value(v).map_err(|_| JwtError::Malformed)?;
+            Ok((jti, claims))
+        });
+        match checked {
+            Ok((jti, claims)) => Checked::revocation(hook.is_revoked(&jti), claims, || {
+                AuthFailure::invalid().with_description(TokenError::Revoked.description())
+            }),
+            Err(e) => Checked::done(Err(e.into())),
+        }
     }
 }
 
@@ -625,105 +668,6 @@ fn random_jti() -> Result<String, JwtError> {
     let mut id = [0u8; 16];
     getrandom::fill(&mut id).map_err(|e| JwtError::Key(format!("no randomness for jti: {e}")))?;
     Ok(id.iter().map(|b| format!("{b:02x}")).collect())
-}
-
-/// Decides whether a verified JWT has been revoked, by its `jti` claim
-/// ([`Jwt::revocation`]).
-///
-/// Implemented for closures `Fn(&str) -> impl Future<Output = Result<bool, E>>` and, with
-/// the `redis` feature, by [`RedisRevocations`](crate::token::RedisRevocations). An error
-/// is answered `500` (fail closed: the token is not accepted).
-pub trait JwtRevocation: Send + Sync + 'static {
-    /// The future answering the question.
-    type Future: Future<Output = Result<bool, BoxError>> + Send + 'static;
-
-    /// Whether the token with id `jti` is revoked.
-    fn is_revoked(&self, jti: &str) -> Self::Future;
-}
-
-impl<F, Fut, E> JwtRevocation for F
-where
-    F: Fn(&str) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Result<bool, E>> + Send + 'static,
-    E: Into<BoxError>,
-{
-    type Future = Pin<Box<dyn Future<Output = Result<bool, BoxError>> + Send>>;
-    fn is_revoked(&self, jti: &str) -> Self::Future {
-        let fut = self(jti);
-        Box::pin(async move { fut.await.map_err(Into::into) })
-    }
-}
-
-/// A [`Jwt`] verifier that also asks a [`JwtRevocation`] hook ([`Jwt::revocation`]).
-pub struct RevocableJwt<C, R> {
-    jwt: Jwt<C>,
-    hook: std::sync::Arc<R>,
-}
-
-impl<C, R> Clone for RevocableJwt<C, R> {
-    fn clone(&self) -> Self {
-        RevocableJwt {
-            jwt: self.jwt.clone(),
-            hook: self.hook.clone(),
-        }
-    }
-}
-
-impl<C, R> fmt::Debug for RevocableJwt<C, R> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RevocableJwt")
-            .field("jwt", &self.jwt)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<C, R> RevocableJwt<C, R> {
-    /// The JWT verifier.
-    pub fn jwt(&self) -> &Jwt<C> {
-        &self.jwt
-    }
-}
-
-impl<C, R> TokenVerifier for RevocableJwt<C, R>
-where
-    C: DeserializeOwned + Clone + Send + Sync + 'static,
-    R: JwtRevocation,
-{
-    type User = C;
-    type Error = BoxError;
-    type Future = Pin<Box<dyn Future<Output = Result<Option<C>, BoxError>> + Send>>;
-
-    fn configuration_error(&self) -> Option<String> {
-        self.jwt.audience_error().map(|e| e.to_string())
-    }
-
-    fn verify(&self, token: Token) -> Self::Future {
-        let reject = |e: JwtError| -> BoxError { Box::new(TokenRejection::new(e.description()).with_source(e)) };
-        let checked = self.jwt.verify_value(token.as_str()).and_then(|v| {
-            let jti = match v.get("jti").and_then(Value::as_str) {
-                Some(j) if !j.is_empty() && j.len() <= 256 => j.to_owned(),
-                _ => return Err(JwtError::MissingClaim("jti".into())),
-            };
-            let claims: C = serde_json::from_value(v).map_err(|_| JwtError::Malformed)?;
-            Ok((jti, claims))
-        });
-        let (jti, claims) = match checked {
-            Ok(c) => c,
-            Err(e) => {
-                let e = reject(e);
-                return Box::pin(async move { Err(e) });
-            }
-        };
-        let revoked = self.hook.is_revoked(&jti);
-        Box::pin(async move {
-            match revoked.await {
-                Ok(false) => Ok(Some(claims)),
-                Ok(true) => Err(Box::new(TokenRejection::new("The access token was revoked")) as BoxError),
-                // Not a rejection: the Bearer scheme answers it with 500.
-                Err(e) => Err(e),
-            }
-        })
-    }
 }
 
 /// Access and refresh tokens for a login response.
@@ -869,37 +813,5 @@ impl JwtIssuer {
     fn issue<T: Serialize>(&self, claims: &T, token_use: &str, ttl: Duration) -> Result<String, JwtError> {
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         self.issue_at(claims, token_use, now, ttl)
-    }
-}
-
-/// A [`RolesHook`] reading the roles from a claim of the user's claims type: a JSON array
-/// of strings, or a space-separated string (OAuth's `scope`).
-#[derive(Debug, Clone)]
-pub struct ClaimRoles {
-    claim: String,
-}
-
-impl ClaimRoles {
-    /// Roles from claim `claim` (such as `"roles"` or `"scope"`).
-    pub fn new(claim: impl Into<String>) -> Self {
-        ClaimRoles { claim: claim.into() }
-    }
-
-    /// The roles in `claims`.
-    pub fn roles_of<C: Serialize>(&self, claims: &C) -> Result<Roles, BoxError> {
-        let value = serde_json::to_value(claims)?;
-        Ok(match value.get(&self.claim) {
-            Some(Value::Array(items)) => items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
-            Some(Value::String(s)) => s.split(' ').filter(|w| !w.is_empty()).map(str::to_owned).collect(),
-            _ => Vec::new(),
-        })
-    }
-}
-
-impl<C: Serialize> RolesHook<C> for ClaimRoles {
-    type Future = Ready<Result<Roles, BoxError>>;
-
-    fn roles(&self, user: &C) -> Self::Future {
-        ready(self.roles_of(user))
     }
 }
