@@ -316,7 +316,6 @@ impl fmt::Display for AuthFailure {
     }
 }
 
-
 /// Builds the response for a refused request.
 ///
 /// Implemented for closures `Fn(&AuthFailure, &Parts) -> Response<B>`. The layer adds the
@@ -326,7 +325,6 @@ impl fmt::Display for AuthFailure {
 pub trait FailureHandler<B>: Send + Sync + 'static {
     /// The response for `failure` on the request whose head is `parts`.
     fn respond(&self, failure: &AuthFailure, parts: &Parts) -> Response<B>;
-
 }
 
 impl<F, B> FailureHandler<B> for F
@@ -364,7 +362,6 @@ impl<B: From<&'static str>> FailureHandler<B> for DefaultFailure {
     fn respond(&self, failure: &AuthFailure, _parts: &Parts) -> Response<B> {
         default_response(failure)
     }
-
 }
 
 /// [`DefaultFailure`]'s response to `failure`: the status, the text, its `Content-Type`.

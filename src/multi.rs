@@ -202,11 +202,15 @@ mod future {
 
     impl<FA, FB> OrFuture<FA, FB> {
         pub(super) fn first(fut: FA) -> Self {
-            OrFuture { state: State::First { fut } }
+            OrFuture {
+                state: State::First { fut },
+            }
         }
 
         pub(super) fn second(fut: FB) -> Self {
-            OrFuture { state: State::Second { fut } }
+            OrFuture {
+                state: State::Second { fut },
+            }
         }
 
         pub(super) fn failed(failure: AuthFailure) -> Self {

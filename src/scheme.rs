@@ -130,7 +130,11 @@ impl<'a> AuthRequest<'a> {
 
     /// The name of the field credentials come in: `Authorization` or `Proxy-Authorization`.
     pub fn field_name(&self) -> &'static HeaderName {
-        if self.proxy { &PROXY_AUTHORIZATION } else { &AUTHORIZATION }
+        if self.proxy {
+            &PROXY_AUTHORIZATION
+        } else {
+            &AUTHORIZATION
+        }
     }
 
     /// The request's single credentials field, if any.

@@ -132,10 +132,14 @@ mod axum_impl {
         type Rejection = MissingAuthUser;
 
         async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-            parts.extensions.get::<AuthUser<U>>().cloned().ok_or_else(|| MissingAuthUser {
-                wanted: std::any::type_name::<U>(),
-                found: parts.extensions.get::<HandedOn>().map(|h| h.0),
-            })
+            parts
+                .extensions
+                .get::<AuthUser<U>>()
+                .cloned()
+                .ok_or_else(|| MissingAuthUser {
+                    wanted: std::any::type_name::<U>(),
+                    found: parts.extensions.get::<HandedOn>().map(|h| h.0),
+                })
         }
     }
 

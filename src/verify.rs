@@ -362,9 +362,18 @@ mod tests {
         assert_eq!(outcome(Some(1)), Ok(1));
         assert_eq!(outcome(None::<u8>), Err(FailureKind::InvalidCredentials));
         assert_eq!(outcome(Ok::<_, std::io::Error>(Some(1))), Ok(1));
-        assert_eq!(outcome(Ok::<Option<u8>, std::io::Error>(None)), Err(FailureKind::InvalidCredentials));
-        assert_eq!(outcome(Err::<Option<u8>, _>(std::io::Error::other("db down"))), Err(FailureKind::Internal));
-        assert_eq!(outcome(Err::<u8, _>(AuthFailure::forbidden())), Err(FailureKind::Forbidden));
+        assert_eq!(
+            outcome(Ok::<Option<u8>, std::io::Error>(None)),
+            Err(FailureKind::InvalidCredentials)
+        );
+        assert_eq!(
+            outcome(Err::<Option<u8>, _>(std::io::Error::other("db down"))),
+            Err(FailureKind::Internal)
+        );
+        assert_eq!(
+            outcome(Err::<u8, _>(AuthFailure::forbidden())),
+            Err(FailureKind::Forbidden)
+        );
     }
 
     #[test]

@@ -13,12 +13,12 @@ use http::{HeaderMap, Method, Request, Response, StatusCode, Uri};
 use http_auth::PasswordParams;
 use http_auth::digest::DigestClient;
 use tower::ServiceExt;
+use tower_httpauth::bearer::TokenCookie;
 use tower_httpauth::digest::{Algorithm, Digest, DigestUsers};
 use tower_httpauth::{
-    AuthFailure, AuthLayer, AuthUser, Authenticated, Basic, BasicCredentials, Bearer, Multi, Scheme, Token,
-    Verifier, sync_fn,
+    AuthFailure, AuthLayer, AuthUser, Authenticated, Basic, BasicCredentials, Bearer, Multi, Scheme, Token, Verifier,
+    sync_fn,
 };
-use tower_httpauth::bearer::TokenCookie;
 
 const REALM: &str = "proxy@example.org";
 // alice:s3cret and bob:hunter2

@@ -28,7 +28,10 @@ const INLINE_LEN: usize = 118;
 #[derive(Clone, PartialEq, Eq)]
 enum Text {
     /// The first `len` bytes of `buf`.
-    Inline { len: u8, buf: [u8; INLINE_LEN] },
+    Inline {
+        len: u8,
+        buf: [u8; INLINE_LEN],
+    },
     Heap(Box<str>),
 }
 
@@ -37,7 +40,10 @@ impl Text {
         if s.len() <= INLINE_LEN {
             let mut buf = [0u8; INLINE_LEN];
             buf[..s.len()].copy_from_slice(s.as_bytes());
-            Text::Inline { len: s.len() as u8, buf }
+            Text::Inline {
+                len: s.len() as u8,
+                buf,
+            }
         } else {
             Text::Heap(s.into())
         }
@@ -173,7 +179,10 @@ mod tests {
         assert_eq!((c.username(), c.password()), ("Aladdin", "open sesame"));
         let c = BasicCredentials::decode(b"dGVzdDoxMjPCow==").unwrap();
         assert_eq!((c.username(), c.password()), ("test", "123£"));
-        assert_eq!(BasicCredentials::new("test", "123£").to_header_value(), "Basic dGVzdDoxMjPCow==");
+        assert_eq!(
+            BasicCredentials::new("test", "123£").to_header_value(),
+            "Basic dGVzdDoxMjPCow=="
+        );
     }
 
     #[test]
@@ -187,11 +196,23 @@ mod tests {
         assert_eq!(BasicCredentials::decode(b"dXNlcg=="), Err(DecodeError::NoColon)); // "user"
         assert_eq!(BasicCredentials::decode(b"!!!"), Err(DecodeError::NotToken68));
         assert_eq!(BasicCredentials::decode(b""), Err(DecodeError::NotToken68));
-        assert_eq!(BasicCredentials::decode(b"QWxhZGRpbjpvcGVuIHNlc2FtZQ"), Err(DecodeError::NotBase64)); // unpadded
+        assert_eq!(
+            BasicCredentials::decode(b"QWxhZGRpbjpvcGVuIHNlc2FtZQ"),
+            Err(DecodeError::NotBase64)
+        ); // unpadded
         assert_eq!(BasicCredentials::decode(b"_-8="), Err(DecodeError::NotBase64)); // base64url
-        assert_eq!(BasicCredentials::decode(b"dTpwAA=="), Err(DecodeError::ControlCharacter)); // "u:p\0"
-        assert_eq!(BasicCredentials::decode(b"dQk6cA=="), Err(DecodeError::ControlCharacter)); // "u\t:p"
-        assert_eq!(BasicCredentials::decode(b"dTpwfw=="), Err(DecodeError::ControlCharacter)); // "u:p\x7f"
+        assert_eq!(
+            BasicCredentials::decode(b"dTpwAA=="),
+            Err(DecodeError::ControlCharacter)
+        ); // "u:p\0"
+        assert_eq!(
+            BasicCredentials::decode(b"dQk6cA=="),
+            Err(DecodeError::ControlCharacter)
+        ); // "u\t:p"
+        assert_eq!(
+            BasicCredentials::decode(b"dTpwfw=="),
+            Err(DecodeError::ControlCharacter)
+        ); // "u:p\x7f"
     }
 
     #[test]
@@ -206,14 +227,28 @@ mod tests {
 
     #[test]
     fn inline_and_heap_storage_agree() {
-        for len in [1usize, 2, 50, INLINE_LEN - 1, INLINE_LEN, INLINE_LEN + 1, INLINE_LEN + 2, 300, 3000] {
+        for len in [
+            1usize,
+            2,
+            50,
+            INLINE_LEN - 1,
+            INLINE_LEN,
+            INLINE_LEN + 1,
+            INLINE_LEN + 2,
+            300,
+            3000,
+        ] {
             let user = "u".repeat(len / 3);
             let rest = len - len / 3 - 1;
             let pass = ":".repeat(rest.min(1)) + &"x".repeat(rest.saturating_sub(1));
             let built = BasicCredentials::new(&user, &pass);
             let value = built.to_header_value();
             let decoded = BasicCredentials::decode(&value.as_bytes()[6..]).unwrap();
-            assert_eq!((decoded.username(), decoded.password()), (user.as_str(), pass.as_str()), "len {len}");
+            assert_eq!(
+                (decoded.username(), decoded.password()),
+                (user.as_str(), pass.as_str()),
+                "len {len}"
+            );
             assert_eq!(decoded, built);
         }
         // 100 bytes of 0xE9 ("é" in Latin-1) become 200 bytes of UTF-8.
@@ -259,9 +294,16 @@ mod tests {
                 }
                 t
             } else {
-                (0..next() % 12).map(|_| alphabet[(next() as usize) % alphabet.len()]).collect()
+                (0..next() % 12)
+                    .map(|_| alphabet[(next() as usize) % alphabet.len()])
+                    .collect()
             };
-            assert_eq!(ours(&token), reference(&token), "token {:?}", String::from_utf8_lossy(&token));
+            assert_eq!(
+                ours(&token),
+                reference(&token),
+                "token {:?}",
+                String::from_utf8_lossy(&token)
+            );
         }
         for t in [
             &b"QQ=="[..],
