@@ -255,6 +255,21 @@ pub trait Scheme: Send + Sync + 'static {
 
 pub(crate) use future::SchemeFuture;
 
+/// A verifier's refusal of credentials that were presented: "missing" cannot be said of them
+/// (on an optional route it would let the request through anonymously), so it becomes
+/// "invalid".
+pub(crate) fn presented(failure: AuthFailure) -> AuthFailure {
+    if failure.kind() == FailureKind::MissingCredentials {
+        let mut invalid = AuthFailure::invalid();
+        if let Some(description) = failure.description() {
+            invalid = invalid.with_description(description.to_owned());
+        }
+        invalid
+    } else {
+        failure
+    }
+}
+
 mod future {
     use std::future::Future;
     use std::pin::Pin;
@@ -263,7 +278,7 @@ mod future {
     use http::HeaderMap;
     use pin_project_lite::pin_project;
 
-    use super::Authenticated;
+    use super::{Authenticated, presented};
     use crate::failure::AuthFailure;
 
     pin_project! {
@@ -326,7 +341,7 @@ mod future {
                         auth.response_headers = headers.take().unwrap_or_default();
                         Ok(auth)
                     }
-                    Err(failure) => Err(failure.with_scheme(scheme)),
+                    Err(failure) => Err(presented(failure).with_scheme(scheme)),
                 }),
             }
         }

@@ -907,3 +907,14 @@ async fn passwords_never_accept_an_empty_password() {
     let found = verifier.verify(BasicCredentials::new("john", "x"), &request).await;
     assert_eq!(found.map_err(|f| f.kind()), Err(FailureKind::InvalidCredentials));
 }
+
+/// A verifier cannot turn presented credentials into "no credentials": on an optional route
+/// that would let the request through anonymously.
+#[tokio::test]
+async fn a_verifier_saying_missing_never_passes_an_optional_route() {
+    let verifier = |_c: BasicCredentials| async { Err::<User, _>(AuthFailure::missing()) };
+    let layer = AuthLayer::new(Basic::new(verifier).realm("test")).optional();
+    let (res, calls) = send(layer, creds("john", "hello")).await;
+    assert_eq!((res.status(), calls), (StatusCode::UNAUTHORIZED, 0));
+    assert_challenge(&res);
+}

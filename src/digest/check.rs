@@ -40,7 +40,7 @@ pub(super) async fn verify<U>(
     request: Pending,
     lookup: impl Future<Output = Result<DigestUser<U>, AuthFailure>>,
 ) -> Result<Authenticated<U>, AuthFailure> {
-    let found = lookup.await;
+    let found = lookup.await.map_err(crate::scheme::presented);
     let (user, ha1, now) = check_response(&config, &request, found)?;
     let nonce_use = NonceUse {
         nonce: &request.nonce,
