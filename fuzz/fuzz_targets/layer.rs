@@ -14,15 +14,12 @@ use common::block_on;
 use http::{HeaderValue, Method, Request, Response};
 use libfuzzer_sys::fuzz_target;
 use std::time::Duration;
-use tower_httpauth::throttle::{Limits, MemoryStore, Throttle};
+use tower_httpauth::throttle::{Limits, Throttle};
 use tower_httpauth::{AuthLayer, Basic, BasicCredentials};
 use tower_layer::Layer;
 use tower_service::Service;
 
-type Layered = AuthLayer<
-    Basic<fn(BasicCredentials) -> std::future::Ready<Option<String>>>,
-    tower_httpauth::SyncRoles<fn(&String) -> Vec<&'static str>>,
->;
+type Layered = AuthLayer<Basic<fn(BasicCredentials) -> std::future::Ready<Option<String>>>>;
 
 fn verify(c: BasicCredentials) -> std::future::Ready<Option<String>> {
     std::future::ready((c.password() == "hello").then(|| c.username().to_owned()))
@@ -47,11 +44,9 @@ fn throttled() -> &'static Layered {
     static LAYER: OnceLock<Layered> = OnceLock::new();
     LAYER.get_or_init(|| {
         let limits = Limits::new(2, Duration::from_secs(1), Duration::from_secs(60));
-        layer().clone().throttle(
-            Throttle::with_store(MemoryStore::new(1000))
-                .per_username(limits)
-                .per_address(limits),
-        )
+        layer()
+            .clone()
+            .throttle(Throttle::in_memory(1000).per_username(limits).per_address(limits))
     })
 }
 
