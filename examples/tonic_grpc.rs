@@ -21,13 +21,13 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::task::{Context, Poll};
 
+use http::header::WWW_AUTHENTICATE;
 use http::request::Parts;
 use tonic::codegen::{Body, BoxFuture, Service, StdError};
 use tonic::server::{NamedService, UnaryService};
 use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Channel, Server};
 use tonic::{Code, Request, Response, Status};
-use tower_httpauth::failure::default_headers;
 use tower_httpauth::{AuthFailure, AuthLayer, AuthUser, Bearer, FailureKind, StaticTokens};
 
 /// The token the demo accepts.
@@ -104,7 +104,8 @@ where
 }
 
 /// Each refusal as a gRPC status in an HTTP `200` (what gRPC clients expect), keeping the
-/// challenges.
+/// challenges. The layer adds challenges by itself only to a `400`, `401` or `403`, so this
+/// copies them from the failure into the `200`.
 pub fn grpc_failure(failure: &AuthFailure, _parts: &Parts) -> http::Response<tonic::body::Body> {
     let status = match failure.kind() {
         FailureKind::MissingCredentials => Status::unauthenticated("a Bearer token is required"),
@@ -118,7 +119,9 @@ pub fn grpc_failure(failure: &AuthFailure, _parts: &Parts) -> http::Response<ton
         _ => Status::internal("authentication failed"),
     };
     let mut res = status.into_http();
-    default_headers(failure, res.headers_mut());
+    for challenge in failure.challenges().get_all(WWW_AUTHENTICATE) {
+        res.headers_mut().append(WWW_AUTHENTICATE, challenge.clone());
+    }
     res
 }
 
@@ -136,13 +139,12 @@ pub async fn serve(listener: tokio::net::TcpListener) -> Result<(), tonic::trans
         .await
 }
 
-/// A bare HTTP failure: the status, the challenges and an empty body. The layer's default
-/// failure text needs a body type that can be made from a `&str`, which tonic's `Body` is
-/// not.
+/// A bare HTTP failure: the status and an empty body (the layer adds the challenges). The
+/// layer's default failure text needs a body type that can be made from a `&str`, which
+/// tonic's `Body` is not.
 pub fn plain_http_failure(failure: &AuthFailure, _parts: &Parts) -> http::Response<tonic::body::Body> {
     let mut res = http::Response::new(tonic::body::Body::default());
     *res.status_mut() = failure.status();
-    default_headers(failure, res.headers_mut());
     res
 }
 
