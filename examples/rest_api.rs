@@ -509,7 +509,7 @@ async fn main() {
     };
     let base = format!("http://{}", listener.local_addr().expect("local address"));
     println!("REST API on {base} (database: {url}; Ctrl-C stops)\n");
-    println!("# 1. Register (the first user is the admin):");
+    println!("# 1. Register: 201 (the first user is the admin); run again on the same database: 400 username_taken:");
     println!(
         "curl -i -H 'Content-Type: application/json' -d '{{\"username\":\"miguel\",\"password\":\"python\"}}' {base}/api/users"
     );
