@@ -1,23 +1,25 @@
 //! An axum server whose users live in an Apache htpasswd file.
 //!
-//! ```text
-//! cargo run --example axum_htpasswd --features htpasswd
+//! ```sh
+//! cargo run --example axum_htpasswd --features htpasswd     # http://127.0.0.1:3004 (PORT overrides)
 //! ```
 //!
-//! It prints a curl walk-through for the address it listens on.
+//! It prints a curl walk-through for the address it listens on. Without `HTPASSWD` it writes
+//! its demo file (`Mufasa` / `Circle of Life`, bcrypt cost 10) to a new temporary file, which
+//! it deletes when stopped (Ctrl-C or `kill`): nothing is written to the working directory.
 //!
 //! Environment:
 //! - `PORT` (default 3004); the server listens on 127.0.0.1 only.
-//! - `HTPASSWD`: the file (write one with `htpasswd -cB FILE NAME`); without it a file with
-//!   `Mufasa` / `Circle of Life` as bcrypt cost 10 is written to the temporary directory.
+//! - `HTPASSWD`: your own file instead (write one with `htpasswd -cB FILE NAME`).
 //! - `CACHE=off` turns the verified-credential cache off (every request runs bcrypt).
 //! - `AUTH=trivial` uses a fixed user and password compared in constant time instead of
 //!   the file: the baseline of `benches/load_bcrypt.sh`.
 //!
 //! Add or change users while the server runs (`htpasswd -bB FILE NAME PASSWORD`): a background
-//! task notices the change within two seconds and loads the file again; requests never read
-//! it. A file that no longer loads leaves the last good users in place.
+//! task looks at the file every two seconds and loads it again when it changed; requests never
+//! read it. A file that no longer loads leaves the last good users in place.
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -36,13 +38,19 @@ async fn hello_static(AuthUser(()): AuthUser<()>) -> &'static str {
     "Hello, Mufasa!\n"
 }
 
-fn htpasswd_path() -> PathBuf {
+/// The file named by `HTPASSWD`, or the demo file, written to a new temporary file (deleted
+/// when the returned handle is dropped).
+fn htpasswd_file() -> (PathBuf, Option<tempfile::NamedTempFile>) {
     if let Some(path) = std::env::var_os("HTPASSWD") {
-        return path.into();
+        return (path.into(), None);
     }
-    let path = std::env::temp_dir().join("tower-httpauth-example.htpasswd");
-    std::fs::write(&path, format!("# written by examples/axum_htpasswd.rs\n{MUFASA}\n")).expect("write htpasswd");
-    path
+    let mut file = tempfile::Builder::new()
+        .prefix("axum_htpasswd.")
+        .suffix(".htpasswd")
+        .tempfile()
+        .expect("create a temporary file");
+    writeln!(file, "# written by examples/axum_htpasswd.rs\n{MUFASA}").expect("write the demo htpasswd file");
+    (file.path().to_owned(), Some(file))
 }
 
 #[tokio::main]
@@ -51,12 +59,14 @@ async fn main() {
     let trivial = std::env::var("AUTH").is_ok_and(|a| a == "trivial");
     let cache_on = !std::env::var("CACHE").is_ok_and(|c| c == "off");
 
-    let mut file = None;
+    // The demo file lives until `main` returns (after Ctrl-C), then is deleted.
+    let mut demo_file = None;
     let app = if trivial {
         let basic = Basic::new(StaticCredentials::new("Mufasa", "Circle of Life")).realm("example");
         Router::new().route("/", get(hello_static)).layer(AuthLayer::new(basic))
     } else {
-        let path = htpasswd_path();
+        let (path, temporary) = htpasswd_file();
+        demo_file = temporary;
         // Opened inside the runtime: the background reload task starts here.
         let users = match Htpasswd::open(&path) {
             Ok(users) => users,
@@ -73,32 +83,72 @@ async fn main() {
             path.display(),
             if cache_on { "on" } else { "off" }
         );
-        file = Some(path);
         let basic = Basic::new(users).realm("example");
         Router::new().route("/", get(hello)).layer(AuthLayer::new(basic))
     };
 
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
-    let url = format!("http://{addr}/");
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("cannot listen on {addr}: {e} (set PORT to another port)");
+            std::process::exit(1);
+        }
+    };
+    let url = format!("http://{}/", listener.local_addr().expect("local address"));
+    // On stderr: `benches/load_bcrypt.sh` runs this example inside `$(…)` and reads its own
+    // figures from stdout.
     eprintln!(
-        "listening on {url} ({})\n\n\
-         curl -i -u 'Mufasa:Circle of Life' {url}   # 200 Hello, Mufasa!\n\
-         curl -i -u 'Mufasa:wrong' {url}            # 401 with a Basic challenge\n\
-         curl -i {url}                              # 401 with a Basic challenge",
-        if trivial { "trivial verifier" } else { "htpasswd" }
+        "Basic on axum at {url}, users from {} (Ctrl-C stops)\n",
+        if trivial {
+            "a trivial verifier"
+        } else {
+            "an htpasswd file"
+        }
     );
-    if let Some(path) = &file {
+    if trivial || demo_file.is_some() {
+        eprintln!("# 1. With the password: 200 Hello, Mufasa!");
+        eprintln!("curl -i -u 'Mufasa:Circle of Life' {url}");
+        eprintln!("# 2. A wrong password, and none: 401 with a Basic challenge:");
+        eprintln!("curl -i -u 'Mufasa:wrong' {url}");
+        eprintln!("curl -i {url}");
+    } else {
+        eprintln!("# 1. A user of your file: 200 Hello, NAME!");
+        eprintln!("curl -i -u 'NAME:PASSWORD' {url}");
+        eprintln!("# 2. No credentials: 401 with a Basic challenge:");
+        eprintln!("curl -i {url}");
+    }
+    if let Some(demo) = &demo_file {
         eprintln!(
-            "\nhtpasswd -bB {path} Scar 'Long live the king'   # then, two seconds later:\n\
-             curl -i -u 'Scar:Long live the king' {url}   # 200 Hello, Scar!",
-            path = path.display()
+            "# 3. Add a user while the server runs (htpasswd is in apache2-utils); it is loaded within two seconds:"
         );
+        eprintln!("htpasswd -bB {} Scar 'Long live the king'", demo.path().display());
+        eprintln!("sleep 3");
+        eprintln!("curl -i -u 'Scar:Long live the king' {url}");
     }
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
+            stopped().await;
+            eprintln!("\nShutting down.");
         })
         .await
         .expect("serve");
+    drop(demo_file);
+}
+
+/// Ctrl-C, or (on Unix) `SIGTERM` from `kill`, as the benchmark scripts send: either way
+/// `main` returns and the demo file is deleted.
+async fn stopped() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
