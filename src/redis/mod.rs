@@ -207,3 +207,28 @@ impl Redis {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_outside_a_tokio_runtime_is_an_error_not_a_panic() {
+        let err = Redis::open("redis://127.0.0.1:6379/").unwrap_err();
+        assert!(err.to_string().contains("inside a tokio runtime"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn debug_shows_neither_the_url_nor_its_password() {
+        let redis = Redis::open("redis://app:hunter2-secret@127.0.0.1:6379/").unwrap();
+        for shown in [
+            format!("{redis:?}"),
+            format!("{:?}", redis.nonce_store()),
+            format!("{:?}", redis.throttle_store()),
+            format!("{:?}", redis.revocations()),
+        ] {
+            assert!(!shown.contains("hunter2"), "{shown}");
+            assert!(!shown.contains("6379"), "{shown}");
+        }
+    }
+}
