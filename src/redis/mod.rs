@@ -49,11 +49,12 @@
 //!
 //! # When Redis is down or slow
 //!
-//! Every command is bounded by the [timeout](Redis::timeout) (250 ms by default): a slow
-//! Redis never holds a request longer. A command that fails or times out is a store failure,
-//! and a store failure **fails closed**: the request is refused with `500` and the error
-//! logged, never accepted. One toggle, `fail_open(true)`, trades that for availability where
-//! an accepted request during an outage is a weaker promise broken, not a security failure:
+//! Every command is bounded by the [timeout](Redis::timeout) (250 ms by default), so a slow
+//! Redis holds a request no longer than that per command. A command that fails or times out
+//! is a store failure, and a store failure **fails closed**: the request is refused with
+//! `500` and the error logged, never accepted. One toggle, `fail_open(true)`, lets you choose
+//! availability instead where a lapse of the store's protection during an outage is
+//! acceptable:
 //!
 //! | store | when Redis fails | `fail_open(true)` |
 //! |---|---|---|
@@ -61,8 +62,8 @@
 //! | [`RedisThrottleStore`] (failed logins) | `500`, the verifier does not run | [`Throttle::fail_open`](crate::throttle::Throttle::fail_open): authenticate without throttling, a warning logged |
 //! | [`RedisRevocations`] (revoked tokens) | `500` | [`RedisRevocations::fail_open`]: accept valid tokens, a warning logged |
 //!
-//! The replay store has no such toggle: accepting a nonce use it cannot record is accepting
-//! a replay, which is exactly what it exists to refuse.
+//! The replay store has no such toggle: a nonce use it cannot record may be a replay, and
+//! accepting a replay is exactly what it exists to refuse.
 //!
 //! Lua scripts do what must be atomic (a nonce's check and record, a failure's count and
 //! lock) in one round trip; the stores' futures are boxed, one allocation next to a network
