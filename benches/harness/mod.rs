@@ -502,7 +502,11 @@ pub struct TempDir(pub PathBuf);
 
 impl TempDir {
     pub fn new(tag: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("tower-httpauth-{tag}-{}", std::process::id()));
+        TempDir::new_in(&std::env::temp_dir(), tag)
+    }
+
+    pub fn new_in(parent: &Path, tag: &str) -> TempDir {
+        let dir = parent.join(format!("tower-httpauth-{tag}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("temporary directory");
         let _ = Command::new("chmod").arg("755").arg(&dir).status();

@@ -125,9 +125,16 @@ async fn app() -> (Router, Vec<(&'static str, String)>) {
         get(hello).route_layer(AuthLayer::new(Bearer::new(jwt).realm(REALM))),
     ));
 
-    for (path, algorithm) in [("/digest-sha256", Algorithm::Sha256), ("/digest-md5", Algorithm::Md5)] {
+    for (path, algorithm, info) in [
+        ("/digest-sha256", Algorithm::Sha256, true),
+        ("/digest-md5", Algorithm::Md5, true),
+        ("/digest-sha256-noinfo", Algorithm::Sha256, false),
+    ] {
         let users = DigestUsers::new(REALM).with_password(USER, PASSWORD);
-        let digest = Digest::new(users).realm(REALM).algorithms([algorithm]);
+        let digest = Digest::new(users)
+            .realm(REALM)
+            .algorithms([algorithm])
+            .authentication_info(info);
         routes.push((path, get(hello).route_layer(AuthLayer::new(digest))));
     }
 
