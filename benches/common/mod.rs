@@ -1,6 +1,6 @@
 //! Shared measuring tools for the benches: the bare service, equal-work competitors, a
-//! synchronous driver, and the list of cases every harness (criterion, paired, allocations)
-//! runs.
+//! synchronous driver, and the list of cases the micro-harnesses (`paired.rs`, `alloc.rs`)
+//! run.
 //!
 //! Every case is a tower service over `Request<axum::body::Body>` whose futures complete on
 //! the first poll, so a case is driven with a no-op waker and no runtime: what is measured is
