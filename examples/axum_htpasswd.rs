@@ -11,8 +11,6 @@
 //! - `HTPASSWD`: the file; without it a file with `Mufasa` / `Circle of Life` as bcrypt
 //!   cost 10 is written to the temporary directory.
 //! - `CACHE=off` turns the verified-credential cache off (every request runs bcrypt).
-//! - `AUTH=trivial` uses a fixed user and password compared in constant time instead of
-//!   the file: the baseline of `benches/load_bcrypt.sh`.
 //!
 //! Edit the file while the server runs: changes apply within two seconds.
 
@@ -21,14 +19,10 @@ use std::path::PathBuf;
 
 use axum::{Router, routing::get};
 use tower_httpauth::store::{CredentialCache, Htpasswd};
-use tower_httpauth::{AuthLayer, AuthUser, Basic, StaticCredentials};
+use tower_httpauth::{AuthLayer, AuthUser, Basic};
 
 async fn hello(AuthUser(user): AuthUser<String>) -> String {
     format!("Hello, {user}!\n")
-}
-
-async fn hello_static(AuthUser(()): AuthUser<()>) -> &'static str {
-    "Hello, Mufasa!\n"
 }
 
 fn htpasswd_path() -> PathBuf {
@@ -48,38 +42,29 @@ fn htpasswd_path() -> PathBuf {
 #[tokio::main]
 async fn main() {
     let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3004);
-    let trivial = std::env::var("AUTH").is_ok_and(|a| a == "trivial");
     let cache_on = !std::env::var("CACHE").is_ok_and(|c| c == "off");
 
-    let app = if trivial {
-        let basic = Basic::new(StaticCredentials::new("Mufasa", "Circle of Life")).realm("example");
-        Router::new().route("/", get(hello_static)).layer(AuthLayer::new(basic))
-    } else {
-        let path = htpasswd_path();
-        let users = match Htpasswd::open(&path) {
-            Ok(users) => users,
-            Err(e) => {
-                eprintln!("cannot load {}: {e}", path.display());
-                std::process::exit(1);
-            }
-        };
-        let users = users.cache(cache_on.then(CredentialCache::default));
-        eprintln!(
-            "{} users from {}, cache {}",
-            users.len(),
-            path.display(),
-            if cache_on { "on" } else { "off" }
-        );
-        let basic = Basic::new(users).realm("example");
-        Router::new().route("/", get(hello)).layer(AuthLayer::new(basic))
+    let path = htpasswd_path();
+    let users = match Htpasswd::open(&path) {
+        Ok(users) => users,
+        Err(e) => {
+            eprintln!("cannot load {}: {e}", path.display());
+            std::process::exit(1);
+        }
     };
+    let users = users.cache(cache_on.then(CredentialCache::default));
+    eprintln!(
+        "{} users from {}, cache {}",
+        users.len(),
+        path.display(),
+        if cache_on { "on" } else { "off" }
+    );
+    let basic = Basic::new(users).realm("example");
+    let app = Router::new().route("/", get(hello)).layer(AuthLayer::new(basic));
 
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
-    eprintln!(
-        "listening on http://{addr}/ ({})",
-        if trivial { "trivial verifier" } else { "htpasswd" }
-    );
+    eprintln!("listening on http://{addr}/");
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

@@ -1,6 +1,6 @@
 //! The verified-credential cache.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -49,6 +49,11 @@ struct Inner {
 #[derive(Default)]
 struct State {
     entries: HashMap<[u8; 32], Instant>,
+    /// Keys in the order they were remembered, with the time they were remembered: the
+    /// front is the oldest, so that eviction takes constant time instead of a scan of every
+    /// entry. A record whose key is gone or was remembered again since (its time differs
+    /// from the entry's) is stale and skipped.
+    order: VecDeque<([u8; 32], Instant)>,
     generation: u64,
     hits: u64,
     misses: u64,
@@ -127,6 +132,7 @@ impl CredentialCache {
     pub fn clear(&self) {
         let mut s = self.state();
         s.entries.clear();
+        s.order.clear();
         s.generation = s.generation.wrapping_add(1);
     }
 
@@ -181,16 +187,33 @@ impl CredentialCache {
         if s.generation != key.generation {
             return;
         }
-        if s.entries.len() >= self.inner.capacity && !s.entries.contains_key(&key.mac) {
-            s.entries.retain(|_, at| now.saturating_duration_since(*at) < ttl);
-            while s.entries.len() >= self.inner.capacity {
-                let Some(oldest) = s.entries.iter().min_by_key(|(_, at)| **at).map(|(k, _)| *k) else {
-                    break;
-                };
-                s.entries.remove(&oldest);
+        let s = &mut *s;
+        let capacity = self.inner.capacity;
+        let adding = !s.entries.contains_key(&key.mac);
+        // Entries are remembered in time order with one TTL, so the oldest record is both
+        // the first to expire and the first to evict: drop stale and expired records from
+        // the front, then the oldest live entries while the cache is full.
+        while let Some(&(mac, at)) = s.order.front() {
+            let current = s.entries.get(&mac) == Some(&at);
+            let expired = now.saturating_duration_since(at) >= ttl;
+            let full = adding && s.entries.len() >= capacity;
+            if current && !expired && !full {
+                break;
+            }
+            s.order.pop_front();
+            if current {
+                s.entries.remove(&mac);
             }
         }
         s.entries.insert(key.mac, now);
+        s.order.push_back((key.mac, now));
+        // Stale records (keys remembered again, or expired on lookup) behind a live front
+        // are dropped once they outnumber the entries, so the queue stays within twice the
+        // capacity and the work stays constant per call on average.
+        if s.order.len() > 2 * capacity.max(s.entries.len()) + 16 {
+            let entries = &s.entries;
+            s.order.retain(|(mac, at)| entries.get(mac) == Some(at));
+        }
     }
 }
 
@@ -255,6 +278,46 @@ mod tests {
         c.remember(k);
         assert!(c.check("u", "p", b"h").is_err(), "expired at once");
 
+        let off = CredentialCache::new(0, Duration::from_secs(60));
+        let k = off.check("u", "p", b"h").unwrap_err();
+        off.remember(k);
+        assert!(off.is_empty());
+    }
+
+    #[test]
+    fn full_cache_evicts_in_remembering_order_and_its_queue_stays_bounded() {
+        let c = CredentialCache::new(3, Duration::from_secs(60));
+        let remember = |u: &str| {
+            let k = c.check(u, "p", b"h").unwrap_err();
+            c.remember(k);
+        };
+        remember("first");
+        // Entries that vanish behind a live oldest one (expired on lookup) leave records in
+        // the queue: it must not grow with them.
+        for _ in 0..1000 {
+            remember("gone");
+            let mac = c.mac("gone", "p", b"h");
+            c.state().entries.remove(&mac);
+        }
+        assert!(
+            c.state().order.len() <= 2 * 3 + 16,
+            "queue of {}",
+            c.state().order.len()
+        );
+        for u in ["same", "a"] {
+            remember(u);
+        }
+        assert_eq!(c.len(), 3);
+        remember("b"); // full: evicts the oldest remembered, "first"
+        assert_eq!(c.len(), 3);
+        assert!(c.check("first", "p", b"h").is_err(), "oldest evicted");
+        for u in ["same", "a", "b"] {
+            assert!(c.check(u, "p", b"h").is_ok(), "{u} kept");
+        }
+    }
+
+    #[test]
+    fn off_cache_remembers_nothing() {
         let off = CredentialCache::new(0, Duration::from_secs(60));
         let k = off.check("u", "p", b"h").unwrap_err();
         off.remember(k);

@@ -17,11 +17,9 @@
 //! denial of service. The [`CredentialCache`] remembers verified credentials for a few
 //! minutes, so only the first request of a client pays for the hash.
 //!
-//! Measured on a shared 2-CPU machine (`benches/stores.rs`, `benches/load_bcrypt.sh`): a
-//! Basic request against a bcrypt cost-10 htpasswd entry takes 1.24 µs through the layer on
-//! a cache hit against 1.05 µs for a constant-time compare of a fixed password, and 66 ms
-//! on a miss; over HTTP with wrk, 31 657 req/s with the cache against 32 390 req/s for the
-//! fixed password, and 6.5 req/s without the cache.
+//! BENCHMARKS.md has the figures: whole-server throughput with the cache on and off
+//! (`benches/load.rs`), beside nginx and Apache on the same file (`benches/peers.rs`), and
+//! the cache's hit ratio and memory at a million users (`benches/growth.rs`).
 //!
 //! The file stores reload their file when it changes, keep the last good version when it
 //! no longer loads, and report malformed lines by number ([`LoadError`]). `htpasswd` and
