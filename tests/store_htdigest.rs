@@ -174,12 +174,9 @@ fn a_reload_never_loads_a_half_written_last_line() {
     }
 }
 
-// ENABLE AFTER digest port: drop this `cfg(any())` together with the one on `Htdigest`'s
-// `Verifier<DigestLookup>` impl in src/store/htdigest.rs.
 /// `Htdigest` as the Digest scheme's store: a listed user in the scheme's realm logs in with
 /// the password the HA1 was made from; a wrong password, a user of another realm and a
 /// challenge for an algorithm htdigest files do not hold (SHA-256) are refused.
-#[cfg(any())]
 #[tokio::test]
 async fn htdigest_is_the_digest_schemes_store() {
     use std::convert::Infallible;

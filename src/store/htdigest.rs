@@ -211,11 +211,6 @@ impl fmt::Debug for Htdigest {
     }
 }
 
-// ENABLE AFTER digest port: remove this `cfg(any())` once `pub mod digest` compiles on the
-// 0.2 `Verifier` (it uses only `DigestLookup::{username, realm, algorithm}` and
-// `DigestUser::with_ha1`). The test in tests/store_htdigest.rs that goes through `Digest`
-// carries the same marker.
-#[cfg(any())]
 mod verifier {
     use std::future::{Ready, ready};
 
