@@ -244,3 +244,30 @@ async fn htdigest_is_the_digest_schemes_store() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+/// A client's `userhash` finds nobody in an htdigest file (as its docs say): not even a line
+/// whose user name is spelled like that hash.
+#[test]
+fn htdigest_userhash_lookups_find_nobody() {
+    use std::future::Future;
+    use std::pin::pin;
+    use std::task::{Context, Poll, Waker};
+
+    use tower_httpauth::Verifier;
+    use tower_httpauth::digest::{Algorithm, DigestLookup};
+
+    let realm = "http-auth@example.org";
+    let hash = Algorithm::Md5.userhash("Mufasa", realm);
+    let text = format!("{hash}:{realm}:{}\n", md5_hex(&format!("{hash}:{realm}:pw")));
+    let file = Htdigest::parse(text.as_bytes()).unwrap();
+    let (parts, ()) = http::Request::new(()).into_parts();
+    let found = |userhash: bool| {
+        let lookup = DigestLookup::new(hash.clone(), realm, Algorithm::Md5, userhash);
+        match pin!(file.verify(lookup, &parts)).poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(outcome) => outcome.is_ok(),
+            Poll::Pending => panic!("an htdigest lookup never waits"),
+        }
+    };
+    assert!(found(false), "the user of that name, looked up by name");
+    assert!(!found(true), "a userhash lookup");
+}
