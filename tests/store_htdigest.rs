@@ -201,8 +201,7 @@ async fn htdigest_is_the_digest_schemes_store() {
         Ok::<_, Infallible>(Response::new(user))
     });
     let login = |algorithm: Algorithm, user: &'static str, password: &'static str| {
-        let service =
-            AuthLayer::new(Digest::new(file.clone()).realm(realm).algorithms([algorithm])).layer(handler.clone());
+        let service = AuthLayer::new(Digest::new(file.clone()).realm(realm).algorithms([algorithm])).layer(handler);
         async move {
             let res = service
                 .clone()
