@@ -11,7 +11,7 @@ use crate::precis::PrecisError;
 ///
 /// [`Basic`](super::Basic) hands verifiers these in their RFC 8265 enforced forms (see
 /// [`precis`](crate::precis) and [`Basic::precis`](super::Basic::precis));
-/// [`decode`](Self::decode) and [`new`](Self::new) keep the text as it is.
+/// [`new`](Self::new) keeps the text as it is.
 ///
 /// `Debug` prints the user-id and hides the password.
 #[derive(Clone, PartialEq, Eq)]
