@@ -43,7 +43,7 @@
 //! | Bearer tokens (RFC 6750), API-key headers, token cookies | [`bearer`]: [`Bearer`], [`StaticTokens`] |
 //! | several schemes on one route | [`multi`]: [`Multi`] |
 //! | log in once, then signed expiring tokens; JWT (`jwt` feature) | [`token`]: [`SignedTokens`], [`Claims`], `token::jwt` |
-//! | roles: one, any-of, all-of, nested | [`roles`]: [`Requirement`], [`RolesHook`] |
+//! | roles: one, any-of, all-of, nested | [`roles`]: [`Requirement`], [`AuthLayer::roles`] |
 //! | optional authentication, exempt methods, per-route layers | [`AuthLayer`] |
 //! | a forward proxy's authentication (`407`, `Proxy-Authorization`) | [`AuthLayer::proxy`] |
 //! | a verifier that never waits, as a plain closure | [`sync_fn`] |
@@ -67,7 +67,7 @@
 //! Failures are kept apart: no or wrong credentials → `401` with a challenge; malformed
 //! credentials → `400`; not allowed → `403`; the verifier failed (its database is down) →
 //! `500`, logged through `tracing`, never a `401` and never a pass. The default responses
-//! ([`DefaultFailure`]) carry a one-line `text/plain` body naming the status; see
+//! ([`DefaultFailure`](failure::DefaultFailure)) carry a one-line `text/plain` body naming the status; see
 //! [`FailureKind`] and [`AuthLayer::on_failure`] to build your own responses.
 //!
 //! # Feature flags
