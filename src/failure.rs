@@ -347,7 +347,8 @@ where
 ///
 /// ```
 /// use http::Response;
-/// use tower_httpauth::{AuthFailure, DefaultFailure, FailureHandler};
+/// use tower_httpauth::AuthFailure;
+/// use tower_httpauth::failure::{DefaultFailure, FailureHandler};
 ///
 /// let parts = http::Request::new(()).into_parts().0;
 /// let res: Response<String> = DefaultFailure.respond(&AuthFailure::missing(), &parts);

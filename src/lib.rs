@@ -43,7 +43,7 @@
 //! | Bearer tokens (RFC 6750), API-key headers, token cookies | [`bearer`]: [`Bearer`], [`StaticTokens`] |
 //! | several schemes on one route | [`multi`]: [`Multi`] |
 //! | log in once, then signed expiring tokens; JWT (`jwt` feature) | [`token`]: [`SignedTokens`], [`Claims`], `token::jwt` |
-//! | roles: one, any-of, all-of, nested | [`roles`]: [`Requirement`], [`RolesHook`] |
+//! | roles: one, any-of, all-of, nested | [`roles`]: [`Requirement`], [`AuthLayer::roles`] |
 //! | optional authentication, exempt methods, per-route layers | [`AuthLayer`] |
 //! | a forward proxy's authentication (`407`, `Proxy-Authorization`) | [`AuthLayer::proxy`] |
 //! | a verifier that never waits, as a plain closure | [`sync_fn`] |
@@ -52,6 +52,7 @@
 //! | internationalized user-ids and passwords (RFC 8265, on by default): what to store | [`precis`]: [`precis::username`], [`precis::password`], [`Precis`] |
 //! | the header grammar (auth-params, token68, challenges) | [`header`] |
 //! | a scheme of your own | [`scheme`]: [`Scheme`] |
+//! | several instances behind a load balancer: replays, throttle counts, revocations shared in Redis | `redis` (feature `redis`) |
 //!
 //! # What happens to a request
 //!
@@ -66,7 +67,7 @@
 //! Failures are kept apart: no or wrong credentials → `401` with a challenge; malformed
 //! credentials → `400`; not allowed → `403`; the verifier failed (its database is down) →
 //! `500`, logged through `tracing`, never a `401` and never a pass. The default responses
-//! ([`DefaultFailure`]) carry a one-line `text/plain` body naming the status; see
+//! ([`DefaultFailure`](failure::DefaultFailure)) carry a one-line `text/plain` body naming the status; see
 //! [`FailureKind`] and [`AuthLayer::on_failure`] to build your own responses.
 //!
 //! # Feature flags
@@ -80,7 +81,7 @@
 //! | `htdigest` | `store::Htdigest`: Apache htdigest files (MD5 HA1) for Digest |
 //! | `tokio` | slow password hashes run on tokio's blocking pool under a concurrency limit; htpasswd and htdigest files reloaded on change by a background task (without it, by their `reload()`) |
 //! | `jwt` | JSON Web Tokens (`token::jwt`): HS256, RS256, ES256, EdDSA verification and issuing |
-//! | `redis` | state shared by a fleet in Redis: the Digest replay store, the throttle counts, a token revocation list |
+//! | `redis` | state shared by a fleet in Redis (`redis::Redis`): the Digest replay store, the throttle counts, a token revocation list |
 //!
 //! None is on by default.
 //!
@@ -107,6 +108,9 @@ pub mod header;
 mod layer;
 pub mod multi;
 pub mod precis;
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub mod redis;
 pub mod roles;
 pub mod scheme;
 #[cfg(any(feature = "password-hash", feature = "htpasswd", feature = "htdigest"))]

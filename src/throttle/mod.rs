@@ -121,8 +121,9 @@
 //! # Stores, and when a store fails
 //!
 //! The counts live in a [`ThrottleStore`]: in the process by default; a fleet of instances
-//! behind a load balancer needs a shared store ([`Throttle::with_store`]) so that an attacker
-//! cannot spread guesses over the instances.
+//! behind a load balancer needs a shared store ([`Throttle::with_store`]), such as
+//! `redis::RedisThrottleStore` (feature `redis`), so that an attacker cannot spread guesses
+//! over the instances.
 //!
 //! A store that fails (a database or Redis that is down or slow) **fails closed**: requests
 //! that carry credentials are refused with `500` (logged), and the verifier does not run.
@@ -155,8 +156,6 @@ mod keys;
 mod limits;
 mod memory;
 mod store;
-// redis_store.rs is ported to the boxed `ThrottleStore` with the shared Redis setup of
-// issue 15 item 6; until then it stays out of the build.
 
 pub(crate) use guard::Verification;
 pub use keys::{ClientAddr, ClientAddrSource, ThrottleKey};

@@ -52,7 +52,9 @@
 //!
 //! [`SignedTokens::revocation`] installs a [`Revocation`] hook asked, after the signature and
 //! the expiry have been checked, whether the token (its [`Claims::id`], its subject, …) has
-//! been revoked, e.g. on logout. An error of the hook is answered `500`.
+//! been revoked, e.g. on logout. An error of the hook is answered `500`. A fleet shares one
+//! list: `redis::RedisRevocations` (feature `redis`) is such a hook, for signed tokens and
+//! JWTs.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -64,7 +66,6 @@ mod claims;
 #[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
 pub mod jwt;
 mod signed;
-// The Redis revocation list is ported with the other Redis stores (`redis_revocation.rs`).
 
 pub use claims::Claims;
 pub use signed::{SignedTokens, TokenError};
