@@ -12,8 +12,6 @@
 //! - `PORT` (default 3004); the server listens on 127.0.0.1 only.
 //! - `HTPASSWD`: your own file instead (write one with `htpasswd -cB FILE NAME`).
 //! - `CACHE=off` turns the verified-credential cache off (every request runs bcrypt).
-//! - `AUTH=trivial` uses a fixed user and password compared in constant time instead of
-//!   the file: the baseline of `benches/load_bcrypt.sh`.
 //!
 //! Add or change users while the server runs (`htpasswd -bB FILE NAME PASSWORD`): a background
 //! task looks at the file every two seconds and loads it again when it changed; requests never
@@ -25,17 +23,13 @@ use std::path::PathBuf;
 
 use axum::{Router, routing::get};
 use tower_httpauth::store::{CredentialCache, Htpasswd};
-use tower_httpauth::{AuthLayer, AuthUser, Basic, StaticCredentials};
+use tower_httpauth::{AuthLayer, AuthUser, Basic};
 
 /// `htpasswd -nbB -C 10 Mufasa 'Circle of Life'`.
 const MUFASA: &str = "Mufasa:$2y$10$aHbMXOy9oIufmAj97.7lzOC.0t5l212ynESKesHNymH33EGytpNIu";
 
 async fn hello(AuthUser(user): AuthUser<String>) -> String {
     format!("Hello, {user}!\n")
-}
-
-async fn hello_static(AuthUser(()): AuthUser<()>) -> &'static str {
-    "Hello, Mufasa!\n"
 }
 
 /// The file named by `HTPASSWD`, or the demo file, written to a new temporary file (deleted
@@ -56,36 +50,23 @@ fn htpasswd_file() -> (PathBuf, Option<tempfile::NamedTempFile>) {
 #[tokio::main]
 async fn main() {
     let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3004);
-    let trivial = std::env::var("AUTH").is_ok_and(|a| a == "trivial");
     let cache_on = !std::env::var("CACHE").is_ok_and(|c| c == "off");
 
-    // The demo file lives until `main` returns (after Ctrl-C), then is deleted.
-    let mut demo_file = None;
-    let app = if trivial {
-        let basic = Basic::new(StaticCredentials::new("Mufasa", "Circle of Life")).realm("example");
-        Router::new().route("/", get(hello_static)).layer(AuthLayer::new(basic))
-    } else {
-        let (path, temporary) = htpasswd_file();
-        demo_file = temporary;
-        // Opened inside the runtime: the background reload task starts here.
-        let users = match Htpasswd::open(&path) {
-            Ok(users) => users,
-            Err(e) => {
-                eprintln!("cannot load {}: {e}", path.display());
-                std::process::exit(1);
-            }
-        };
-        let users = users.cache(cache_on.then(CredentialCache::default));
-        let n = users.len();
-        eprintln!(
-            "{n} user{} from {}, cache {}",
-            if n == 1 { "" } else { "s" },
-            path.display(),
-            if cache_on { "on" } else { "off" }
-        );
-        let basic = Basic::new(users).realm("example");
-        Router::new().route("/", get(hello)).layer(AuthLayer::new(basic))
+    // The demo file lives until `main` returns (after Ctrl-C or `kill`), then is deleted.
+    let (path, demo_file) = htpasswd_file();
+    // Opened inside the runtime: the background reload task starts here.
+    let users = match Htpasswd::open(&path) {
+        Ok(users) => users,
+        Err(e) => {
+            eprintln!("cannot load {}: {e}", path.display());
+            std::process::exit(1);
+        }
     };
+    let users = users.cache(cache_on.then(CredentialCache::default));
+    let n = users.len();
+    let app = Router::new()
+        .route("/", get(hello))
+        .layer(AuthLayer::new(Basic::new(users).realm("example")));
 
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let listener = match tokio::net::TcpListener::bind(addr).await {
@@ -96,40 +77,38 @@ async fn main() {
         }
     };
     let url = format!("http://{}/", listener.local_addr().expect("local address"));
-    // On stderr: `benches/load_bcrypt.sh` runs this example inside `$(…)` and reads its own
-    // figures from stdout.
-    eprintln!(
-        "Basic on axum at {url}, users from {} (Ctrl-C stops)\n",
-        if trivial {
-            "a trivial verifier"
-        } else {
-            "an htpasswd file"
-        }
+    println!("Basic on axum at {url} (Ctrl-C stops)");
+    println!(
+        "{n} user{} from {}, credential cache {}\n",
+        if n == 1 { "" } else { "s" },
+        path.display(),
+        if cache_on { "on" } else { "off" }
     );
-    if trivial || demo_file.is_some() {
-        eprintln!("# 1. With the password: 200 Hello, Mufasa!");
-        eprintln!("curl -i -u 'Mufasa:Circle of Life' {url}");
-        eprintln!("# 2. A wrong password, and none: 401 with a Basic challenge:");
-        eprintln!("curl -i -u 'Mufasa:wrong' {url}");
-        eprintln!("curl -i {url}");
-    } else {
-        eprintln!("# 1. A user of your file: 200 Hello, NAME!");
-        eprintln!("curl -i -u 'NAME:PASSWORD' {url}");
-        eprintln!("# 2. No credentials: 401 with a Basic challenge:");
-        eprintln!("curl -i {url}");
-    }
-    if let Some(demo) = &demo_file {
-        eprintln!(
-            "# 3. Add a user while the server runs (htpasswd is in apache2-utils); it is loaded within two seconds:"
-        );
-        eprintln!("htpasswd -bB {} Scar 'Long live the king'", demo.path().display());
-        eprintln!("sleep 3");
-        eprintln!("curl -i -u 'Scar:Long live the king' {url}");
+    match &demo_file {
+        Some(demo) => {
+            println!("# 1. With the password: 200 Hello, Mufasa!");
+            println!("curl -i -u 'Mufasa:Circle of Life' {url}");
+            println!("# 2. A wrong password, and none: 401 with a Basic challenge:");
+            println!("curl -i -u 'Mufasa:wrong' {url}");
+            println!("curl -i {url}");
+            println!(
+                "# 3. Add a user while the server runs (htpasswd is in apache2-utils); it is loaded within two seconds:"
+            );
+            println!("htpasswd -bB {} Scar 'Long live the king'", demo.path().display());
+            println!("sleep 3");
+            println!("curl -i -u 'Scar:Long live the king' {url}");
+        }
+        None => {
+            println!("# 1. A user of your file: 200 Hello, NAME!");
+            println!("curl -i -u 'NAME:PASSWORD' {url}");
+            println!("# 2. No credentials: 401 with a Basic challenge:");
+            println!("curl -i {url}");
+        }
     }
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             stopped().await;
-            eprintln!("\nShutting down.");
+            println!("\nShutting down.");
         })
         .await
         .expect("serve");
