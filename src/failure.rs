@@ -21,7 +21,8 @@
 //! use http::request::Parts;
 //! use http_body_util::Empty;
 //! use bytes::Bytes;
-//! use tower_httpauth::{AuthFailure, AuthLayer, Basic, StaticCredentials};
+//! use tower_httpauth::{AuthFailure, AuthLayer, Basic};
+//! use tower_httpauth::basic::StaticCredentials;
 //!
 //! fn empty_failure(f: &AuthFailure, _: &Parts) -> Response<Empty<Bytes>> {
 //!     // The layer adds the challenges and `Retry-After`.

@@ -17,10 +17,10 @@ use tower::util::BoxCloneService;
 use tower_httpauth::digest::{Algorithm, Digest, DigestUsers, Qop};
 use tower_httpauth::header::{AuthParams, split_scheme};
 use tower_httpauth::throttle::{Limits, Throttle};
-use tower_httpauth::{
-    AuthFailure, AuthLayer, AuthRequest, AuthUser, Authenticated, Basic, BasicCredentials, Bearer, Multi, Scheme,
-    StaticTokens, Verifier, constant_time_eq,
-};
+use tower_httpauth::{AuthFailure, AuthLayer, AuthUser, Basic, BasicCredentials, Bearer, Multi, Scheme, Verifier, constant_time_eq};
+use tower_httpauth::scheme::AuthRequest;
+use tower_httpauth::scheme::Authenticated;
+use tower_httpauth::bearer::StaticTokens;
 
 const REALM: &str = "throttle@example.org";
 

@@ -599,7 +599,7 @@ impl<V> Digest<V> {
     /// more. [`Precis::Off`] uses the name and password byte for byte.
     ///
     /// ```
-    /// use tower_httpauth::Precis;
+    /// use tower_httpauth::precis::Precis;
     /// use tower_httpauth::digest::{Digest, DigestUsers};
     /// let users = DigestUsers::new("api").with_password("john", "hello");
     /// let digest = Digest::new(users).realm("api").precis(Precis::Off);

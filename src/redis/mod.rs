@@ -8,7 +8,8 @@
 //! use tower_httpauth::digest::{Digest, DigestUsers};
 //! use tower_httpauth::redis::Redis;
 //! use tower_httpauth::throttle::Throttle;
-//! use tower_httpauth::{AuthLayer, Bearer, SignedTokens};
+//! use tower_httpauth::{AuthLayer, Bearer};
+//! use tower_httpauth::token::SignedTokens;
 //!
 //! // One connection (made on first use, so Redis need not be up yet), one bound on every
 //! // command, one prefix for every key: the same on every instance of the fleet.

@@ -13,7 +13,7 @@ type CheckFuture = Pin<Box<dyn Future<Output = Result<bool, BoxError>> + Send>>;
 
 /// Revoked token ids in Redis, shared by every instance of a fleet; made by
 /// [`Redis::revocations`]. A [`Revocation`] hook for
-/// [`SignedTokens::revocation`](crate::SignedTokens::revocation) (keyed by [`Claims::id`])
+/// [`SignedTokens::revocation`](crate::token::SignedTokens::revocation) (keyed by [`Claims::id`])
 /// and, as a `Revocation<str>`, for `Jwt::revocation` (feature `jwt`, keyed by `jti`).
 ///
 /// A revoked id is one key that lives until the token would have expired anyway, so the
@@ -27,7 +27,8 @@ type CheckFuture = Pin<Box<dyn Future<Output = Result<bool, BoxError>> + Send>>;
 /// ```no_run
 /// # async fn demo() -> Result<(), tower_httpauth::BoxError> {
 /// use tower_httpauth::redis::Redis;
-/// use tower_httpauth::{AuthLayer, Bearer, SignedTokens};
+/// use tower_httpauth::{AuthLayer, Bearer};
+/// use tower_httpauth::token::SignedTokens;
 ///
 /// let revocations = Redis::open("redis://127.0.0.1:6379/")?.revocations();
 /// let tokens = SignedTokens::new("k1", b"a 32-byte (or longer) random key!".to_vec())

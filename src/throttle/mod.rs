@@ -7,7 +7,8 @@
 //! use http::{Request, Response, StatusCode};
 //! use tower::{ServiceBuilder, ServiceExt};
 //! use tower_httpauth::throttle::{Limits, Throttle};
-//! use tower_httpauth::{AuthLayer, Basic, BasicCredentials, StaticCredentials};
+//! use tower_httpauth::{AuthLayer, Basic, BasicCredentials};
+//! use tower_httpauth::basic::StaticCredentials;
 //!
 //! // Three free failures per user-id, then locks of a minute, doubling up to an hour.
 //! let throttle = Throttle::new().per_username(Limits::new(3, Duration::from_secs(60), Duration::from_secs(3600)));
@@ -92,7 +93,8 @@
 //! ```
 //! use std::time::Duration;
 //! use tower_httpauth::throttle::{ClientAddrSource, Limits, Throttle};
-//! use tower_httpauth::{AuthLayer, Basic, StaticCredentials};
+//! use tower_httpauth::{AuthLayer, Basic};
+//! use tower_httpauth::basic::StaticCredentials;
 //!
 //! let layer = AuthLayer::new(Basic::new(StaticCredentials::new("admin", "s3cret"))).throttle(
 //!     Throttle::new()

@@ -8,7 +8,9 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use tower_httpauth::{AuthLayer, AuthUser, Bearer, Claims, SignedTokens};
+//! use tower_httpauth::{AuthLayer, AuthUser, Bearer};
+//! use tower_httpauth::token::Claims;
+//! use tower_httpauth::token::SignedTokens;
 //!
 //! // Keys come from your secret store; at least 32 random bytes each.
 //! let tokens = SignedTokens::new("2024-06", b"a 32-byte (or longer) random key!".to_vec())
@@ -87,7 +89,8 @@ pub(crate) type RevocationFuture = Pin<Box<dyn Future<Output = Result<bool, BoxE
 /// use std::collections::HashSet;
 /// use std::future::Future;
 /// use std::pin::Pin;
-/// use tower_httpauth::{BoxError, Claims};
+/// use tower_httpauth::BoxError;
+/// use tower_httpauth::token::Claims;
 /// use tower_httpauth::token::Revocation;
 ///
 /// struct Revoked(HashSet<String>);
