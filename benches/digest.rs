@@ -8,53 +8,12 @@
 //! (the median of 21 interleaved rounds of 2000 calls) and the ratios (`cargo bench --bench
 //! digest -- ratios-only` skips the criterion cases). A Basic request with
 //! `StaticCredentials` through the same layer (no hash at all) shows the layer's own share.
-//! The target is 1.3×. Two more modes, for work on the hot path: `-- parse-only` times
+//! Two more modes, for work on the hot path: `-- parse-only` times
 //! `DigestCredentials::parse` on the benchmark's header, and `-- profile [md5] [no-info]`
 //! verifies requests in a loop for ten seconds, for `perf record -g` (look under `verify`).
 //!
-//! Measured on the shared 2-core development machine (x86-64 with SHA-NI; per-call
-//! medians, median of three runs, the three runs' range in brackets; "was": the same
-//! harness on the code before this round):
-//!
-//! | per request | SHA-256 | MD5 |
-//! |---|---|---|
-//! | layer, with `Authentication-Info` | 1.92 µs [1.92–1.92] (was 2.22 µs) | 2.31 µs [2.29–2.32] (was 2.51 µs) |
-//! | raw HMAC + H(A2) + response + rspauth | 0.76 µs (was 0.82 µs) | 1.15 µs (was 1.17 µs) |
-//! | **ratio** | **2.53×** [2.53–2.53] (was 2.70×) | **2.01×** [1.99–2.02] (was 2.14×) |
-//! | layer, without `Authentication-Info` | 1.44 µs [1.42–1.44] (was 1.66 µs) | 1.67 µs [1.67–1.69] (was 1.84 µs) |
-//! | raw HMAC + H(A2) + response | 0.53 µs (was 0.55 µs) | 0.78 µs (was 0.78 µs) |
-//! | **ratio** | **2.72×** [2.68–2.72] (was 3.02×) | **2.17×** [2.14–2.17] (was 2.37×) |
-//! | Basic `StaticCredentials` through the same layer | 0.28 µs | 0.28 µs |
-//!
-//! (The raw baselines got a little faster because `Hex::encode`, which they use too, no
-//! longer goes through a table.)
-//!
-//! Since then the store here is a synchronous one (`sync_fn`, as `DigestUsers`), so the layer
-//! decides inside `call` (`Scheme::start`): one run, 2026-11-26, SHA-256 1.91 µs with
-//! `Authentication-Info` (2.55×) and 1.42 µs without (2.73×); MD5 2.28 µs (2.00×) and 1.64 µs
-//! (2.13×). The same lookup as an async closure, measured beside it: SHA-256 2.04 µs with
-//! `Authentication-Info` (2.72×), MD5 2.45 µs (2.15×): the synchronous path saves about
-//! 0.13 µs. The target is still missed, for the reasons below.
-//!
-//! Session 3 (2026-11-26, three runs): SHA-256 2.48–2.50× with `Authentication-Info`, 2.68–2.72×
-//! without; MD5 1.93–1.96× and 2.14–2.16×: unchanged within noise (the layer's changes that
-//! session, refusals without a boxed failure and a passthrough response future, do not touch
-//! Digest's success path). The Basic line now reads 0.13–0.16 µs because `StaticCredentials` is
-//! recognised without decoding (`Scheme::recognize`); it no longer measures the same work.
-//!
-//! The 1.3× target is not met, and cannot be by the scheme alone: 1.3× the SHA-256 baseline
-//! without `Authentication-Info` leaves 0.16 µs for everything but the hashes, and the
-//! layer's own share (the Basic line, 0.28 µs) is already more than that. Of the remaining
-//! ~0.63 µs (SHA-256, without `Authentication-Info`, from `perf record` of `-- profile`):
-//! parsing the ~330-byte header through the shared auth-param parser about 0.3 µs
-//! (0.25 µs in a tight loop; no single hot spot left: the token and quoted-string scans,
-//! the slot dispatch, the one UTF-8 check), the credential store the benchmark uses
-//! (two `String`s per lookup) and the scheme's two allocations (the request's values, the
-//! lookup's username) about 0.1 µs, the clock read 0.03 µs, the replay store 0.03 µs, the
-//! nonce's base64 0.03 µs, moves of the futures through the layer the rest.
-//! `Authentication-Info` adds, beyond its hashes, about 0.25 µs: its value (validated
-//! by `http` byte by byte, one allocation), `Authenticated::response_headers` (a
-//! `HeaderMap`: two allocations) and the layer copying it into the response (two more).
+//! A reference tool, with no target: BENCHMARKS.md has its figures and where the time goes;
+//! what Digest costs a whole server is measured by `benches/load.rs`.
 
 use std::hint::black_box;
 use std::pin::pin;
@@ -443,7 +402,7 @@ fn ratios() {
         println!(
             "digest/{alg} (per-call medians, median of {ROUNDS} interleaved rounds of {N}): \
              with Authentication-Info {info:.0} ns vs raw HMAC+H(A2)+response+rspauth {raw_info:.0} ns: ratio {:.2}x; \
-             without {no_info:.0} ns vs raw HMAC+H(A2)+response {raw_bare:.0} ns: ratio {:.2}x (target 1.3x); \
+             without {no_info:.0} ns vs raw HMAC+H(A2)+response {raw_bare:.0} ns: ratio {:.2}x; \
              Basic through the same layer {layer:.0} ns; \
              an async-closure store, with Authentication-Info, {async_store:.0} ns (ratio {:.2}x)",
             info / raw_info,

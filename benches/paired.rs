@@ -1,8 +1,11 @@
-//! The paired, interleaved harness: the figures BENCHMARKS.md quotes.
+//! The paired, interleaved micro-harness: nanoseconds per request through the layer against
+//! tower-http's validators, `AsyncRequireAuthorizationLayer` and axum's `from_fn`, with no
+//! network and no runtime. A reference tool for work on the request path; what users meet
+//! is measured by `benches/load.rs`.
 //!
 //! Each round runs every case once, in a freshly shuffled order, for a batch of requests,
 //! and subtracts that round's floor (the bare service) from each case; the tables report
-//! the medians (and IQR) of those differences and the ratios the performance issue targets.
+//! the medians (and IQR) of those differences and the ratios of the paired cases.
 //! Pairing within a round cancels most of the drift of a shared, noisy machine.
 //!
 //! ```text
@@ -27,14 +30,14 @@ fn main() {
         cases.retain(|c| c.name == common::FLOOR || c.name.contains(&only));
     }
     let result = common::run_paired(cases, config);
-    common::print_paired("Basic", &result, &config, common::BASIC_TARGETS);
+    common::print_paired("Basic", &result, &config, common::BASIC_PAIRS);
     let mut multi = common::multi_cases();
     if let Ok(only) = std::env::var("PAIRED_ONLY") {
         multi.retain(|c| c.name == common::FLOOR || c.name.contains(&only));
     }
     if multi.len() > 1 {
         let result = common::run_paired(multi, config);
-        common::print_paired("Multi-scheme", &result, &config, common::MULTI_TARGETS);
+        common::print_paired("Multi-scheme", &result, &config, common::MULTI_PAIRS);
     }
     flatness(config.rounds <= 3);
 }

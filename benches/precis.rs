@@ -6,7 +6,7 @@
 //! cargo bench --bench precis
 //! ```
 //!
-//! Compare with `BasicCredentials::decode` in `benches/basic.rs` (tens of nanoseconds) and
+//! Compare with the paired cases in `benches/paired.rs` (tens to hundreds of nanoseconds) and
 //! a Digest verification in `benches/digest.rs` (microseconds).
 
 use std::hint::black_box;

@@ -1,11 +1,11 @@
 //! HTTP Basic authentication with roles on an axum server.
 //!
-//! ```text
-//! cargo run --example axum_basic --features axum        # PORT=3000 by default
-//! curl -i http://127.0.0.1:3000/protected -u john:hello
+//! ```sh
+//! cargo run --example axum_basic        # http://127.0.0.1:3000 (PORT overrides)
+//! curl -i -u john:hello http://127.0.0.1:3000/protected
 //! ```
 //!
-//! Users: `john` / `hello` (role `user`) and `susan` / `bye` (roles `user`, `admin`). The
+//! It prints a curl walk-through for the address it listens on. Users: `john` / `hello` (role `user`) and `susan` / `bye` (roles `user`, `admin`). The
 //! passwords are stored as salted SHA-256 hashes here to keep the example dependency-free;
 //! real applications should store Argon2 or bcrypt hashes (see the crate's `store` module).
 
@@ -101,23 +101,29 @@ pub fn app() -> Router {
 async fn main() {
     let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .unwrap_or_else(|e| panic!("cannot bind {addr}: {e}"));
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("cannot listen on {addr}: {e} (set PORT to another port)");
+            std::process::exit(1);
+        }
+    };
     let url = format!("http://{}", listener.local_addr().expect("local address"));
-    println!("Listening on {url}");
-    println!("Try:");
-    println!("  curl -i {url}/");
-    println!("  curl -i {url}/protected                 # 401 with a Basic challenge");
-    println!("  curl -i -u john:hello {url}/protected   # 200 Hello, john!");
-    println!("  curl -i -u john:hello {url}/admin       # 403: john is not an admin");
-    println!("  curl -i -u susan:bye {url}/admin        # 200 Hello, admin susan!");
-    println!("Press Ctrl-C to stop.");
+    println!("Basic with roles on axum at {url} (Ctrl-C stops)\n");
+    println!("# 1. A public page:");
+    println!("curl -i {url}/");
+    println!("# 2. Without credentials: 401 with a Basic challenge:");
+    println!("curl -i {url}/protected");
+    println!("# 3. With them: 200 Hello, john!");
+    println!("curl -i -u john:hello {url}/protected");
+    println!("# 4. The admin route: 403 for john (no admin role), 200 for susan:");
+    println!("curl -i -u john:hello {url}/admin");
+    println!("curl -i -u susan:bye {url}/admin");
     axum::serve(listener, app())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
+            println!("\nShutting down.");
         })
         .await
         .expect("server error");
-    println!("Stopped.");
 }

@@ -1,9 +1,12 @@
 //! HTTP Digest (RFC 7616) with axum.
 //!
 //! ```sh
-//! cargo run --example axum_digest --features axum        # PORT=3002 by default
+//! cargo run --example axum_digest       # http://127.0.0.1:3002 (PORT overrides)
 //! curl --digest -u 'Mufasa:Circle of Life' http://127.0.0.1:3002/protected
 //! ```
+//!
+//! It prints a curl walk-through for the address it listens on, and the same login from
+//! python `requests` and `httpx`. Users: `Mufasa` / `Circle of Life` and `john` / `hello`.
 //!
 //! Users are stored as H(A1) per algorithm, never as passwords. H(A1) is still a
 //! password-equivalent for this realm: protect it like one.
@@ -60,27 +63,36 @@ pub fn app() -> Router {
 async fn main() {
     let app = app();
     let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3002);
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
-        .await
-        .unwrap_or_else(|e| panic!("cannot bind 127.0.0.1:{port}: {e}"));
-    let url = format!("http://127.0.0.1:{port}/protected");
-    println!("Digest example listening on {url}");
-    println!("  curl --digest -u 'Mufasa:Circle of Life' {url}");
-    println!("  curl --digest -u 'john:hello' {url}");
+    let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("cannot listen on 127.0.0.1:{port}: {e} (set PORT to another port)");
+            std::process::exit(1);
+        }
+    };
+    let url = format!("http://{}/protected", listener.local_addr().expect("local address"));
+    println!("Digest (SHA-256, then MD5) on axum at {url} (Ctrl-C stops)\n");
+    println!("# 1. Without credentials: 401 with two Digest challenges (SHA-256, then MD5):");
+    println!("curl -i {url}");
+    println!("# 2. curl answers the first challenge it supports: 200 Hello, Mufasa!");
+    println!("curl -i --digest -u 'Mufasa:Circle of Life' {url}");
+    println!("curl -i --digest -u 'john:hello' {url}");
+    println!("# 3. A wrong password: 401 again:");
+    println!("curl -i --digest -u 'john:wrong' {url}");
+    println!("# 4. The same from python (requests, httpx):");
     println!(
-        "  python3 -c \"import requests; from requests.auth import HTTPDigestAuth as D; \
+        "python3 -c \"import requests; from requests.auth import HTTPDigestAuth as D; \
          r = requests.get('{url}', auth=D('Mufasa', 'Circle of Life')); print(r.status_code, r.text)\""
     );
     println!(
-        "  python3 -c \"import httpx; r = httpx.get('{url}', auth=httpx.DigestAuth('john', 'hello')); \
+        "python3 -c \"import httpx; r = httpx.get('{url}', auth=httpx.DigestAuth('john', 'hello')); \
          print(r.status_code, r.text)\""
     );
-    println!("Press Ctrl-C to stop.");
 
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
-            println!("\nshutting down");
+            println!("\nShutting down.");
         })
         .await
         .expect("server error");

@@ -2,10 +2,11 @@
 //! Bearer token; an API-key route; and a route accepting Basic or Bearer.
 //!
 //! ```sh
-//! cargo run --example axum_token --features axum      # PORT=8080 to change the port
+//! cargo run --example axum_token        # http://127.0.0.1:3003 (PORT overrides)
 //! ```
 //!
-//! It prints the curl commands of the whole flow.
+//! It prints the curl commands of the whole flow. Users: `john` / `hello` and `susan` / `bye`;
+//! the API key is `demo-key-123`.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -14,13 +15,13 @@ use axum::Router;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use tower_httpauth::{
-    AuthFailure, AuthLayer, AuthUser, Basic, BasicCredentials, Bearer, Claims, Multi, SignedTokens, StaticTokens,
-    Token, constant_time_eq, sync_fn,
-};
+use tower_httpauth::{AuthFailure, AuthLayer, AuthUser, Basic, BasicCredentials, Bearer, Multi, Token, constant_time_eq, sync_fn};
+use tower_httpauth::token::Claims;
+use tower_httpauth::token::SignedTokens;
+use tower_httpauth::bearer::StaticTokens;
 
 /// The demo's user store: user-id and password. A real application keeps password hashes
-/// (see `tower_httpauth::Passwords`).
+/// (see `tower_httpauth::basic::Passwords`).
 const USERS: &[(&str, &str)] = &[("john", "hello"), ("susan", "bye")];
 
 fn check_password(c: &BasicCredentials) -> Option<String> {
@@ -79,13 +80,14 @@ pub fn app(secret: Vec<u8>) -> Router {
         ));
 
     // GET /either: Basic or Bearer, one layer; both schemes yield the user name. A refused
-    // token is an `AuthFailure` (401 with the reason), never an error (which would be a 500).
+    // token is an `AuthFailure` (401 invalid_token with the reason as its description), never
+    // an error type: any error type would mean the verifier itself failed (500).
     let verifier = tokens.clone();
     let bearer_name = Bearer::new(sync_fn(move |t: &Token| {
         verifier
             .verify(t.as_str())
             .map(|claims| claims.subject().to_owned())
-            .map_err(AuthFailure::from)
+            .map_err(|e| AuthFailure::invalid().with_description(e.description()))
     }))
     .realm("tokens demo");
     let either = get(|AuthUser(name): AuthUser<String>| async move { format!("Hello, {name} (Basic or Bearer)!\n") })
@@ -107,9 +109,15 @@ async fn main() {
 
     let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3003);
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("cannot listen on {addr}: {e} (set PORT to another port)");
+            std::process::exit(1);
+        }
+    };
     let base = format!("http://{}", listener.local_addr().expect("local address"));
-    println!("Listening on {base} (Ctrl-C stops)\n");
+    println!("Tokens on axum at {base} (Ctrl-C stops)\n");
     println!("# 1. Log in with Basic, keep the token:");
     println!(
         "TOKEN=$(curl -s -X POST -u john:hello {base}/login | sed -E 's/.*\"token\": \"([^\"]+)\".*/\\1/'); echo $TOKEN"

@@ -37,9 +37,8 @@ use axum::response::{IntoResponse, Response};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use tower_httpauth::{
-    AuthLayer, AuthUser, Basic, BasicCredentials, Bearer, Multi, StaticTokens, constant_time_eq, sync_fn,
-};
+use tower_httpauth::{AuthLayer, AuthUser, Basic, BasicCredentials, Bearer, Multi, constant_time_eq, sync_fn};
+use tower_httpauth::bearer::StaticTokens;
 
 type HttpClient = Client<HttpConnector, Body>;
 
@@ -135,37 +134,36 @@ pub fn origin() -> Router {
     })
 }
 
-fn port(var: &str, default: u16) -> u16 {
-    std::env::var(var).ok().and_then(|p| p.parse().ok()).unwrap_or(default)
-}
-
-async fn listen(port: u16) -> tokio::net::TcpListener {
+/// Listens on 127.0.0.1 at the port in the environment variable `var`, or `default`.
+async fn listen(var: &str, default: u16) -> tokio::net::TcpListener {
+    let port = std::env::var(var).ok().and_then(|p| p.parse().ok()).unwrap_or(default);
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    tokio::net::TcpListener::bind(addr)
-        .await
-        .unwrap_or_else(|e| panic!("cannot bind {addr}: {e}"))
+    match tokio::net::TcpListener::bind(addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("cannot listen on {addr}: {e} (set {var} to another port)");
+            std::process::exit(1);
+        }
+    }
 }
 
 #[tokio::main]
 async fn main() {
-    let proxy = listen(port("PORT", 3005)).await;
-    let origin_listener = listen(port("ORIGIN_PORT", 3006)).await;
+    let proxy = listen("PORT", 3005).await;
+    let origin_listener = listen("ORIGIN_PORT", 3006).await;
     let p = format!("http://{}", proxy.local_addr().expect("local address"));
     let o = format!("http://{}", origin_listener.local_addr().expect("local address"));
-    println!("Forward proxy on {p} (Basic alice / wonderland, or X-Proxy-Key: pk-demo)");
-    println!("Demo origin server on {o}");
-    println!("Try:");
-    println!("  # 407, with two Proxy-Authenticate challenges (Basic, then ApiKey):");
-    println!("  curl -i -x {p} {o}/");
-    println!("  # 200 from the origin, with Basic; a wrong password is 407:");
-    println!("  curl -i -x {p} --proxy-user alice:wonderland {o}/");
-    println!("  curl -i -x {p} --proxy-user alice:wrong {o}/");
-    println!("  # 200 with the API key:");
-    println!("  curl -i -x {p} --proxy-header 'X-Proxy-Key: pk-demo' {o}/");
-    println!("  # credentials for the origin (-u) reach it; the proxy's never do:");
-    println!("  curl -i -x {p} --proxy-user alice:wonderland -u bob:pw {o}/");
-    println!("The origin lists the header fields it received: never Proxy-Authorization or X-Proxy-Key.");
-    println!("Press Ctrl-C to stop.");
+    println!("Forward proxy on {p} (Basic alice / wonderland, or X-Proxy-Key: pk-demo; Ctrl-C stops)");
+    println!("Demo origin server on {o}: it lists the header fields it received\n");
+    println!("# 1. No proxy credentials: 407, with two Proxy-Authenticate challenges (Basic, then ApiKey):");
+    println!("curl -i -x {p} {o}/");
+    println!("# 2. Basic: 200 from the origin; a wrong password: 407:");
+    println!("curl -i -x {p} --proxy-user alice:wonderland {o}/");
+    println!("curl -i -x {p} --proxy-user alice:wrong {o}/");
+    println!("# 3. The API key: 200:");
+    println!("curl -i -x {p} --proxy-header 'X-Proxy-Key: pk-demo' {o}/");
+    println!("# 4. Credentials for the origin (-u) reach it; the proxy's never do:");
+    println!("curl -i -x {p} --proxy-user alice:wonderland -u bob:pw {o}/");
 
     tokio::spawn(async move {
         axum::serve(origin_listener, origin()).await.expect("origin server");
@@ -173,8 +171,8 @@ async fn main() {
     axum::serve(proxy, app())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
+            println!("\nShutting down.");
         })
         .await
         .expect("proxy server");
-    println!("Stopped.");
 }

@@ -1,9 +1,12 @@
 //! HTTP Basic authentication on plain hyper 1 + hyper-util, no framework.
 //!
-//! ```text
-//! cargo run --example hyper_basic                       # PORT=3001 by default
-//! curl -i http://127.0.0.1:3001/protected -u susan:bye
+//! ```sh
+//! cargo run --example hyper_basic       # http://127.0.0.1:3001 (PORT overrides)
+//! curl -i -u susan:bye http://127.0.0.1:3001/protected
 //! ```
+//!
+//! It prints a curl walk-through for the address it listens on. Users: `john` / `hello` and
+//! `susan` / `bye`.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -45,15 +48,21 @@ async fn main() {
 
     let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3001);
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .unwrap_or_else(|e| panic!("cannot bind {addr}: {e}"));
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("cannot listen on {addr}: {e} (set PORT to another port)");
+            std::process::exit(1);
+        }
+    };
     let url = format!("http://{}", listener.local_addr().expect("local address"));
-    println!("Listening on {url}");
-    println!("Try:");
-    println!("  curl -i {url}/protected                 # 401 with a Basic challenge");
-    println!("  curl -i -u susan:bye {url}/protected    # 200 Hello, susan!");
-    println!("Press Ctrl-C to stop.");
+    println!("Basic on plain hyper at {url} (Ctrl-C stops)\n");
+    println!("# 1. Without credentials: 401 with a Basic challenge:");
+    println!("curl -i {url}/protected");
+    println!("# 2. With them: 200 Hello, susan!");
+    println!("curl -i -u susan:bye {url}/protected");
+    println!("# 3. A wrong password: 401 again:");
+    println!("curl -i -u susan:wrong {url}/protected");
 
     let shutdown = tokio::signal::ctrl_c();
     tokio::pin!(shutdown);
@@ -71,5 +80,5 @@ async fn main() {
             _ = &mut shutdown => break,
         }
     }
-    println!("Stopped.");
+    println!("\nShutting down.");
 }

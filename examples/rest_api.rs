@@ -49,20 +49,19 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Row};
 use tower_httpauth::digest::{Algorithm, Digest, DigestLookup, DigestUser};
-use tower_httpauth::failure::default_headers;
 use tower_httpauth::header::{AuthParams, split_scheme};
 use tower_httpauth::precis::{self, PrecisError};
 use tower_httpauth::store::{HashPolicy, HashPool, HashedPasswords};
 use tower_httpauth::throttle::Throttle;
-use tower_httpauth::{
-    AuthFailure, AuthLayer, AuthUser, Basic, BasicCredentials, Bearer, BoxError, FailureKind, Multi, SignedTokens,
-    Token,
-};
+use tower_httpauth::{AuthFailure, AuthLayer, AuthUser, Basic, Bearer, FailureKind, Multi, Token};
+use tower_httpauth::token::SignedTokens;
 
 /// The realm of every challenge; the Digest HA1s stored at registration are bound to it.
 pub const REALM: &str = "rest-api example";
@@ -202,22 +201,29 @@ pub fn app_with(db: AnyPool, secrets: Secrets) -> Router {
         Basic::new(verifier).realm(REALM)
     };
 
-    // Bearer: a token from /api/token; the user must still exist.
+    // Bearer: a token from /api/token; the user must still exist. Two kinds of `Err` are
+    // kept apart: a refused token is a refusal with its reason for the client
+    // (`AuthFailure::invalid().with_description(…)`: 401 invalid_token), while a database
+    // error is a failure of the verifier (`AuthFailure::internal`: 500, logged, never a 401).
     let bearer = {
         let db = db.clone();
         Bearer::new(move |token: Token| {
             let claims = tokens.verify(token.as_str());
             let db = db.clone();
             async move {
-                let claims = claims.map_err(|e| Box::new(e.into_rejection()) as BoxError)?;
-                let found = find_user(&db, claims.subject(), "role").await?;
-                Ok::<_, BoxError>(found.map(|(user, _)| user))
+                let claims = claims.map_err(|e| AuthFailure::invalid().with_description(e.description()))?;
+                match find_user(&db, claims.subject(), "role").await {
+                    Ok(Some((user, _))) => Ok(user),
+                    Ok(None) => Err(AuthFailure::invalid()),
+                    Err(e) => Err(AuthFailure::internal(e)),
+                }
             }
         })
         .realm(REALM)
     };
 
-    // Digest: the HA1 stored for the algorithm the client chose.
+    // Digest: the HA1 stored for the algorithm the client chose. `Ok(None)` is an unknown
+    // user (401); an `sqlx::Error`, like any error type, is a failure of the store (500).
     let digest = {
         let db = db.clone();
         Digest::new(move |lookup: DigestLookup| {
@@ -272,7 +278,8 @@ fn error(status: StatusCode, code: &str, message: &str) -> Response {
     (status, Json(json!({ "error": code, "message": message }))).into_response()
 }
 
-/// Every refusal of the auth layers, as JSON; `default_headers` keeps the challenges.
+/// Every refusal of the auth layers, as JSON. The layer adds the challenges to a `401` (and
+/// `400`, `403`) and `Retry-After` to a `429`, so this only writes the body.
 /// Failed logins are logged with the username the client sent, never its password.
 fn json_failure(failure: &AuthFailure, parts: &Parts) -> Response<Body> {
     let kind = failure.kind();
@@ -291,16 +298,17 @@ fn json_failure(failure: &AuthFailure, parts: &Parts) -> Response<Body> {
         FailureKind::TooManyRequests => "too many failed logins; retry after the seconds in Retry-After",
         _ => failure.description().unwrap_or("the request was refused"),
     };
-    let mut res = error(failure.status(), kind.code(), message);
-    default_headers(failure, res.headers_mut());
-    res
+    error(failure.status(), kind.code(), message)
 }
 
-/// The username of Basic or Digest credentials, for the log.
+/// The username of Basic or Digest credentials, for the log (the password is not kept).
 fn presented_username(parts: &Parts) -> Option<String> {
     let (scheme, rest) = split_scheme(parts.headers.get(AUTHORIZATION)?.as_bytes())?;
     if scheme.eq_ignore_ascii_case("basic") {
-        BasicCredentials::decode(rest).ok().map(|c| c.username().to_owned())
+        let decoded = BASE64.decode(rest).ok()?;
+        // Without a colon there is no user-id, and the text may be a password: log nothing.
+        let colon = decoded.iter().position(|&b| b == b':')?;
+        Some(String::from_utf8_lossy(&decoded[..colon]).into_owned())
     } else if scheme.eq_ignore_ascii_case("digest") {
         AuthParams::parse(rest).ok()?.get("username").map(str::to_owned)
     } else {
@@ -502,7 +510,7 @@ async fn main() {
     };
     let base = format!("http://{}", listener.local_addr().expect("local address"));
     println!("REST API on {base} (database: {url}; Ctrl-C stops)\n");
-    println!("# 1. Register (the first user is the admin):");
+    println!("# 1. Register: 201 (the first user is the admin); run again on the same database: 400 username_taken:");
     println!(
         "curl -i -H 'Content-Type: application/json' -d '{{\"username\":\"miguel\",\"password\":\"python\"}}' {base}/api/users"
     );

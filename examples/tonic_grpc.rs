@@ -3,8 +3,12 @@
 //! token: the layer works wherever tower does.
 //!
 //! ```sh
-//! cargo run --example tonic_grpc          # PORT overrides the port (default: any free one)
+//! cargo run --example tonic_grpc          # gRPC on http://127.0.0.1:3007 (PORT overrides)
 //! ```
+//!
+//! It calls the service with its own client (with the token, without, with a wrong one),
+//! prints what each call got, then keeps serving and prints the same calls as curl commands
+//! (HTTP/2 with prior knowledge, one hand-framed message), until Ctrl-C.
 //!
 //! No `protoc` is needed: the two messages are written by hand with `#[derive(prost::Message)]`
 //! and the service glue is what `tonic-build` would generate, reduced to one method.
@@ -21,14 +25,15 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::task::{Context, Poll};
 
+use http::header::WWW_AUTHENTICATE;
 use http::request::Parts;
 use tonic::codegen::{Body, BoxFuture, Service, StdError};
 use tonic::server::{NamedService, UnaryService};
 use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Channel, Server};
-use tonic::{Code, Request, Response, Status};
-use tower_httpauth::failure::default_headers;
-use tower_httpauth::{AuthFailure, AuthLayer, AuthUser, Bearer, FailureKind, StaticTokens};
+use tonic::{Request, Response, Status};
+use tower_httpauth::{AuthFailure, AuthLayer, AuthUser, Bearer, FailureKind};
+use tower_httpauth::bearer::StaticTokens;
 
 /// The token the demo accepts.
 pub const DEMO_TOKEN: &str = "demo-token-123";
@@ -104,7 +109,8 @@ where
 }
 
 /// Each refusal as a gRPC status in an HTTP `200` (what gRPC clients expect), keeping the
-/// challenges.
+/// challenges. The layer adds challenges by itself only to a `400`, `401` or `403`, so this
+/// copies them from the failure into the `200`.
 pub fn grpc_failure(failure: &AuthFailure, _parts: &Parts) -> http::Response<tonic::body::Body> {
     let status = match failure.kind() {
         FailureKind::MissingCredentials => Status::unauthenticated("a Bearer token is required"),
@@ -118,7 +124,9 @@ pub fn grpc_failure(failure: &AuthFailure, _parts: &Parts) -> http::Response<ton
         _ => Status::internal("authentication failed"),
     };
     let mut res = status.into_http();
-    default_headers(failure, res.headers_mut());
+    for challenge in failure.challenges().get_all(WWW_AUTHENTICATE) {
+        res.headers_mut().append(WWW_AUTHENTICATE, challenge.clone());
+    }
     res
 }
 
@@ -136,13 +144,12 @@ pub async fn serve(listener: tokio::net::TcpListener) -> Result<(), tonic::trans
         .await
 }
 
-/// A bare HTTP failure: the status, the challenges and an empty body. The layer's default
-/// failure text needs a body type that can be made from a `&str`, which tonic's `Body` is
-/// not.
+/// A bare HTTP failure: the status and an empty body (the layer adds the challenges). The
+/// layer's default failure text needs a body type that can be made from a `&str`, which
+/// tonic's `Body` is not.
 pub fn plain_http_failure(failure: &AuthFailure, _parts: &Parts) -> http::Response<tonic::body::Body> {
     let mut res = http::Response::new(tonic::body::Body::default());
     *res.status_mut() = failure.status();
-    default_headers(failure, res.headers_mut());
     res
 }
 
@@ -190,21 +197,49 @@ fn show(label: &str, outcome: Result<String, Status>) {
 
 #[tokio::main]
 async fn main() {
-    let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(0);
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port)))
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("local address");
-    println!("gRPC Greeter on http://{addr}, behind AuthLayer<Bearer>\n");
-    tokio::spawn(async move {
-        if let Err(e) = serve(listener).await {
-            eprintln!("server: {e}");
+    let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3007);
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("cannot listen on {addr}: {e} (set PORT to another port)");
+            std::process::exit(1);
         }
-    });
+    };
+    let addr = listener.local_addr().expect("local address");
+    println!("gRPC Greeter on http://{addr}, behind AuthLayer<Bearer> (Ctrl-C stops)\n");
+    let server = tokio::spawn(serve(listener));
 
+    println!("# The example's tonic client:");
     show("with the token   ", say_hello(addr, "gRPC", Some(DEMO_TOKEN)).await);
     show("without a token  ", say_hello(addr, "gRPC", None).await);
     show("with a wrong one ", say_hello(addr, "gRPC", Some("nope")).await);
-    let unauthenticated = say_hello(addr, "gRPC", None).await.err().map(|s| s.code());
-    assert_eq!(unauthenticated, Some(Code::Unauthenticated));
+
+    // A gRPC message is a 5-byte frame header (compressed flag, length) and the protobuf
+    // bytes: `HelloRequest { name: "curl" }` is field 1 (0x0a), length 4, "curl". The reply's
+    // text starts after its own 5-byte header and 2 protobuf bytes.
+    let url = format!("http://{addr}{SAY_HELLO}");
+    let grpc = "--http2-prior-knowledge -H 'content-type: application/grpc' -H 'te: trailers'";
+    let request = r"printf '\000\000\000\000\006\n\004curl'";
+    println!("\n# The same calls with curl:");
+    println!("# 1. With the token: the reply's text");
+    println!(
+        "{request} | curl -s {grpc} -H 'authorization: Bearer {DEMO_TOKEN}' --data-binary @- {url} | tail -c +8; echo"
+    );
+    // The refused calls send no message: the layer answers before reading one, and curl
+    // (7.88) now and then reports the stream reset that follows such an answer on HTTP/2
+    // (RFC 9113 §8.1) as an error instead of showing the answer.
+    println!("# 2. Without a token: HTTP 200, grpc-status 16 (Unauthenticated), the Bearer challenge");
+    println!("curl -si -X POST {grpc} {url}");
+    println!("# 3. A wrong token: grpc-status 16, error=\"invalid_token\" in the challenge");
+    println!("curl -si -X POST {grpc} -H 'authorization: Bearer nope' {url}");
+
+    tokio::select! {
+        served = server => match served {
+            Ok(Err(e)) => eprintln!("server: {e}"),
+            Err(e) => eprintln!("server: {e}"),
+            Ok(Ok(())) => {}
+        },
+        _ = tokio::signal::ctrl_c() => println!("\nShutting down."),
+    }
 }

@@ -132,6 +132,7 @@ impl<K: Hash + Eq + Clone, V> BoundedMap<K, V> {
     }
 
     /// Removes every entry for which `keep` says no.
+    #[cfg(any(feature = "htpasswd", feature = "password-hash"))]
     pub(crate) fn retain(&self, mut keep: impl FnMut(&K, &V) -> bool) {
         let mut guard = self.lock();
         let table = &mut *guard;
@@ -146,6 +147,7 @@ impl<K: Hash + Eq + Clone, V> BoundedMap<K, V> {
     }
 
     /// Removes every entry.
+    #[cfg(any(feature = "htpasswd", feature = "password-hash"))]
     pub(crate) fn clear(&self) {
         let mut table = self.lock();
         table.entries.clear();
@@ -203,6 +205,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(any(feature = "htpasswd", feature = "password-hash"))]
     fn remove_retain_and_clear_keep_the_index_in_step() {
         let map = BoundedMap::new(10);
         for i in 0..10 {

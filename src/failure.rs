@@ -21,7 +21,8 @@
 //! use http::request::Parts;
 //! use http_body_util::Empty;
 //! use bytes::Bytes;
-//! use tower_httpauth::{AuthFailure, AuthLayer, Basic, StaticCredentials};
+//! use tower_httpauth::{AuthFailure, AuthLayer, Basic};
+//! use tower_httpauth::basic::StaticCredentials;
 //!
 //! fn empty_failure(f: &AuthFailure, _: &Parts) -> Response<Empty<Bytes>> {
 //!     // The layer adds the challenges and `Retry-After`.
@@ -347,7 +348,8 @@ where
 ///
 /// ```
 /// use http::Response;
-/// use tower_httpauth::{AuthFailure, DefaultFailure, FailureHandler};
+/// use tower_httpauth::AuthFailure;
+/// use tower_httpauth::failure::{DefaultFailure, FailureHandler};
 ///
 /// let parts = http::Request::new(()).into_parts().0;
 /// let res: Response<String> = DefaultFailure.respond(&AuthFailure::missing(), &parts);

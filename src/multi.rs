@@ -16,7 +16,8 @@
 //! with an enum future, and no boxing.
 //!
 //! ```
-//! use tower_httpauth::{AuthLayer, Basic, BasicCredentials, Bearer, Multi, StaticTokens, Token};
+//! use tower_httpauth::{AuthLayer, Basic, BasicCredentials, Bearer, Multi, Token};
+//! use tower_httpauth::bearer::StaticTokens;
 //!
 //! let basic = Basic::new(|c: BasicCredentials| async move {
 //!     (c.username() == "john" && c.password() == "hello").then(|| "john".to_string())

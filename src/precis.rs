@@ -55,7 +55,7 @@
 //! ASCII user-ids and passwords are already in their enforced form (any printable ASCII
 //! except `:` in a user-id, which also must not start or end with a space nor hold two in a
 //! row; any printable ASCII in a password), so stores that only ever held ASCII need no
-//! migration. The crate's built-in stores ([`StaticCredentials`](crate::StaticCredentials),
+//! migration. The crate's built-in stores ([`StaticCredentials`](crate::basic::StaticCredentials),
 //! [`DigestUsers`](crate::digest::DigestUsers)) enforce what you give them. For hashes you compute
 //! yourself (`store::HashPolicy::hash`, [`Algorithm::ha1`](crate::digest::Algorithm::ha1),
 //! htpasswd and htdigest files), hash the enforced forms.
@@ -81,7 +81,9 @@ use precis_profiles::{OpaqueString, UsernameCasePreserved};
 /// [module docs](self).
 ///
 /// ```
-/// use tower_httpauth::{Basic, Precis, StaticCredentials};
+/// use tower_httpauth::Basic;
+/// use tower_httpauth::precis::Precis;
+/// use tower_httpauth::basic::StaticCredentials;
 /// // Compare user-ids and passwords byte for byte, as sent (not what RFC 7617 asks).
 /// let basic = Basic::new(StaticCredentials::new("john", "hello")).precis(Precis::Off);
 /// # let _ = basic;
@@ -95,7 +97,7 @@ pub enum Precis {
     Enforce,
     /// User-ids and passwords as sent (after base64, UTF-8 / ISO-8859-1 or RFC 5987
     /// decoding), byte for byte. For stores that hold non-normalised forms you cannot
-    /// migrate. Note that [`StaticCredentials`](crate::StaticCredentials) and
+    /// migrate. Note that [`StaticCredentials`](crate::basic::StaticCredentials) and
     /// [`DigestUsers`](crate::digest::DigestUsers) keep the enforced forms of what you give them.
     Off,
 }

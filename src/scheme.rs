@@ -11,7 +11,9 @@
 //! ```
 //! use std::future::{Ready, ready};
 //! use http::HeaderMap;
-//! use tower_httpauth::{AuthFailure, AuthLayer, AuthRequest, Authenticated, Scheme, constant_time_eq};
+//! use tower_httpauth::{AuthFailure, AuthLayer, Scheme, constant_time_eq};
+//! use tower_httpauth::scheme::AuthRequest;
+//! use tower_httpauth::scheme::Authenticated;
 //!
 //! struct XToken;
 //!
@@ -159,7 +161,7 @@ impl<'a> AuthRequest<'a> {
     /// and a field that does not start with a scheme name is malformed.
     ///
     /// ```
-    /// use tower_httpauth::AuthRequest;
+    /// use tower_httpauth::scheme::AuthRequest;
     /// let req = http::Request::builder().header("authorization", "basic  QWxhZGRpbjpvcGVuIHNlc2FtZQ==").body(()).unwrap();
     /// let (parts, _) = req.into_parts();
     /// let request = AuthRequest::new(&parts);

@@ -37,13 +37,15 @@ impl<U: Send + Sync + 'static> AuthUser<U> {
 }
 
 /// The user type a layer hands on, recorded next to the user so that an extractor asking for
-/// another type can say which one it would have found.
+/// another type can say which one it would have found (axum only: nothing else reads it).
+#[cfg(feature = "axum")]
 #[derive(Clone, Copy)]
 pub(crate) struct HandedOn(pub(crate) &'static str);
 
 /// Hands `user` on in `extensions`, as [`AuthUser<U>`].
 pub(crate) fn hand_on<U: Clone + Send + Sync + 'static>(extensions: &mut http::Extensions, user: U) {
     extensions.insert(AuthUser(user));
+    #[cfg(feature = "axum")]
     extensions.insert(HandedOn(std::any::type_name::<U>()));
 }
 

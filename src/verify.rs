@@ -250,7 +250,8 @@ type BoxVerifyFuture<U> = Pin<Box<dyn Future<Output = Result<U, AuthFailure>> + 
 /// It costs one allocation per verification, for the boxed future.
 ///
 /// ```
-/// use tower_httpauth::{AuthLayer, Basic, BasicCredentials, BoxVerifier, StaticCredentials};
+/// use tower_httpauth::{AuthLayer, Basic, BasicCredentials, BoxVerifier};
+/// use tower_httpauth::basic::StaticCredentials;
 ///
 /// struct App { auth: AuthLayer<Basic<BoxVerifier<BasicCredentials, String>>> }
 ///

@@ -5,7 +5,8 @@ mod support_tokens;
 
 use http::StatusCode;
 use support_tokens::*;
-use tower_httpauth::{AuthFailure, AuthLayer, Basic, BasicCredentials, Bearer, Multi, Scheme, StaticTokens, Token};
+use tower_httpauth::{AuthFailure, AuthLayer, Basic, BasicCredentials, Bearer, Multi, Scheme, Token};
+use tower_httpauth::bearer::StaticTokens;
 
 fn schemes() -> impl Scheme<User = String> {
     let basic = Basic::new(|c: BasicCredentials| async move {
@@ -246,7 +247,7 @@ async fn failure_hook_through_multi_keeps_every_challenge() {
 #[tokio::test]
 async fn two_schemes_detect_independently() {
     let s = schemes();
-    let detect = |h: &[(&str, &str)]| s.detect(&tower_httpauth::AuthRequest::new(&get("/", h).into_parts().0));
+    let detect = |h: &[(&str, &str)]| s.detect(&tower_httpauth::scheme::AuthRequest::new(&get("/", h).into_parts().0));
     assert!(detect(&[("authorization", "basic x")]));
     assert!(detect(&[("X-Api-Key", "k")]));
     assert!(!detect(&[("authorization", "Digest x=1")]));

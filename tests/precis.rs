@@ -13,12 +13,16 @@ use axum::routing::any;
 use axum::{Extension, Router};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use common::digest::client_response;
 use http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 use http::{Request, Response, StatusCode};
 use tower::{ServiceBuilder, ServiceExt};
-use tower_httpauth::digest::{Algorithm, Digest, DigestLookup, DigestUser, DigestUsers, Qop, client_response};
+use tower_httpauth::digest::{Algorithm, Digest, DigestLookup, DigestUser, DigestUsers, Qop};
 use tower_httpauth::header::{AuthParams, split_scheme};
-use tower_httpauth::{AuthLayer, AuthUser, Basic, BasicCredentials, Precis, Scheme, StaticCredentials};
+use tower_httpauth::{AuthLayer, AuthUser, Basic, BasicCredentials, Scheme, Verifier, with_request};
+use tower_httpauth::scheme::AuthRequest;
+use tower_httpauth::precis::Precis;
+use tower_httpauth::basic::StaticCredentials;
 
 /// "café" with a precomposed é (U+00E9), NFC.
 const NFC: &str = "caf\u{e9}";
@@ -33,7 +37,7 @@ const FULLWIDTH_JOHN: &str = "\u{ff4a}\u{ff4f}\u{ff48}\u{ff4e}";
 type Seen = Arc<Mutex<Vec<(String, String)>>>;
 
 /// Basic accepting `john` / [`NFC`] byte for byte, recording what it was given.
-fn recording(seen: Seen) -> Basic<impl tower_httpauth::BasicVerifier<User = String>> {
+fn recording(seen: Seen) -> Basic<impl Verifier<BasicCredentials, User = String>> {
     Basic::new(move |c: BasicCredentials| {
         seen.lock()
             .unwrap()
@@ -128,7 +132,10 @@ async fn basic_fullwidth_user_id_maps_to_ascii_and_spaces_to_u0020() {
         .body(())
         .unwrap();
     let (parts, ()) = req.into_parts();
-    assert_eq!(recording(seen).username(&parts).as_deref(), Some("john"));
+    assert_eq!(
+        recording(seen).username(&AuthRequest::new(&parts)).as_deref(),
+        Some("john")
+    );
 }
 
 #[tokio::test]
@@ -377,15 +384,13 @@ async fn digest_opt_out_uses_the_octets_as_sent() {
 /// the user-id the verifier saw.
 fn basic_app() -> Router {
     let stored = StaticCredentials::new("jose\u{301}", NFD);
-    let basic = Basic::new(move |c: BasicCredentials| {
-        let ok = stored.clone();
-        let user = c.username().to_owned();
-        async move {
-            use tower_httpauth::BasicVerifier;
-            let found = ok.verify(c).await.unwrap_or(None);
-            found.map(|()| user)
-        }
-    });
+    let basic = Basic::new(with_request(
+        move |c: BasicCredentials, request: &http::request::Parts| {
+            let user = c.username().to_owned();
+            let found = stored.verify(c, request);
+            async move { found.await.ok().map(|()| user) }
+        },
+    ));
     Router::new().route("/r", any(who)).layer(AuthLayer::new(basic))
 }
 
@@ -486,8 +491,11 @@ mod properties {
     use std::pin::pin;
     use std::task::{Context, Poll, Waker};
 
+    use http::request::Parts;
     use proptest::prelude::*;
-    use tower_httpauth::{BasicCredentials, BasicVerifier, StaticCredentials, precis};
+    use tower_httpauth::{AuthFailure, Basic, BasicCredentials, Scheme, Verifier, precis, sync_fn};
+    use tower_httpauth::scheme::AuthRequest;
+    use tower_httpauth::basic::StaticCredentials;
 
     /// Strings over characters PRECIS treats specially, and anything else.
     fn tricky() -> impl Strategy<Value = String> {
@@ -529,11 +537,21 @@ mod properties {
         ]
     }
 
-    fn verify(v: &StaticCredentials, c: BasicCredentials) -> bool {
+    fn verify(v: &StaticCredentials, c: BasicCredentials, parts: &Parts) -> bool {
         let mut cx = Context::from_waker(Waker::noop());
-        match pin!(v.verify(c)).poll(&mut cx) {
-            Poll::Ready(Ok(found)) => found.is_some(),
-            _ => unreachable!("StaticCredentials answers at once"),
+        match pin!(v.verify(c, parts)).poll(&mut cx) {
+            Poll::Ready(found) => found.is_ok(),
+            Poll::Pending => unreachable!("StaticCredentials answers at once"),
+        }
+    }
+
+    /// The credentials Basic hands its verifier for the request `parts`, or its refusal.
+    fn credentials(parts: &Parts) -> Result<BasicCredentials, AuthFailure> {
+        let basic = Basic::new(sync_fn(|c: &BasicCredentials| Some(c.clone())));
+        let mut cx = Context::from_waker(Waker::noop());
+        match pin!(basic.authenticate(&AuthRequest::new(parts))).poll(&mut cx) {
+            Poll::Ready(outcome) => outcome.map(|auth| auth.user),
+            Poll::Pending => unreachable!("a `sync_fn` verifier answers at once"),
         }
     }
 
@@ -566,19 +584,18 @@ mod properties {
             // Empty ones refuse to build (`tests/basic.rs`).
             prop_assume!(!user.is_empty() && !password.is_empty());
             let verifier = StaticCredentials::new(&user, &password);
-            let basic = tower_httpauth::Basic::new(verifier.clone());
             let value = BasicCredentials::new(&user, &password).to_header_value();
             let req = http::Request::builder().header(http::header::AUTHORIZATION, value).body(()).unwrap();
             let (parts, ()) = req.into_parts();
             match (precis::username(&user), precis::password(&password)) {
                 (Ok(u), Ok(p)) => {
-                    let c = basic.credentials(&parts).unwrap().unwrap();
+                    let c = credentials(&parts).unwrap();
                     prop_assert_eq!((c.username(), c.password()), (&*u, &*p));
-                    prop_assert!(verify(&verifier, c));
-                    prop_assert!(verify(&verifier, BasicCredentials::new(&u, &p)));
+                    prop_assert!(verify(&verifier, c, &parts));
+                    prop_assert!(verify(&verifier, BasicCredentials::new(&u, &p), &parts));
                 }
                 _ => {
-                    let refused = basic.credentials(&parts).unwrap_err();
+                    let refused = credentials(&parts).unwrap_err();
                     prop_assert_eq!(refused.kind(), tower_httpauth::FailureKind::InvalidCredentials);
                 }
             }

@@ -15,10 +15,9 @@ use http_auth::digest::DigestClient;
 use tower::ServiceExt;
 use tower_httpauth::bearer::TokenCookie;
 use tower_httpauth::digest::{Algorithm, Digest, DigestUsers};
-use tower_httpauth::{
-    AuthFailure, AuthLayer, AuthUser, Authenticated, Basic, BasicCredentials, Bearer, Multi, Scheme, Token, Verifier,
-    sync_fn,
-};
+use tower_httpauth::{AuthFailure, AuthLayer, AuthUser, Basic, BasicCredentials, Bearer, Multi, Scheme, Token, Verifier, sync_fn};
+use tower_httpauth::scheme::AuthRequest;
+use tower_httpauth::scheme::Authenticated;
 
 const REALM: &str = "proxy@example.org";
 // alice:s3cret and bob:hunter2
@@ -43,7 +42,7 @@ async fn upstream(user: Option<Extension<AuthUser<String>>>, headers: HeaderMap)
     )
 }
 
-fn basic() -> Basic<impl tower_httpauth::BasicVerifier<User = String>> {
+fn basic() -> Basic<impl Verifier<BasicCredentials, User = String>> {
     Basic::new(|c: BasicCredentials| async move {
         let ok = (c.username() == "alice" && c.password() == "s3cret")
             || (c.username() == "bob" && c.password() == "hunter2");
@@ -601,12 +600,12 @@ impl Scheme for Ticket {
     type User = String;
     type Future = std::future::Ready<Result<Authenticated<String>, AuthFailure>>;
 
-    fn detect(&self, parts: &Parts) -> bool {
-        parts.headers.contains_key("x-proxy-key")
+    fn detect(&self, request: &AuthRequest<'_>) -> bool {
+        request.parts().headers.contains_key("x-proxy-key")
     }
 
-    fn authenticate(&self, parts: &Parts) -> Self::Future {
-        std::future::ready(match parts.headers.get("x-proxy-key") {
+    fn authenticate(&self, request: &AuthRequest<'_>) -> Self::Future {
+        std::future::ready(match request.parts().headers.get("x-proxy-key") {
             Some(v) if v == "t1" => Ok(Authenticated::new("ticket".to_owned())),
             Some(_) => Err(AuthFailure::invalid()),
             None => Err(AuthFailure::missing()),

@@ -5,6 +5,7 @@
 mod common;
 
 use common::Redis;
+use common::digest::client_response;
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -13,10 +14,12 @@ use http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 use http::{Request, Response, StatusCode};
 use tower::ServiceExt;
 use tower::util::BoxCloneService;
-use tower_httpauth::digest::{Algorithm, Digest, DigestUsers, Qop, RedisNonceStore, client_response};
+use tower_httpauth::digest::{Algorithm, Digest, DigestUsers, Qop};
 use tower_httpauth::header::{AuthParams, split_scheme};
-use tower_httpauth::token::RedisRevocations;
-use tower_httpauth::{AuthLayer, AuthUser, Bearer, Claims, SignedTokens};
+use tower_httpauth::redis::{RedisNonceStore, RedisRevocations};
+use tower_httpauth::{AuthLayer, AuthUser, Bearer};
+use tower_httpauth::token::Claims;
+use tower_httpauth::token::SignedTokens;
 
 const REALM: &str = "fleet@example.org";
 const SECRET: &[u8] = b"the Digest secret every instance shares";
@@ -70,6 +73,11 @@ fn unique_prefix(test: &str) -> String {
     format!("test-{}-{test}:", std::process::id())
 }
 
+/// One instance's own connection to the fleet's Redis, under `prefix`.
+fn connect(redis: &Redis, prefix: &str) -> tower_httpauth::redis::Redis {
+    tower_httpauth::redis::Redis::open(&redis.url()).unwrap().prefix(prefix)
+}
+
 async fn send(svc: &Svc, auth: Option<&str>) -> Response<String> {
     let mut b = Request::builder().uri("/").header("host", "example.org");
     if let Some(a) = auth {
@@ -103,7 +111,7 @@ fn authorization(nonce: &str, opaque: &str, nc: u32) -> String {
     );
     format!(
         r#"Digest username="Mufasa", realm="{REALM}", nonce="{nonce}", uri="/", response="{}", opaque="{opaque}", qop=auth, nc={nc}, cnonce="{cnonce}", algorithm=SHA-256"#,
-        response.as_str()
+        response
     )
 }
 
@@ -128,8 +136,8 @@ async fn a_digest_replay_is_refused_by_the_other_instance() {
     }
     let redis = Redis::start();
     let prefix = unique_prefix("replay");
-    let a = digest_instance(RedisNonceStore::open(&redis.url()).unwrap().prefix(&prefix));
-    let b = digest_instance(RedisNonceStore::open(&redis.url()).unwrap().prefix(&prefix));
+    let a = digest_instance(connect(&redis, &prefix).nonce_store());
+    let b = digest_instance(connect(&redis, &prefix).nonce_store());
 
     let (nonce, opaque) = fresh(&a).await;
     let first = authorization(&nonce, &opaque, 1);
@@ -156,7 +164,7 @@ async fn a_digest_replay_is_refused_by_the_other_instance() {
     let client = redis::Client::open(redis.url()).unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
     let ttl: i64 = redis::cmd("PTTL")
-        .arg(format!("{prefix}{nonce}"))
+        .arg(format!("{prefix}nonce:{nonce}"))
         .query_async(&mut conn)
         .await
         .unwrap();
@@ -190,8 +198,8 @@ async fn concurrent_uses_of_one_count_across_instances_pass_once() {
     }
     let redis = Redis::start();
     let prefix = unique_prefix("race");
-    let a = digest_instance(RedisNonceStore::open(&redis.url()).unwrap().prefix(&prefix));
-    let b = digest_instance(RedisNonceStore::open(&redis.url()).unwrap().prefix(&prefix));
+    let a = digest_instance(connect(&redis, &prefix).nonce_store());
+    let b = digest_instance(connect(&redis, &prefix).nonce_store());
     let (nonce, opaque) = fresh(&a).await;
     let h = authorization(&nonce, &opaque, 1);
     let mut tasks = Vec::new();
@@ -222,32 +230,32 @@ async fn redis_down_the_replay_store_fails_closed() {
     }
     let mut redis = Redis::start();
     let prefix = unique_prefix("down");
-    let store = RedisNonceStore::open(&redis.url())
-        .unwrap()
-        .prefix(&prefix)
-        .timeout(Duration::from_millis(200));
-    let stale = digest_instance(store.clone());
-    let as_500 = digest_instance(store.errors_as_500(true));
-    let (nonce, opaque) = fresh(&stale).await;
+    let store = connect(&redis, &prefix)
+        .timeout(Duration::from_millis(200))
+        .nonce_store();
+    let a = digest_instance(store.clone());
+    let b = digest_instance(store);
+    let (nonce, opaque) = fresh(&a).await;
     assert_eq!(
-        send(&stale, Some(&authorization(&nonce, &opaque, 1))).await.status(),
+        send(&a, Some(&authorization(&nonce, &opaque, 1))).await.status(),
         StatusCode::OK
     );
     redis.stop();
-    // Right credentials, fresh count, but nobody can vouch for it: refused, never accepted,
-    // and within the timeouts.
+    // Right credentials, fresh count, but nobody can vouch for it: refused with 500 (the
+    // replay store has no other answer to a failure), never accepted, and within the
+    // timeouts.
     let res = tokio::time::timeout(
         Duration::from_secs(10),
-        send(&stale, Some(&authorization(&nonce, &opaque, 2))),
+        send(&a, Some(&authorization(&nonce, &opaque, 2))),
     )
     .await
     .expect("bounded by the store's timeout");
-    assert_stale(&res);
-    let res = send(&as_500, Some(&authorization(&nonce, &opaque, 3))).await;
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let res = send(&b, Some(&authorization(&nonce, &opaque, 3))).await;
     assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
 }
 
-fn token_instance(list: RedisRevocations) -> (SignedTokens<RedisRevocations>, Svc) {
+fn token_instance(list: RedisRevocations) -> (SignedTokens, Svc) {
     let tokens = SignedTokens::new("k1", TOKEN_KEY.to_vec()).revocation(list);
     let svc = serve(Bearer::new(tokens.clone()).realm(REALM));
     (tokens, svc)
@@ -260,9 +268,9 @@ async fn a_revoked_signed_token_is_refused_by_both_instances() {
     }
     let redis = Redis::start();
     let prefix = unique_prefix("revoke");
-    let list_a = RedisRevocations::open(&redis.url()).unwrap().prefix(&prefix);
+    let list_a = connect(&redis, &prefix).revocations();
     let (tokens_a, a) = token_instance(list_a.clone());
-    let (_, b) = token_instance(RedisRevocations::open(&redis.url()).unwrap().prefix(&prefix));
+    let (_, b) = token_instance(connect(&redis, &prefix).revocations());
 
     let token = tokens_a.issue("john").unwrap();
     let other = tokens_a.issue("john").unwrap();
@@ -292,7 +300,7 @@ async fn a_revoked_signed_token_is_refused_by_both_instances() {
     let client = redis::Client::open(redis.url()).unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
     let ttl: i64 = redis::cmd("TTL")
-        .arg(format!("{prefix}{}", claims.id()))
+        .arg(format!("{prefix}revoked:{}", claims.id()))
         .query_async(&mut conn)
         .await
         .unwrap();
@@ -305,10 +313,9 @@ async fn redis_down_the_revocation_list_fails_closed_unless_told() {
         return;
     }
     let mut redis = Redis::start();
-    let list = RedisRevocations::open(&redis.url())
-        .unwrap()
-        .prefix(unique_prefix("revoke-down"))
-        .timeout(Duration::from_millis(200));
+    let list = connect(&redis, &unique_prefix("revoke-down"))
+        .timeout(Duration::from_millis(200))
+        .revocations();
     let (tokens, closed) = token_instance(list.clone());
     let (_, open) = token_instance(list.fail_open(true));
     let bearer = format!("Bearer {}", tokens.issue("john").unwrap());
@@ -319,6 +326,57 @@ async fn redis_down_the_revocation_list_fails_closed_unless_told() {
         .expect("bounded by the list's timeout");
     assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(send(&open, Some(&bearer)).await.status(), StatusCode::OK);
+}
+
+/// Stops `redis` from answering any client but the one pausing it, for longer than any
+/// test waits: a Redis that is up but too slow.
+async fn pause(redis: &Redis) {
+    let client = redis::Client::open(redis.url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    redis::cmd("CLIENT")
+        .arg("PAUSE")
+        .arg(600_000)
+        .query_async::<()>(&mut conn)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_slow_redis_is_answered_500_not_waited_for() {
+    if !common::have_program("redis-server") {
+        return;
+    }
+    let redis = Redis::start();
+    let shared = connect(&redis, &unique_prefix("slow")).timeout(Duration::from_millis(200));
+    let digest = digest_instance(shared.nonce_store());
+    let (tokens, closed) = token_instance(shared.revocations());
+    let (_, open) = token_instance(shared.revocations().fail_open(true));
+    let (nonce, opaque) = fresh(&digest).await;
+    let bearer = format!("Bearer {}", tokens.issue("john").unwrap());
+    assert_eq!(
+        send(&digest, Some(&authorization(&nonce, &opaque, 1))).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(send(&closed, Some(&bearer)).await.status(), StatusCode::OK);
+
+    pause(&redis).await;
+    // Each store gives up after its timeout: the replay store and the revocation list refuse
+    // with 500 (never a pass, never a hang); fail_open(true) accepts the valid token.
+    let limit = Duration::from_secs(10);
+    let fresh_count = authorization(&nonce, &opaque, 2);
+    let res = tokio::time::timeout(limit, send(&digest, Some(&fresh_count)))
+        .await
+        .expect("bounded by the replay store's timeout");
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let res = tokio::time::timeout(limit, send(&closed, Some(&bearer)))
+        .await
+        .expect("bounded by the revocation list's timeout");
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let res = tokio::time::timeout(limit, send(&open, Some(&bearer)))
+        .await
+        .expect("bounded by the revocation list's timeout");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.body(), "john");
 }
 
 #[cfg(feature = "jwt")]
@@ -351,9 +409,9 @@ mod jwt {
         }
         let redis = Redis::start();
         let prefix = unique_prefix("jwt");
-        let list = RedisRevocations::open(&redis.url()).unwrap().prefix(&prefix);
+        let list = connect(&redis, &prefix).revocations();
         let a = instance(list.clone());
-        let b = instance(RedisRevocations::open(&redis.url()).unwrap().prefix(&prefix));
+        let b = instance(connect(&redis, &prefix).revocations());
         let issuer = JwtIssuer::new(JwtKey::hs256(TOKEN_KEY).unwrap());
         let token = issuer.access_token(&User { sub: "john".into() }).unwrap();
         let other = issuer.access_token(&User { sub: "john".into() }).unwrap();
@@ -407,7 +465,7 @@ async fn an_rfc2069_nonce_is_good_once_across_the_fleet() {
                 .algorithms([Algorithm::Md5])
                 .secret(SECRET)
                 .allow_rfc2069(true)
-                .nonce_store(RedisNonceStore::open(&redis.url()).unwrap().prefix(&prefix)),
+                .nonce_store(connect(&redis, &prefix).nonce_store()),
         )
     };
     let (a, b) = (instance(), instance());
@@ -427,7 +485,7 @@ async fn an_rfc2069_nonce_is_good_once_across_the_fleet() {
     );
     let h = format!(
         r#"Digest username="Mufasa", realm="{REALM}", nonce="{nonce}", uri="/", response="{}", opaque="{opaque}""#,
-        response.as_str()
+        response
     );
     assert_eq!(send(&b, Some(&h)).await.status(), StatusCode::OK);
     assert_stale(&send(&a, Some(&h)).await);

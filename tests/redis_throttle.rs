@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::Redis;
+use common::{ManualClock, Redis};
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -14,11 +14,13 @@ use std::time::Duration;
 
 use http::header::{AUTHORIZATION, RETRY_AFTER};
 use http::{Request, Response, StatusCode};
+use sha2::{Digest, Sha256};
 use tower::ServiceExt;
-use tower_httpauth::throttle::{Limits, ManualClock, RedisStore, Throttle, ThrottleKey};
-use tower_httpauth::{AuthLayer, Basic, BasicCredentials, BasicVerifier};
+use tower_httpauth::redis::Redis as RedisStores;
+use tower_httpauth::throttle::{Limits, Throttle};
+use tower_httpauth::{AuthLayer, Basic, BasicCredentials, Verifier};
 
-fn counting(calls: Arc<AtomicUsize>) -> Basic<impl BasicVerifier<User = ()>> {
+fn counting(calls: Arc<AtomicUsize>) -> Basic<impl Verifier<BasicCredentials, User = ()>> {
     Basic::new(move |c: BasicCredentials| {
         calls.fetch_add(1, Ordering::SeqCst);
         async move { (c.password() == "right").then_some(()) }
@@ -29,12 +31,23 @@ type Svc = tower::util::BoxCloneService<Request<String>, Response<String>, Infal
 
 /// One "instance" of the app: its own layer, verifier and clock, sharing `url`'s Redis.
 fn instance(url: &str, clock: &ManualClock, calls: Arc<AtomicUsize>, prefix: &str) -> Svc {
-    let store = RedisStore::open(url).unwrap().prefix(prefix);
+    instance_with(url, clock, calls, prefix, |throttle| throttle)
+}
+
+/// An instance whose throttle `configure` refines.
+fn instance_with(
+    url: &str,
+    clock: &ManualClock,
+    calls: Arc<AtomicUsize>,
+    prefix: &str,
+    configure: impl FnOnce(Throttle) -> Throttle,
+) -> Svc {
+    let store = RedisStores::open(url).unwrap().prefix(prefix).throttle_store();
     let throttle = Throttle::with_store(store)
-        .clock(clock.clone())
+        .clock(clock.source())
         .per_username(Limits::new(2, Duration::from_secs(1), Duration::from_secs(8)))
         .per_address(Limits::new(4, Duration::from_secs(1), Duration::from_secs(8)));
-    let layer = AuthLayer::new(counting(calls)).throttle(throttle);
+    let layer = AuthLayer::new(counting(calls)).throttle(configure(throttle));
     let inner = tower::service_fn(|_req: Request<String>| async { Ok::<_, Infallible>(Response::new(String::new())) });
     tower::util::BoxCloneService::new(tower::Layer::layer(&layer, inner))
 }
@@ -50,6 +63,18 @@ fn login(user: &str, password: &str, from: [u8; 4]) -> Request<String> {
 
 fn unique_prefix(test: &str) -> String {
     format!("test-{}-{test}:", std::process::id())
+}
+
+/// The Redis key of user-id `name`'s count under `prefix`: the throttle's key text
+/// (`u:` and the first 16 bytes of a domain-separated SHA-256 of the user-id, in hex),
+/// computed here independently of the crate.
+fn user_key(prefix: &str, name: &str) -> String {
+    let digest = Sha256::new()
+        .chain_update(b"tower-httpauth throttle user:")
+        .chain_update(name.as_bytes())
+        .finalize();
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("{prefix}throttle:u:{hex}")
 }
 
 #[tokio::test]
@@ -131,7 +156,7 @@ async fn keys_expire_and_hold_no_usernames() {
         .unwrap();
     assert_eq!(keys.len(), 2, "{keys:?}");
     assert!(keys.iter().all(|k| !k.contains("secret-user-name")));
-    let user_key = format!("{prefix}{}", ThrottleKey::username("secret-user-name").to_hex());
+    let user_key = user_key(&prefix, "secret-user-name");
     assert!(keys.contains(&user_key), "{keys:?}");
     for key in keys {
         let ttl: i64 = redis::cmd("PTTL").arg(&key).query_async(&mut conn).await.unwrap();
@@ -141,7 +166,7 @@ async fn keys_expire_and_hold_no_usernames() {
 }
 
 #[tokio::test]
-async fn unreachable_redis_fails_open_within_the_timeout() {
+async fn unreachable_redis_fails_closed_unless_told_within_the_timeout() {
     if !common::have_program("redis-server") {
         return;
     }
@@ -149,7 +174,9 @@ async fn unreachable_redis_fails_open_within_the_timeout() {
     let url = redis.url();
     let clock = ManualClock::new();
     let calls = Arc::new(AtomicUsize::new(0));
-    let svc = instance(&url, &clock, calls.clone(), &unique_prefix("down"));
+    let svc = instance_with(&url, &clock, calls.clone(), &unique_prefix("down"), |t| {
+        t.fail_open(true)
+    });
     assert_eq!(
         svc.clone()
             .oneshot(login("bob", "right", [10, 0, 0, 1]))
@@ -159,8 +186,8 @@ async fn unreachable_redis_fails_open_within_the_timeout() {
         StatusCode::OK
     );
     redis.stop();
-    // Redis is gone: requests are authenticated without throttling (fail open), and each
-    // store call gives up after its timeout instead of hanging.
+    // Redis is gone: with fail_open(true), requests are authenticated without throttling,
+    // and each store call gives up after its timeout instead of hanging.
     for _ in 0..5 {
         let res = tokio::time::timeout(
             Duration::from_secs(10),
@@ -174,9 +201,12 @@ async fn unreachable_redis_fails_open_within_the_timeout() {
     let res = svc.clone().oneshot(login("bob", "right", [10, 0, 0, 1])).await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
 
-    // Fail closed on request: 500, and the verifier is not asked.
-    let store = RedisStore::open(&url).unwrap().timeout(Duration::from_millis(200));
-    let layer = AuthLayer::new(counting(calls.clone())).throttle(Throttle::with_store(store).fail_closed());
+    // Fail closed, the default: 500, and the verifier is not asked.
+    let store = RedisStores::open(&url)
+        .unwrap()
+        .timeout(Duration::from_millis(200))
+        .throttle_store();
+    let layer = AuthLayer::new(counting(calls.clone())).throttle(Throttle::with_store(store));
     let closed = tower::Layer::layer(
         &layer,
         tower::service_fn(|_req: Request<String>| async { Ok::<_, Infallible>(Response::new(String::new())) }),
@@ -185,4 +215,65 @@ async fn unreachable_redis_fails_open_within_the_timeout() {
     let res = closed.oneshot(login("bob", "right", [10, 0, 0, 1])).await.unwrap();
     assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(calls.load(Ordering::SeqCst), before);
+}
+
+#[tokio::test]
+async fn a_slow_redis_refuses_logins_with_500_before_the_verifier_unless_told() {
+    if !common::have_program("redis-server") {
+        return;
+    }
+    let redis = Redis::start();
+    let clock = ManualClock::new();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let prefix = unique_prefix("slow");
+    let shared = RedisStores::open(&redis.url())
+        .unwrap()
+        .prefix(&prefix)
+        .timeout(Duration::from_millis(200));
+    let limits = Limits::new(2, Duration::from_secs(1), Duration::from_secs(8));
+    let serve = |throttle: Throttle| {
+        let layer =
+            AuthLayer::new(counting(calls.clone())).throttle(throttle.clock(clock.source()).per_username(limits));
+        let inner =
+            tower::service_fn(|_req: Request<String>| async { Ok::<_, Infallible>(Response::new(String::new())) });
+        tower::util::BoxCloneService::new(tower::Layer::layer(&layer, inner))
+    };
+    let closed: Svc = serve(Throttle::with_store(shared.throttle_store()));
+    let open: Svc = serve(Throttle::with_store(shared.throttle_store()).fail_open(true));
+    let res = closed
+        .clone()
+        .oneshot(login("bob", "right", [10, 0, 0, 1]))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+
+    // Redis is up but answers nobody: each store call gives up after its timeout.
+    let client = redis::Client::open(redis.url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    redis::cmd("CLIENT")
+        .arg("PAUSE")
+        .arg(600_000)
+        .query_async::<()>(&mut conn)
+        .await
+        .unwrap();
+    let before = calls.load(Ordering::SeqCst);
+    let res = tokio::time::timeout(
+        Duration::from_secs(10),
+        closed.oneshot(login("bob", "right", [10, 0, 0, 1])),
+    )
+    .await
+    .expect("bounded by the store's timeout")
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(calls.load(Ordering::SeqCst), before, "the verifier is not asked");
+    // fail_open(true): verified without throttling.
+    let res = tokio::time::timeout(
+        Duration::from_secs(10),
+        open.oneshot(login("bob", "right", [10, 0, 0, 1])),
+    )
+    .await
+    .expect("bounded by the store's timeout")
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(calls.load(Ordering::SeqCst), before + 1);
 }

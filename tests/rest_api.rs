@@ -17,8 +17,8 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde_json::{Value, json};
-use tower_httpauth::SignedTokens;
-use tower_httpauth::digest::{Algorithm, Qop, client_response};
+use tower_httpauth::token::SignedTokens;
+use tower_httpauth::digest::{Algorithm, Qop};
 
 const TOKEN_KEY: &[u8] = b"rest api test token key, 32+ bytes long";
 
@@ -530,7 +530,7 @@ async fn digest_answer(api: &Api, algorithm: Algorithm, user: &str, password: &s
         c[start..start + c[start..].find('"').unwrap()].to_owned()
     };
     let (nonce, opaque) = (param("nonce"), param("opaque"));
-    let response = client_response(
+    let response = common::digest::client_response(
         algorithm,
         user,
         "rest-api example",
@@ -546,6 +546,6 @@ async fn digest_answer(api: &Api, algorithm: Algorithm, user: &str, password: &s
     format!(
         "Digest username=\"{user}\", realm=\"rest-api example\", uri=\"/api/digest\", algorithm={algorithm}, \
          nonce=\"{nonce}\", nc=00000001, cnonce=\"0a4f113b\", qop=auth, response=\"{}\", opaque=\"{opaque}\"",
-        response.as_str()
+        response
     )
 }

@@ -174,12 +174,9 @@ fn a_reload_never_loads_a_half_written_last_line() {
     }
 }
 
-// ENABLE AFTER digest port: drop this `cfg(any())` together with the one on `Htdigest`'s
-// `Verifier<DigestLookup>` impl in src/store/htdigest.rs.
 /// `Htdigest` as the Digest scheme's store: a listed user in the scheme's realm logs in with
 /// the password the HA1 was made from; a wrong password, a user of another realm and a
 /// challenge for an algorithm htdigest files do not hold (SHA-256) are refused.
-#[cfg(any())]
 #[tokio::test]
 async fn htdigest_is_the_digest_schemes_store() {
     use std::convert::Infallible;
@@ -204,8 +201,7 @@ async fn htdigest_is_the_digest_schemes_store() {
         Ok::<_, Infallible>(Response::new(user))
     });
     let login = |algorithm: Algorithm, user: &'static str, password: &'static str| {
-        let service =
-            AuthLayer::new(Digest::new(file.clone()).realm(realm).algorithms([algorithm])).layer(handler.clone());
+        let service = AuthLayer::new(Digest::new(file.clone()).realm(realm).algorithms([algorithm])).layer(handler);
         async move {
             let res = service
                 .clone()
@@ -246,4 +242,31 @@ async fn htdigest_is_the_digest_schemes_store() {
         login(Algorithm::Sha256, "Mufasa", "Circle of Life").await.0,
         StatusCode::UNAUTHORIZED
     );
+}
+
+/// A client's `userhash` finds nobody in an htdigest file (as its docs say): not even a line
+/// whose user name is spelled like that hash.
+#[test]
+fn htdigest_userhash_lookups_find_nobody() {
+    use std::future::Future;
+    use std::pin::pin;
+    use std::task::{Context, Poll, Waker};
+
+    use tower_httpauth::Verifier;
+    use tower_httpauth::digest::{Algorithm, DigestLookup};
+
+    let realm = "http-auth@example.org";
+    let hash = Algorithm::Md5.userhash("Mufasa", realm);
+    let text = format!("{hash}:{realm}:{}\n", md5_hex(&format!("{hash}:{realm}:pw")));
+    let file = Htdigest::parse(text.as_bytes()).unwrap();
+    let (parts, ()) = http::Request::new(()).into_parts();
+    let found = |userhash: bool| {
+        let lookup = DigestLookup::new(hash.clone(), realm, Algorithm::Md5, userhash);
+        match pin!(file.verify(lookup, &parts)).poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(outcome) => outcome.is_ok(),
+            Poll::Pending => panic!("an htdigest lookup never waits"),
+        }
+    };
+    assert!(found(false), "the user of that name, looked up by name");
+    assert!(!found(true), "a userhash lookup");
 }

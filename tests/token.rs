@@ -13,7 +13,9 @@ use http::StatusCode;
 use support_tokens::*;
 use tower_httpauth::bearer::TokenCookie;
 use tower_httpauth::token::TokenError;
-use tower_httpauth::{AuthFailure, AuthLayer, AuthUser, Bearer, Claims, SignedTokens};
+use tower_httpauth::{AuthFailure, AuthLayer, AuthUser, Bearer};
+use tower_httpauth::token::Claims;
+use tower_httpauth::token::SignedTokens;
 
 const K1: &[u8] = b"k1-k1-k1-k1-k1-k1-k1-k1-k1-k1-k1";
 const K2: &[u8] = b"k2-k2-k2-k2-k2-k2-k2-k2-k2-k2-k2";

@@ -11,7 +11,7 @@ use crate::precis::PrecisError;
 ///
 /// [`Basic`](super::Basic) hands verifiers these in their RFC 8265 enforced forms (see
 /// [`precis`](crate::precis) and [`Basic::precis`](super::Basic::precis));
-/// [`decode`](Self::decode) and [`new`](Self::new) keep the text as it is.
+/// [`new`](Self::new) keeps the text as it is.
 ///
 /// `Debug` prints the user-id and hides the password.
 #[derive(Clone, PartialEq, Eq)]
@@ -327,5 +327,75 @@ mod tests {
     fn debug_hides_password() {
         let s = format!("{:?}", BasicCredentials::new("john", "hunter2"));
         assert!(s.contains("john") && !s.contains("hunter2"));
+    }
+
+    /// Property tests of the decoder (from `tests/properties.rs`, here since `decode` is
+    /// crate-private): what `to_header_value` writes, `decode` reads back unchanged.
+    mod properties {
+        use base64::Engine;
+        use base64::engine::general_purpose::STANDARD;
+        use proptest::prelude::*;
+
+        use super::BasicCredentials;
+        use crate::header::{is_token68, split_scheme};
+
+        /// Text a quoted-string can carry (as in `tests/properties.rs`): anything but control
+        /// characters (HTAB allowed), with the characters that need escaping over-represented.
+        fn quotable() -> impl Strategy<Value = String> {
+            prop::collection::vec(
+                prop_oneof![
+                    3 => prop::sample::select(vec!['"', '\\', '\t', ' ', ',', '=', 'ä', '€', '😀']),
+                    5 => any::<char>().prop_filter("no controls", |c| !c.is_control()),
+                ],
+                0..40,
+            )
+            .prop_map(|v| v.into_iter().collect())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn basic_credentials_round_trip(
+            user in quotable().prop_map(|s| s.replace([':', '\t'], "")),
+            password in quotable().prop_map(|s| s.replace('\t', "")),
+        ) {
+            let c = BasicCredentials::new(&user, &password);
+            let header = c.to_header_value();
+            let (scheme, token) = split_scheme(header.as_bytes()).unwrap();
+            prop_assert_eq!(scheme, "Basic");
+            prop_assert!(is_token68(token));
+            let d = BasicCredentials::decode(token).unwrap();
+            prop_assert_eq!(d.username(), user.as_str());
+            prop_assert_eq!(d.password(), password.as_str());
+            // Unpadded base64 is refused whenever padding was needed.
+            let unpadded = std::str::from_utf8(token).unwrap().trim_end_matches('=');
+            if unpadded.len() != token.len() {
+                prop_assert!(BasicCredentials::decode(unpadded.as_bytes()).is_err());
+            }
+        }
+
+        #[test]
+        fn base64_of_any_bytes_decodes_as_utf8_or_latin1(user in prop::collection::vec(0x20u8..=0xff, 0..24), password in prop::collection::vec(0x20u8..=0xff, 0..24)) {
+            let user: Vec<u8> = user.into_iter().filter(|&b| b != b':' && b != 0x7f).collect();
+            let password: Vec<u8> = password.into_iter().filter(|&b| b != 0x7f).collect();
+            let mut raw = user.clone();
+            raw.push(b':');
+            raw.extend_from_slice(&password);
+            let token = STANDARD.encode(&raw);
+            let c = BasicCredentials::decode(token.as_bytes()).unwrap();
+            let (u, p) = match (std::str::from_utf8(&raw), std::str::from_utf8(&user)) {
+                (Ok(_), Ok(u)) => (u.to_owned(), String::from_utf8(password.clone()).unwrap()),
+                _ => (user.iter().map(|&b| char::from(b)).collect(), password.iter().map(|&b| char::from(b)).collect()),
+            };
+            prop_assert_eq!(c.username(), u.as_str());
+            prop_assert_eq!(c.password(), p.as_str());
+        }
+
+        #[test]
+        fn basic_decode_never_panics(token in "[ -~]{0,80}") {
+            let _ = BasicCredentials::decode(token.as_bytes());
+        }
+        }
     }
 }

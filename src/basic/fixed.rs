@@ -14,7 +14,8 @@ use crate::verify::Verifier;
 /// `()`. For a gate in front of a whole service, single-user tools and tests.
 ///
 /// ```
-/// use tower_httpauth::{AuthLayer, Basic, StaticCredentials};
+/// use tower_httpauth::{AuthLayer, Basic};
+/// use tower_httpauth::basic::StaticCredentials;
 /// let layer = AuthLayer::new(Basic::new(StaticCredentials::new("admin", "s3cret")));
 /// # let _ = layer;
 /// ```
@@ -31,7 +32,7 @@ impl StaticCredentials {
     /// default: a password given decomposed (`e` + U+0301) matches one sent precomposed
     /// (`é`), and `ｊｏｈｎ` matches `john`. Another form the profiles refuse is kept as given:
     /// it never matches while [`Basic`](super::Basic) enforces, and matches byte for byte
-    /// with [`Precis::Off`](crate::Precis::Off).
+    /// with [`Precis::Off`](crate::precis::Precis::Off).
     ///
     /// # Panics
     ///
@@ -41,7 +42,7 @@ impl StaticCredentials {
     /// [`Basic`](super::Basic) refuses empty passwords anyway.
     ///
     /// ```should_panic
-    /// # use tower_httpauth::StaticCredentials;
+    /// # use tower_httpauth::basic::StaticCredentials;
     /// let password = std::env::var("UNSET_ADMIN_PASSWORD").unwrap_or_default();
     /// let _ = StaticCredentials::new("admin", &password); // panics: empty password
     /// ```

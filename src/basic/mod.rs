@@ -164,7 +164,9 @@ impl<V> Basic<V> {
     /// password is refused either way.
     ///
     /// ```
-    /// use tower_httpauth::{Basic, Precis, StaticCredentials};
+    /// use tower_httpauth::Basic;
+    /// use tower_httpauth::precis::Precis;
+    /// use tower_httpauth::basic::StaticCredentials;
     /// // The default: "ｊｏｈｎ" (fullwidth) logs in as "john"; "e" + U+0301 matches "é".
     /// let basic = Basic::new(StaticCredentials::new("john", "caf\u{e9}"));
     /// // Byte for byte instead:

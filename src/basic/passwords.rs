@@ -28,7 +28,8 @@ type HashFn = dyn Fn(&str) -> Vec<u8> + Send + Sync;
 /// ```
 /// use std::collections::HashMap;
 /// use std::sync::Arc;
-/// use tower_httpauth::{AuthLayer, Basic, Passwords};
+/// use tower_httpauth::{AuthLayer, Basic};
+/// use tower_httpauth::basic::Passwords;
 ///
 /// // user-id -> hex(SHA-256(password)), as an app might keep them.
 /// let users: Arc<HashMap<String, String>> = Arc::new(HashMap::from([(

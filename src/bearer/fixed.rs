@@ -15,7 +15,8 @@ use crate::verify::Verifier;
 /// `Clone` type (`StaticTokens::<U>::default()`). For tests, demos and small services.
 ///
 /// ```
-/// use tower_httpauth::{AuthLayer, Bearer, StaticTokens};
+/// use tower_httpauth::{AuthLayer, Bearer};
+/// use tower_httpauth::bearer::StaticTokens;
 /// let keys = StaticTokens::new().with("demo-key-123", "demo");
 /// let layer = AuthLayer::new(Bearer::api_key("x-api-key", keys));
 ///

@@ -42,7 +42,7 @@
 //! `AuthFailure`, and every error type (a database error passed on with `?`) means the
 //! verifier itself failed. In a verifier returning `Result<User, AuthFailure>`, pass a
 //! store's error on as `.map_err(AuthFailure::internal)?` to answer `500`. The ready
-//! verifiers ([`StaticTokens`], [`SignedTokens`](crate::SignedTokens), `token::jwt::Jwt`)
+//! verifiers ([`StaticTokens`], [`SignedTokens`](crate::token::SignedTokens), `token::jwt::Jwt`)
 //! refuse with a description and answer `500` only when their revocation store fails.
 //!
 //! # The answers (RFC 6750 §3)

@@ -219,22 +219,21 @@
 //!
 //! Nonces are stateless: any instance with the same [`secret`](Digest::secret) and realm
 //! accepts them. Replay protection needs shared state across instances: implement
-//! [`NonceStore`] over a shared store, or use `RedisNonceStore` (feature `redis`). The
-//! default [`MemoryNonceStore`] covers one process, shared by the clones of a [`Digest`].
+//! [`NonceStore`] over a shared store, or use `redis::RedisNonceStore` (feature `redis`).
+//! The default [`MemoryNonceStore`] covers one process, shared by the clones of a [`Digest`].
 //!
 //! A multi-instance deployment behind a load balancer:
 //!
 //! - every instance has the same realm and the same [`secret`](Digest::secret) (32 or more
 //!   random bytes from your secret store, not the per-process default): a nonce issued by
 //!   one is accepted by all;
-//! - every instance uses a `RedisNonceStore` on the same Redis with the same key prefix:
+//! - every instance uses `Redis::nonce_store()` on the same Redis with the same key prefix:
 //!   a (nonce, nc) accepted by one is refused by all (a replay sent to another instance is
 //!   answered `401` with `stale=true`), and the nonce's key expires with the nonce;
-//! - the store fails closed: when Redis is unreachable, right credentials are refused as
-//!   stale (or `500`, see `RedisNonceStore::errors_as_500`), never accepted;
-//! - the throttle shares its counts through `throttle::RedisStore`, and token revocations
-//!   through `token::RedisRevocations`, on the same Redis (one connection manager can serve
-//!   all three, see their `new` constructors);
+//! - the store always fails closed: when Redis is down or slow, right credentials are
+//!   refused with `500` (logged), never accepted;
+//! - the throttle shares its counts, and token revocations their list, on the same Redis
+//!   (one `redis::Redis` makes all three stores);
 //! - clocks in sync (NTP), since each instance checks nonce expiry on its own clock.
 //!
 //! See also SECURITY.md, "Running several instances".
@@ -245,9 +244,6 @@ mod check;
 mod credentials;
 mod hex;
 mod nonce;
-// The Redis store follows the 0.2 `NonceStore` shape in its own port.
-// #[cfg(feature = "redis")]
-// mod redis_store;
 mod replay;
 mod request;
 mod store;
@@ -603,7 +599,7 @@ impl<V> Digest<V> {
     /// more. [`Precis::Off`] uses the name and password byte for byte.
     ///
     /// ```
-    /// use tower_httpauth::Precis;
+    /// use tower_httpauth::precis::Precis;
     /// use tower_httpauth::digest::{Digest, DigestUsers};
     /// let users = DigestUsers::new("api").with_password("john", "hello");
     /// let digest = Digest::new(users).realm("api").precis(Precis::Off);
@@ -614,7 +610,7 @@ impl<V> Digest<V> {
     }
 
     /// Replaces the replay store (default: a [`MemoryNonceStore`] of this `Digest` and its
-    /// clones). A fleet shares one store, such as `RedisNonceStore` (feature `redis`).
+    /// clones). A fleet shares one store, such as `redis::RedisNonceStore` (feature `redis`).
     pub fn nonce_store(self, store: impl NonceStore) -> Self {
         let store: Arc<dyn NonceStore> = Arc::new(store);
         self.edit(|c| c.nonces = store)

@@ -309,7 +309,7 @@ mod tests {
     fn answer<V: Verifier<DigestLookup, User = DigestUser<String>>>(
         digest: &Digest<V>,
         parts: &http::request::Parts,
-    ) -> Result<crate::Authenticated<String>, AuthFailure> {
+    ) -> Result<crate::scheme::Authenticated<String>, AuthFailure> {
         let mut fut = digest.authenticate(&AuthRequest::new(parts));
         let waker = std::task::Waker::noop();
         match fut.as_mut().poll(&mut std::task::Context::from_waker(waker)) {
@@ -381,7 +381,7 @@ mod tests {
         let clone = digest.clone().max_nonce_uses(10);
         assert_eq!(login(&clone, "mallory", "Circle of Life"), (false, 1));
         // Without PRECIS too.
-        let raw = Digest::new(password_store()).realm(REALM).precis(crate::Precis::Off);
+        let raw = Digest::new(password_store()).realm(REALM).precis(crate::precis::Precis::Off);
         assert_eq!(login(&raw, "alice", "Circle of Life"), (true, 1));
         assert_eq!(login(&raw, "mallory", "Circle of Life"), (false, 1));
     }

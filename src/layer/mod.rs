@@ -344,7 +344,7 @@ impl<S: Scheme, F> AuthLayer<S, F> {
     /// `insert_user(false)` makes the layer a pure gate, like tower-http's
     /// `ValidateRequestHeaderLayer`: requests are still authenticated (and their roles
     /// checked), but nothing is handed on. Use it when the handlers behind the layer never
-    /// read the user, as with [`StaticCredentials`](crate::StaticCredentials) guarding a
+    /// read the user, as with [`StaticCredentials`](crate::basic::StaticCredentials) guarding a
     /// whole service. An [`AuthUser`](crate::AuthUser) extractor behind such a layer finds
     /// nothing and rejects the request with `500`.
     ///
@@ -357,7 +357,8 @@ impl<S: Scheme, F> AuthLayer<S, F> {
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
     /// use http::{Request, Response, StatusCode};
     /// use tower::{ServiceBuilder, ServiceExt};
-    /// use tower_httpauth::{AuthLayer, AuthUser, Basic, StaticCredentials};
+    /// use tower_httpauth::{AuthLayer, AuthUser, Basic};
+    /// use tower_httpauth::basic::StaticCredentials;
     ///
     /// let gate = AuthLayer::new(Basic::new(StaticCredentials::new("admin", "s3cret"))).insert_user(false);
     /// let svc = ServiceBuilder::new().layer(gate).service_fn(|req: Request<String>| async move {
@@ -416,7 +417,8 @@ impl<S: Scheme, F> AuthLayer<S, F> {
     /// called.
     ///
     /// ```
-    /// # use tower_httpauth::{AuthLayer, Basic, StaticCredentials};
+    /// # use tower_httpauth::{AuthLayer, Basic};
+    /// # use tower_httpauth::basic::StaticCredentials;
     /// use tower_httpauth::throttle::Throttle;
     /// let layer = AuthLayer::new(Basic::new(StaticCredentials::new("admin", "s3cret"))).throttle(Throttle::new());
     /// # let _ = layer;
@@ -450,7 +452,8 @@ impl<S: Scheme, F> AuthLayer<S, F> {
     /// alone or in [`Multi`](crate::Multi), can.
     ///
     /// ```
-    /// # use tower_httpauth::{AuthLayer, Basic, StaticCredentials};
+    /// # use tower_httpauth::{AuthLayer, Basic};
+    /// # use tower_httpauth::basic::StaticCredentials;
     /// let layer = AuthLayer::new(Basic::new(StaticCredentials::new("alice", "s3cret")).realm("proxy")).proxy();
     /// # let _ = layer;
     /// ```

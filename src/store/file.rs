@@ -211,7 +211,9 @@ impl std::error::Error for LoadError {
     }
 }
 
-/// What a [`Parse`] implementation needs to know besides the lines.
+/// What a [`Parse`] implementation needs to know besides the lines (only the htpasswd parser
+/// reads it so far).
+#[cfg_attr(not(feature = "htpasswd"), allow(dead_code))]
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct ParseContext {
     /// [`FileOptions::allow_plaintext`].

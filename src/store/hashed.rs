@@ -14,7 +14,7 @@ use crate::verify::{Verdict, Verifier};
 
 /// A Basic verifier over any user store that yields the user and their stored password hash
 /// (a PHC string or bcrypt hash: see [`HashPolicy::verify`]), like
-/// [`Passwords`](crate::Passwords) for slow hashes.
+/// [`Passwords`](crate::basic::Passwords) for slow hashes.
 ///
 /// `lookup` receives the user-id and returns `Option<(User, StoredHash)>`, or any other
 /// [`Verdict`] of it (an `Err` of your store is answered `500`). Then:

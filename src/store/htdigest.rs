@@ -211,11 +211,6 @@ impl fmt::Debug for Htdigest {
     }
 }
 
-// ENABLE AFTER digest port: remove this `cfg(any())` once `pub mod digest` compiles on the
-// 0.2 `Verifier` (it uses only `DigestLookup::{username, realm, algorithm}` and
-// `DigestUser::with_ha1`). The test in tests/store_htdigest.rs that goes through `Digest`
-// carries the same marker.
-#[cfg(any())]
 mod verifier {
     use std::future::{Ready, ready};
 
@@ -232,8 +227,10 @@ mod verifier {
         type Future = Ready<Result<DigestUser<String>, AuthFailure>>;
 
         fn verify(&self, lookup: DigestLookup, _request: &Parts) -> Self::Future {
-            // An htdigest file holds MD5 HA1s only: any other algorithm finds nobody.
-            let found = (lookup.algorithm().base() == Algorithm::Md5)
+            // An htdigest file holds MD5 HA1s only: any other algorithm finds nobody. Nor
+            // does a userhash: the file is keyed by plain names, and a line whose name is
+            // spelled like the hash is not the user the client hashed.
+            let found = (lookup.algorithm().base() == Algorithm::Md5 && !lookup.userhash())
                 .then(|| self.ha1(lookup.username(), lookup.realm()))
                 .flatten();
             ready(match found {

@@ -7,7 +7,8 @@
 //! use http::{Request, Response, StatusCode};
 //! use tower::{ServiceBuilder, ServiceExt};
 //! use tower_httpauth::throttle::{Limits, Throttle};
-//! use tower_httpauth::{AuthLayer, Basic, BasicCredentials, StaticCredentials};
+//! use tower_httpauth::{AuthLayer, Basic, BasicCredentials};
+//! use tower_httpauth::basic::StaticCredentials;
 //!
 //! // Three free failures per user-id, then locks of a minute, doubling up to an hour.
 //! let throttle = Throttle::new().per_username(Limits::new(3, Duration::from_secs(60), Duration::from_secs(3600)));
@@ -92,7 +93,8 @@
 //! ```
 //! use std::time::Duration;
 //! use tower_httpauth::throttle::{ClientAddrSource, Limits, Throttle};
-//! use tower_httpauth::{AuthLayer, Basic, StaticCredentials};
+//! use tower_httpauth::{AuthLayer, Basic};
+//! use tower_httpauth::basic::StaticCredentials;
 //!
 //! let layer = AuthLayer::new(Basic::new(StaticCredentials::new("admin", "s3cret"))).throttle(
 //!     Throttle::new()
@@ -121,8 +123,9 @@
 //! # Stores, and when a store fails
 //!
 //! The counts live in a [`ThrottleStore`]: in the process by default; a fleet of instances
-//! behind a load balancer needs a shared store ([`Throttle::with_store`]) so that an attacker
-//! cannot spread guesses over the instances.
+//! behind a load balancer needs a shared store ([`Throttle::with_store`]), such as
+//! `redis::RedisThrottleStore` (feature `redis`), so that an attacker cannot spread guesses
+//! over the instances.
 //!
 //! A store that fails (a database or Redis that is down or slow) **fails closed**: requests
 //! that carry credentials are refused with `500` (logged), and the verifier does not run.
@@ -155,8 +158,6 @@ mod keys;
 mod limits;
 mod memory;
 mod store;
-// redis_store.rs is ported to the boxed `ThrottleStore` with the shared Redis setup of
-// issue 15 item 6; until then it stays out of the build.
 
 pub(crate) use guard::Verification;
 pub use keys::{ClientAddr, ClientAddrSource, ThrottleKey};

@@ -8,7 +8,9 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use tower_httpauth::{AuthLayer, AuthUser, Bearer, Claims, SignedTokens};
+//! use tower_httpauth::{AuthLayer, AuthUser, Bearer};
+//! use tower_httpauth::token::Claims;
+//! use tower_httpauth::token::SignedTokens;
 //!
 //! // Keys come from your secret store; at least 32 random bytes each.
 //! let tokens = SignedTokens::new("2024-06", b"a 32-byte (or longer) random key!".to_vec())
@@ -52,7 +54,9 @@
 //!
 //! [`SignedTokens::revocation`] installs a [`Revocation`] hook asked, after the signature and
 //! the expiry have been checked, whether the token (its [`Claims::id`], its subject, …) has
-//! been revoked, e.g. on logout. An error of the hook is answered `500`.
+//! been revoked, e.g. on logout. An error of the hook is answered `500`. A fleet shares one
+//! list: `redis::RedisRevocations` (feature `redis`) is such a hook, for signed tokens and
+//! JWTs.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -64,7 +68,6 @@ mod claims;
 #[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
 pub mod jwt;
 mod signed;
-// The Redis revocation list is ported with the other Redis stores (`redis_revocation.rs`).
 
 pub use claims::Claims;
 pub use signed::{SignedTokens, TokenError};
@@ -86,7 +89,8 @@ pub(crate) type RevocationFuture = Pin<Box<dyn Future<Output = Result<bool, BoxE
 /// use std::collections::HashSet;
 /// use std::future::Future;
 /// use std::pin::Pin;
-/// use tower_httpauth::{BoxError, Claims};
+/// use tower_httpauth::BoxError;
+/// use tower_httpauth::token::Claims;
 /// use tower_httpauth::token::Revocation;
 ///
 /// struct Revoked(HashSet<String>);

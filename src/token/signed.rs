@@ -34,7 +34,8 @@ const DOMAIN: &[u8] = b"tower-httpauth.token.v1.";
 /// verifier of your own, turn it into that refusal with `AuthFailure::from`:
 ///
 /// ```
-/// use tower_httpauth::{AuthFailure, Bearer, SignedTokens, Token, sync_fn};
+/// use tower_httpauth::{AuthFailure, Bearer, Token, sync_fn};
+/// use tower_httpauth::token::SignedTokens;
 ///
 /// let tokens = SignedTokens::new("k1", b"a 32-byte (or longer) random key!".to_vec());
 /// // The subject alone as the user.
@@ -122,7 +123,8 @@ struct Inner {
 ///
 /// ```
 /// use std::time::Duration;
-/// use tower_httpauth::{AuthLayer, Bearer, SignedTokens};
+/// use tower_httpauth::{AuthLayer, Bearer};
+/// use tower_httpauth::token::SignedTokens;
 ///
 /// let tokens = SignedTokens::new("2024-06", b"a 32-byte (or longer) random key!".to_vec())
 ///     .ttl(Duration::from_secs(3600));
@@ -192,7 +194,7 @@ struct Inner {
 /// `john`, one claim `roles` = `admin editor`:
 ///
 /// ```
-/// use tower_httpauth::SignedTokens;
+/// use tower_httpauth::token::SignedTokens;
 ///
 /// const TOKEN: &str = "k1.AQAAAABlU_EAAAAAAGVT_xAAAQIDBAUGBwgJCgsMDQ4PAARqb2huAQVyb2xlcwAMYWRtaW4gZWRpdG9y.\
 ///                      F0XmzhWkZHZ_GYmfrmrwRWlPmUK9SoUGRbSfJUNDRpA";
@@ -332,7 +334,8 @@ impl SignedTokens {
     /// ```
     /// use std::collections::HashSet;
     /// use std::sync::{Arc, Mutex};
-    /// use tower_httpauth::{Claims, SignedTokens};
+    /// use tower_httpauth::token::Claims;
+    /// use tower_httpauth::token::SignedTokens;
     ///
     /// let revoked: Arc<Mutex<HashSet<String>>> = Arc::default();
     /// let list = revoked.clone();
@@ -365,7 +368,7 @@ impl SignedTokens {
     ///
     /// ```
     /// # use std::time::Duration;
-    /// # use tower_httpauth::SignedTokens;
+    /// # use tower_httpauth::token::SignedTokens;
     /// let tokens = SignedTokens::new("k1", vec![7u8; 32]);
     /// let t = tokens.issue_with("susan", &[("roles", "admin editor")], Duration::from_secs(60)).unwrap();
     /// assert_eq!(tokens.verify(&t).unwrap().words("roles"), ["admin", "editor"]);
