@@ -15,7 +15,8 @@ use std::task::{Context, Poll};
 use common::block_on;
 use http::{HeaderValue, Request, Response, StatusCode};
 use libfuzzer_sys::fuzz_target;
-use tower_httpauth::{AuthLayer, Basic, BasicCredentials, Precis};
+use tower_httpauth::precis::Precis;
+use tower_httpauth::{AuthLayer, Basic, BasicCredentials};
 use tower_layer::Layer;
 use tower_service::Service;
 

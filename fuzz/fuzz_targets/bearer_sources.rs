@@ -12,8 +12,8 @@ use std::task::{Context, Poll};
 use common::block_on;
 use http::{HeaderValue, Request, Response, Uri};
 use libfuzzer_sys::fuzz_target;
-use tower_httpauth::bearer::TokenCookie;
-use tower_httpauth::{AuthLayer, Bearer, StaticTokens};
+use tower_httpauth::bearer::{StaticTokens, TokenCookie};
+use tower_httpauth::{AuthLayer, Bearer};
 use tower_layer::Layer;
 use tower_service::Service;
 

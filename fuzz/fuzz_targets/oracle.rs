@@ -27,7 +27,8 @@ use http::{HeaderValue, Request, Response, StatusCode};
 use libfuzzer_sys::fuzz_target;
 use reference::{Form, Param};
 use tower_httpauth::header::{AuthParams, MAX_PARAMS, is_token68, split_scheme};
-use tower_httpauth::{AuthLayer, Basic, BasicCredentials, Bearer, Precis, Token};
+use tower_httpauth::precis::Precis;
+use tower_httpauth::{AuthLayer, Basic, BasicCredentials, Bearer, Token};
 use tower_layer::Layer;
 use tower_service::Service;
 

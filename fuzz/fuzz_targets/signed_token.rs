@@ -5,7 +5,7 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use tower_httpauth::SignedTokens;
+use tower_httpauth::token::SignedTokens;
 
 fn tokens() -> &'static SignedTokens {
     static T: OnceLock<SignedTokens> = OnceLock::new();
