@@ -15,10 +15,12 @@ use axum::Router;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use tower_httpauth::{AuthFailure, AuthLayer, AuthUser, Basic, BasicCredentials, Bearer, Multi, Token, constant_time_eq, sync_fn};
+use tower_httpauth::bearer::StaticTokens;
 use tower_httpauth::token::Claims;
 use tower_httpauth::token::SignedTokens;
-use tower_httpauth::bearer::StaticTokens;
+use tower_httpauth::{
+    AuthFailure, AuthLayer, AuthUser, Basic, BasicCredentials, Bearer, Multi, Token, constant_time_eq, sync_fn,
+};
 
 /// The demo's user store: user-id and password. A real application keeps password hashes
 /// (see `tower_httpauth::basic::Passwords`).

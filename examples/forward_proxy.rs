@@ -37,8 +37,8 @@ use axum::response::{IntoResponse, Response};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use tower_httpauth::{AuthLayer, AuthUser, Basic, BasicCredentials, Bearer, Multi, constant_time_eq, sync_fn};
 use tower_httpauth::bearer::StaticTokens;
+use tower_httpauth::{AuthLayer, AuthUser, Basic, BasicCredentials, Bearer, Multi, constant_time_eq, sync_fn};
 
 type HttpClient = Client<HttpConnector, Body>;
 

@@ -60,8 +60,8 @@ use tower_httpauth::header::{AuthParams, split_scheme};
 use tower_httpauth::precis::{self, PrecisError};
 use tower_httpauth::store::{HashPolicy, HashPool, HashedPasswords};
 use tower_httpauth::throttle::Throttle;
-use tower_httpauth::{AuthFailure, AuthLayer, AuthUser, Basic, Bearer, FailureKind, Multi, Token};
 use tower_httpauth::token::SignedTokens;
+use tower_httpauth::{AuthFailure, AuthLayer, AuthUser, Basic, Bearer, FailureKind, Multi, Token};
 
 /// The realm of every challenge; the Digest HA1s stored at registration are bound to it.
 pub const REALM: &str = "rest-api example";

@@ -32,8 +32,8 @@ use tonic::server::{NamedService, UnaryService};
 use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Channel, Server};
 use tonic::{Request, Response, Status};
-use tower_httpauth::{AuthFailure, AuthLayer, AuthUser, Bearer, FailureKind};
 use tower_httpauth::bearer::StaticTokens;
+use tower_httpauth::{AuthFailure, AuthLayer, AuthUser, Bearer, FailureKind};
 
 /// The token the demo accepts.
 pub const DEMO_TOKEN: &str = "demo-token-123";

@@ -7,9 +7,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 use tower::{Layer, Service, ServiceBuilder, ServiceExt};
-use tower_httpauth::{AuthFailure, AuthLayer, AuthUser, Basic, BasicCredentials, FailureKind, Requirement};
 use tower_httpauth::basic::Passwords;
 use tower_httpauth::basic::StaticCredentials;
+use tower_httpauth::{AuthFailure, AuthLayer, AuthUser, Basic, BasicCredentials, FailureKind, Requirement};
 
 #[derive(Clone, Debug, PartialEq)]
 struct User {

@@ -19,10 +19,10 @@ use http::request::Parts;
 use http::{HeaderValue, Request, Response, StatusCode};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 use tower::{Layer, Service, service_fn};
-use tower_httpauth::{AuthLayer, AuthUser, Basic, BasicCredentials, Scheme, Verifier, sync_fn};
-use tower_httpauth::scheme::AuthRequest;
-use tower_httpauth::precis::Precis;
 use tower_httpauth::basic::StaticCredentials;
+use tower_httpauth::precis::Precis;
+use tower_httpauth::scheme::AuthRequest;
+use tower_httpauth::{AuthLayer, AuthUser, Basic, BasicCredentials, Scheme, Verifier, sync_fn};
 
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;

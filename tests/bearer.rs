@@ -7,9 +7,9 @@ use std::time::Duration;
 use http::StatusCode;
 use http::header::{CACHE_CONTROL, WWW_AUTHENTICATE};
 use support_tokens::*;
+use tower_httpauth::bearer::StaticTokens;
 use tower_httpauth::bearer::{TokenCookie, TokenSource};
 use tower_httpauth::{AuthFailure, AuthLayer, Bearer, FailureKind, Token, Verifier};
-use tower_httpauth::bearer::StaticTokens;
 
 const TOKEN: &str = "mF_9.B5f-4.1JqM";
 

@@ -5,9 +5,9 @@ mod common;
 
 use axum::routing::get;
 use axum::{Extension, Router};
-use tower_httpauth::{AuthLayer, AuthUser, Bearer, Multi, Token};
-use tower_httpauth::token::SignedTokens;
 use tower_httpauth::bearer::StaticTokens;
+use tower_httpauth::token::SignedTokens;
+use tower_httpauth::{AuthLayer, AuthUser, Bearer, Multi, Token};
 
 const TOKEN: &str = "mF_9.B5f-4.1JqM";
 const PADDED: &str = "YWJjZA==";
@@ -30,9 +30,11 @@ fn app(tokens: SignedTokens) -> Router {
         )
         .route(
             "/signed",
-            get(|Extension(AuthUser(c)): Extension<AuthUser<tower_httpauth::token::Claims>>| async move {
-                c.subject().to_owned()
-            })
+            get(
+                |Extension(AuthUser(c)): Extension<AuthUser<tower_httpauth::token::Claims>>| async move {
+                    c.subject().to_owned()
+                },
+            )
             .route_layer(AuthLayer::new(Bearer::new(tokens))),
         )
 }

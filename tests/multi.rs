@@ -5,8 +5,8 @@ mod support_tokens;
 
 use http::StatusCode;
 use support_tokens::*;
-use tower_httpauth::{AuthFailure, AuthLayer, Basic, BasicCredentials, Bearer, Multi, Scheme, Token};
 use tower_httpauth::bearer::StaticTokens;
+use tower_httpauth::{AuthFailure, AuthLayer, Basic, BasicCredentials, Bearer, Multi, Scheme, Token};
 
 fn schemes() -> impl Scheme<User = String> {
     let basic = Basic::new(|c: BasicCredentials| async move {

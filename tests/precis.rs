@@ -17,12 +17,12 @@ use common::digest::client_response;
 use http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 use http::{Request, Response, StatusCode};
 use tower::{ServiceBuilder, ServiceExt};
+use tower_httpauth::basic::StaticCredentials;
 use tower_httpauth::digest::{Algorithm, Digest, DigestLookup, DigestUser, DigestUsers, Qop};
 use tower_httpauth::header::{AuthParams, split_scheme};
-use tower_httpauth::{AuthLayer, AuthUser, Basic, BasicCredentials, Scheme, Verifier, with_request};
-use tower_httpauth::scheme::AuthRequest;
 use tower_httpauth::precis::Precis;
-use tower_httpauth::basic::StaticCredentials;
+use tower_httpauth::scheme::AuthRequest;
+use tower_httpauth::{AuthLayer, AuthUser, Basic, BasicCredentials, Scheme, Verifier, with_request};
 
 /// "café" with a precomposed é (U+00E9), NFC.
 const NFC: &str = "caf\u{e9}";
@@ -493,9 +493,9 @@ mod properties {
 
     use http::request::Parts;
     use proptest::prelude::*;
-    use tower_httpauth::{AuthFailure, Basic, BasicCredentials, Scheme, Verifier, precis, sync_fn};
-    use tower_httpauth::scheme::AuthRequest;
     use tower_httpauth::basic::StaticCredentials;
+    use tower_httpauth::scheme::AuthRequest;
+    use tower_httpauth::{AuthFailure, Basic, BasicCredentials, Scheme, Verifier, precis, sync_fn};
 
     /// Strings over characters PRECIS treats specially, and anything else.
     fn tricky() -> impl Strategy<Value = String> {

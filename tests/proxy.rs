@@ -15,9 +15,11 @@ use http_auth::digest::DigestClient;
 use tower::ServiceExt;
 use tower_httpauth::bearer::TokenCookie;
 use tower_httpauth::digest::{Algorithm, Digest, DigestUsers};
-use tower_httpauth::{AuthFailure, AuthLayer, AuthUser, Basic, BasicCredentials, Bearer, Multi, Scheme, Token, Verifier, sync_fn};
 use tower_httpauth::scheme::AuthRequest;
 use tower_httpauth::scheme::Authenticated;
+use tower_httpauth::{
+    AuthFailure, AuthLayer, AuthUser, Basic, BasicCredentials, Bearer, Multi, Scheme, Token, Verifier, sync_fn,
+};
 
 const REALM: &str = "proxy@example.org";
 // alice:s3cret and bob:hunter2

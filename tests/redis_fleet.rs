@@ -17,9 +17,9 @@ use tower::util::BoxCloneService;
 use tower_httpauth::digest::{Algorithm, Digest, DigestUsers, Qop};
 use tower_httpauth::header::{AuthParams, split_scheme};
 use tower_httpauth::redis::{RedisNonceStore, RedisRevocations};
-use tower_httpauth::{AuthLayer, AuthUser, Bearer};
 use tower_httpauth::token::Claims;
 use tower_httpauth::token::SignedTokens;
+use tower_httpauth::{AuthLayer, AuthUser, Bearer};
 
 const REALM: &str = "fleet@example.org";
 const SECRET: &[u8] = b"the Digest secret every instance shares";

@@ -14,10 +14,10 @@ use http::{Request, Response, StatusCode, Version};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tower::ServiceExt;
+use tower_httpauth::basic::StaticCredentials;
 use tower_httpauth::digest::{Digest, DigestBodyLayer, DigestUsers, Qop};
 use tower_httpauth::throttle::{Limits, Throttle};
 use tower_httpauth::{AuthFailure, AuthLayer, Basic, BasicCredentials};
-use tower_httpauth::basic::StaticCredentials;
 
 const ALICE: &str = "Basic YWxpY2U6d29uZGVybGFuZA=="; // alice:wonderland
 

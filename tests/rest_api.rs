@@ -17,8 +17,8 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde_json::{Value, json};
-use tower_httpauth::token::SignedTokens;
 use tower_httpauth::digest::{Algorithm, Qop};
+use tower_httpauth::token::SignedTokens;
 
 const TOKEN_KEY: &[u8] = b"rest api test token key, 32+ bytes long";
 

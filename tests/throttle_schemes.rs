@@ -14,13 +14,15 @@ use http::header::{AUTHORIZATION, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{HeaderMap, Request, Response, StatusCode};
 use tower::ServiceExt;
 use tower::util::BoxCloneService;
+use tower_httpauth::bearer::StaticTokens;
 use tower_httpauth::digest::{Algorithm, Digest, DigestUsers, Qop};
 use tower_httpauth::header::{AuthParams, split_scheme};
-use tower_httpauth::throttle::{Limits, Throttle};
-use tower_httpauth::{AuthFailure, AuthLayer, AuthUser, Basic, BasicCredentials, Bearer, Multi, Scheme, Verifier, constant_time_eq};
 use tower_httpauth::scheme::AuthRequest;
 use tower_httpauth::scheme::Authenticated;
-use tower_httpauth::bearer::StaticTokens;
+use tower_httpauth::throttle::{Limits, Throttle};
+use tower_httpauth::{
+    AuthFailure, AuthLayer, AuthUser, Basic, BasicCredentials, Bearer, Multi, Scheme, Verifier, constant_time_eq,
+};
 
 const REALM: &str = "throttle@example.org";
 

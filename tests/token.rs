@@ -12,10 +12,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use http::StatusCode;
 use support_tokens::*;
 use tower_httpauth::bearer::TokenCookie;
-use tower_httpauth::token::TokenError;
-use tower_httpauth::{AuthFailure, AuthLayer, AuthUser, Bearer};
 use tower_httpauth::token::Claims;
 use tower_httpauth::token::SignedTokens;
+use tower_httpauth::token::TokenError;
+use tower_httpauth::{AuthFailure, AuthLayer, AuthUser, Bearer};
 
 const K1: &[u8] = b"k1-k1-k1-k1-k1-k1-k1-k1-k1-k1-k1";
 const K2: &[u8] = b"k2-k2-k2-k2-k2-k2-k2-k2-k2-k2-k2";

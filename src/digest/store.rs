@@ -381,7 +381,9 @@ mod tests {
         let clone = digest.clone().max_nonce_uses(10);
         assert_eq!(login(&clone, "mallory", "Circle of Life"), (false, 1));
         // Without PRECIS too.
-        let raw = Digest::new(password_store()).realm(REALM).precis(crate::precis::Precis::Off);
+        let raw = Digest::new(password_store())
+            .realm(REALM)
+            .precis(crate::precis::Precis::Off);
         assert_eq!(login(&raw, "alice", "Circle of Life"), (true, 1));
         assert_eq!(login(&raw, "mallory", "Circle of Life"), (false, 1));
     }
