@@ -5,7 +5,6 @@
 //!
 //! - [`split_scheme`] separates `auth-scheme 1*SP rest`, with the scheme name matched
 //!   case-insensitively by the caller;
-//! - [`is_token68`] checks the `token68` form used by Basic and Bearer;
 //! - [`AuthParams::parse`] reads a comma-separated `auth-param` list (Digest), with bad
 //!   whitespace, empty list elements, `token` and `quoted-string` values, quoted-pairs and
 //!   case-insensitive names, and rejects duplicated names;
@@ -39,7 +38,7 @@ pub(crate) const DEFAULT_MAX_LEN: usize = 4096;
 /// The most parameters [`AuthParams::parse`] accepts in one list.
 ///
 /// Digest credentials carry at most a dozen; anything far beyond is hostile.
-pub const MAX_PARAMS: usize = 32;
+pub(crate) const MAX_PARAMS: usize = 32;
 
 const TCHAR: u8 = 1;
 const TOKEN68: u8 = 2;
@@ -87,7 +86,7 @@ fn is_quoted_pair_char(b: u8) -> bool {
 }
 
 /// Whether `s` is a non-empty `token` (RFC 9110 §5.6.2).
-pub fn is_token(s: &[u8]) -> bool {
+pub(crate) fn is_token(s: &[u8]) -> bool {
     !s.is_empty() && s.iter().all(|&b| is_tchar(b))
 }
 
@@ -182,7 +181,7 @@ pub enum ParamError {
     Syntax(usize),
     /// A parameter name occurs more than once (names compare case-insensitively).
     Duplicate(String),
-    /// More than [`MAX_PARAMS`] parameters.
+    /// More than 32 parameters.
     TooMany,
     /// A value is not valid UTF-8.
     NotUtf8,
@@ -203,24 +202,24 @@ impl std::error::Error for ParamError {}
 
 /// One parsed parameter value, remembering whether it was quoted.
 #[derive(Clone, PartialEq, Eq)]
-pub struct ParamValue<'a> {
+pub(crate) struct ParamValue<'a> {
     value: Cow<'a, str>,
     quoted: bool,
 }
 
 impl<'a> ParamValue<'a> {
     /// The value with quotes and quoted-pair backslashes removed (`unq()` in RFC 7616).
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.value
     }
 
     /// Whether the value was sent as a quoted-string.
-    pub fn was_quoted(&self) -> bool {
+    pub(crate) fn was_quoted(&self) -> bool {
         self.quoted
     }
 
     /// The unquoted value, borrowed from the input when it held no quoted-pair.
-    pub fn into_value(self) -> Cow<'a, str> {
+    pub(crate) fn into_value(self) -> Cow<'a, str> {
         self.value
     }
 }
@@ -258,7 +257,7 @@ impl<'a> AuthParams<'a> {
     /// Accepts bad whitespace around `=`, empty list elements and trailing commas, `token`
     /// and `quoted-string` values and obs-text (raw UTF-8) inside quoted strings. Rejects
     /// duplicated names, unbalanced quotes, stray characters, non-UTF-8 values and more
-    /// than [`MAX_PARAMS`] parameters.
+    /// than 32 parameters.
     pub fn parse(input: &'a [u8]) -> Result<Self, ParamError> {
         let mut params: Vec<(&'a str, ParamValue<'a>)> = Vec::with_capacity(12);
         parse_each(input, |name, value| params.push((name, value)))?;
@@ -271,16 +270,23 @@ impl<'a> AuthParams<'a> {
     }
 
     /// The value of parameter `name` (case-insensitive) with its quoting information.
-    pub fn get_value(&self, name: &str) -> Option<&ParamValue<'a>> {
+    pub(crate) fn get_value(&self, name: &str) -> Option<&ParamValue<'a>> {
         self.params
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v)
     }
 
-    /// The parameters in the order they were sent.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &ParamValue<'a>)> {
-        self.params.iter().map(|(k, v)| (*k, v))
+    /// The parameters in the order they were sent: names as sent, values unquoted.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.params.iter().map(|(k, v)| (*k, v.as_str()))
+    }
+
+    /// Whether parameter `name` (case-insensitive) was sent as a quoted-string; `None` if it
+    /// was not sent. (RFC 9110 §11.2 gives both forms one meaning, but RFC 7616 tells
+    /// senders which to use.)
+    pub fn was_quoted(&self, name: &str) -> Option<bool> {
+        self.get_value(name).map(ParamValue::was_quoted)
     }
 
     /// How many parameters were sent.
@@ -484,7 +490,7 @@ fn parse_quoted<'a>(input: &'a [u8], text: Option<&'a str>, start: usize) -> Res
 /// Why a value cannot be written into a challenge.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum WriteError {
+pub(crate) enum WriteError {
     /// A quoted value holds a control character other than HTAB.
     ControlCharacter,
     /// A name or token value is not a `token`.
@@ -509,7 +515,7 @@ impl std::error::Error for WriteError {}
 /// tower_httpauth::header::write_quoted(&mut s, r#"a "b" \c"#).unwrap();
 /// assert_eq!(s, r#""a \"b\" \\c""#);
 /// ```
-pub fn write_quoted(out: &mut String, value: &str) -> Result<(), WriteError> {
+pub(crate) fn write_quoted(out: &mut String, value: &str) -> Result<(), WriteError> {
     out.reserve(value.len() + 2);
     write_quoted_to(value, |s| out.push_str(s))
 }
@@ -603,12 +609,13 @@ impl Challenge {
         &self.out
     }
 
-    /// The challenge as a header value, or the first error met while building it.
-    pub fn to_header_value(&self) -> Result<HeaderValue, WriteError> {
-        if let Some(e) = &self.error {
-            return Err(e.clone());
+    /// The challenge as a header value; `None` when a name or a token value is not a token,
+    /// or a quoted value holds a control character other than HTAB (it could not be sent).
+    pub fn to_header_value(&self) -> Option<HeaderValue> {
+        if self.error.is_some() {
+            return None;
         }
-        HeaderValue::from_str(&self.out).map_err(|_| WriteError::ControlCharacter)
+        HeaderValue::from_str(&self.out).ok()
     }
 }
 
@@ -791,9 +798,110 @@ mod tests {
             Challenge::new("Basic")
                 .quoted("realm", "a\nb")
                 .to_header_value()
-                .is_err()
+                .is_none()
         );
-        assert!(Challenge::new("Basic").token("x", "a b").to_header_value().is_err());
-        assert!(Challenge::new("Ba sic").to_header_value().is_err());
+        assert!(Challenge::new("Basic").token("x", "a b").to_header_value().is_none());
+        assert!(Challenge::new("Ba sic").to_header_value().is_none());
+    }
+}
+
+/// Property tests: what the writers produce, the parsers read back unchanged.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Text a quoted-string can carry: anything but control characters (HTAB allowed), with the
+    /// characters that need escaping over-represented.
+    fn quotable() -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            prop_oneof![
+                3 => prop::sample::select(vec!['"', '\\', '\t', ' ', ',', '=', 'ä', '€', '😀']),
+                5 => any::<char>().prop_filter("no controls", |c| !c.is_control()),
+            ],
+            0..40,
+        )
+        .prop_map(|v| v.into_iter().collect())
+    }
+
+    fn token() -> impl Strategy<Value = String> {
+        "[!#$%&'*+.^_`|~0-9A-Za-z-]{1,16}"
+    }
+
+    fn token68() -> impl Strategy<Value = String> {
+        "[A-Za-z0-9._~+/-]{1,64}={0,3}"
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn quoted_strings_round_trip(name in token(), value in quotable()) {
+            let mut list = format!("{name}=");
+            write_quoted(&mut list, &value).unwrap();
+            let params = AuthParams::parse(list.as_bytes()).unwrap();
+            prop_assert_eq!(params.len(), 1);
+            prop_assert_eq!(params.get(&name), Some(value.as_str()));
+            prop_assert_eq!(params.was_quoted(&name), Some(true));
+            // Names match case-insensitively.
+            prop_assert_eq!(params.get(&name.to_ascii_uppercase()), Some(value.as_str()));
+        }
+
+        #[test]
+        fn control_characters_are_refused_by_the_writer(
+            before in quotable(),
+            ctl in prop::sample::select((0u8..0x20).filter(|&b| b != b'\t').chain([0x7f]).collect::<Vec<_>>()),
+            after in quotable(),
+        ) {
+            let value = format!("{before}{}{after}", char::from(ctl));
+            prop_assert!(write_quoted(&mut String::new(), &value).is_err());
+            prop_assert!(Challenge::new("Basic").quoted("realm", &value).to_header_value().is_none());
+        }
+
+        #[test]
+        fn challenges_round_trip(
+            scheme in token(),
+            params in prop::collection::vec((token(), prop_oneof![quotable().prop_map(Ok), token().prop_map(Err)]), 0..MAX_PARAMS),
+        ) {
+            // Names must be unique (case-insensitively) in one challenge.
+            let mut seen = std::collections::HashSet::new();
+            let params: Vec<_> = params.into_iter().filter(|(n, _)| seen.insert(n.to_ascii_lowercase())).collect();
+            let mut c = Challenge::new(&scheme);
+            for (name, value) in &params {
+                c = match value {
+                    Ok(q) => c.quoted(name, q),
+                    Err(t) => c.token(name, t),
+                };
+            }
+            let header = c.to_header_value().unwrap();
+            // Non-ASCII values travel as obs-text: compare bytes.
+            prop_assert_eq!(header.as_bytes(), c.as_str().as_bytes());
+            let (s, rest) = split_scheme(header.as_bytes()).unwrap();
+            prop_assert_eq!(s, scheme.as_str());
+            let parsed = AuthParams::parse(rest).unwrap();
+            prop_assert_eq!(parsed.len(), params.len());
+            for ((name, value), (pn, pv)) in params.iter().zip(parsed.iter()) {
+                prop_assert_eq!(name.as_str(), pn);
+                let quoted = parsed.was_quoted(pn);
+                match value {
+                    Ok(q) => { prop_assert_eq!(q.as_str(), pv); prop_assert_eq!(quoted, Some(true)); }
+                    Err(t) => { prop_assert_eq!(t.as_str(), pv); prop_assert_eq!(quoted, Some(false)); }
+                }
+            }
+        }
+
+        #[test]
+        fn token68_accepts_its_alphabet_and_nothing_else(t in token68(), bad in "[^A-Za-z0-9._~+/=-]", at in any::<prop::sample::Index>()) {
+            prop_assert!(is_token68(t.as_bytes()));
+            let body_len = t.trim_end_matches('=').len();
+            let mut broken = t.clone();
+            broken.insert_str(at.index(body_len + 1).min(body_len), &bad);
+            prop_assert!(!is_token68(broken.as_bytes()), "{:?}", broken);
+            // '=' only as trailing padding.
+            let leading = format!("={}", t);
+            prop_assert!(!is_token68(leading.as_bytes()));
+            // Every token68 character but '/' is also a tchar.
+            prop_assert!(is_token(t.trim_end_matches('=').as_bytes()) || t.contains('/'));
+        }
     }
 }

@@ -4,7 +4,10 @@
 
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
-use tower_httpauth::header::{AuthParams, Challenge, MAX_PARAMS, split_scheme};
+use tower_httpauth::header::{AuthParams, Challenge, split_scheme};
+
+/// The most parameters `AuthParams::parse` accepts (its documentation says 32).
+const MAX_PARAMS: usize = 32;
 
 #[derive(Debug, Arbitrary)]
 struct Input {
@@ -21,7 +24,7 @@ fuzz_target!(|input: Input| {
             c.token(name, value)
         };
     }
-    let Ok(value) = c.to_header_value() else { return };
+    let Some(value) = c.to_header_value() else { return };
     let (scheme, rest) = split_scheme(value.as_bytes()).expect("a rendered challenge splits");
     assert_eq!(scheme, input.scheme);
     let lowered: Vec<String> = input.params.iter().map(|(n, _, _)| n.to_ascii_lowercase()).collect();
@@ -32,8 +35,8 @@ fuzz_target!(|input: Input| {
             assert_eq!(parsed.len(), input.params.len());
             for ((name, value, quoted), (pn, pv)) in input.params.iter().zip(parsed.iter()) {
                 assert_eq!(name, pn);
-                assert_eq!(value, pv.as_str());
-                assert_eq!(*quoted, pv.was_quoted());
+                assert_eq!(value, pv);
+                assert_eq!(Some(*quoted), parsed.was_quoted(pn));
             }
         }
         Err(_) => assert!(!unique || input.params.len() > MAX_PARAMS, "{value:?} did not parse"),

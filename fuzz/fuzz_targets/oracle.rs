@@ -26,7 +26,10 @@ use common::block_on;
 use http::{HeaderValue, Request, Response, StatusCode};
 use libfuzzer_sys::fuzz_target;
 use reference::{Form, Param};
-use tower_httpauth::header::{AuthParams, MAX_PARAMS, is_token68, split_scheme};
+use tower_httpauth::header::{AuthParams, is_token68, split_scheme};
+
+/// The most parameters `AuthParams::parse` accepts (its documentation says 32).
+const MAX_PARAMS: usize = 32;
 use tower_httpauth::precis::Precis;
 use tower_httpauth::{AuthLayer, Basic, BasicCredentials, Bearer, Token};
 use tower_layer::Layer;
@@ -82,8 +85,8 @@ fn ours_params(input: &[u8]) -> Option<Vec<Param>> {
             .iter()
             .map(|(name, value)| Param {
                 name: name.as_bytes().to_vec(),
-                value: value.as_str().as_bytes().to_vec(),
-                quoted: value.was_quoted(),
+                value: value.as_bytes().to_vec(),
+                quoted: parsed.was_quoted(name) == Some(true),
             })
             .collect(),
     )

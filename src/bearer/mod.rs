@@ -368,8 +368,8 @@ impl<V: Verifier<Token>> Scheme for Bearer<V> {
             }
         }
         match c.to_header_value() {
-            Ok(v) => challenges.append(WWW_AUTHENTICATE, v),
-            Err(_) => challenges.append(WWW_AUTHENTICATE, self.challenge.clone()),
+            Some(v) => challenges.append(WWW_AUTHENTICATE, v),
+            None => challenges.append(WWW_AUTHENTICATE, self.challenge.clone()),
         };
     }
 

@@ -635,7 +635,7 @@ impl<V> Digest<V> {
         if stale {
             challenge = challenge.token("stale", "true");
         }
-        challenge.to_header_value().ok()
+        challenge.to_header_value()
     }
 }
 

@@ -67,10 +67,7 @@ pub fn parse_challenge(c: &str) -> (String, Vec<(String, String)>) {
     let params = AuthParams::parse(rest).expect("challenge params");
     (
         scheme.to_owned(),
-        params
-            .iter()
-            .map(|(k, v)| (k.to_owned(), v.as_str().to_owned()))
-            .collect(),
+        params.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
     )
 }
 
