@@ -1441,7 +1441,7 @@ async fn a_cloned_digest_shares_its_replay_store_across_routes() {
 
 /// A shared replay store whose clock runs `ahead_ms` in front of the scheme's: the time that
 /// passes between two requests, without sleeping. It forgets a (nonce, nc) record at the
-/// expiry it was told, as `MemoryNonceStore` and `RedisNonceStore` (its key's TTL) do.
+/// expiry it was told, as `MemoryNonceStore` and the Redis store (its key's TTL) do.
 #[derive(Clone, Default)]
 struct StoreAhead {
     store: MemoryNonceStore,

@@ -14,9 +14,10 @@ use http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 use http::{Request, Response, StatusCode};
 use tower::ServiceExt;
 use tower::util::BoxCloneService;
+use tower_httpauth::digest::NonceStore;
 use tower_httpauth::digest::{Algorithm, Digest, DigestUsers, Qop};
 use tower_httpauth::header::{AuthParams, split_scheme};
-use tower_httpauth::redis::{RedisNonceStore, RedisRevocations};
+use tower_httpauth::redis::RedisRevocations;
 use tower_httpauth::token::Claims;
 use tower_httpauth::token::SignedTokens;
 use tower_httpauth::{AuthLayer, AuthUser, Bearer};
@@ -58,7 +59,7 @@ where
     BoxCloneService::new(tower::Layer::layer(&layer, inner))
 }
 
-fn digest_instance(store: RedisNonceStore) -> Svc {
+fn digest_instance(store: impl NonceStore + Clone) -> Svc {
     let users = DigestUsers::new(REALM).with_password("Mufasa", "Circle of Life");
     serve(
         Digest::new(users)

@@ -219,7 +219,7 @@
 //!
 //! Nonces are stateless: any instance with the same [`secret`](Digest::secret) and realm
 //! accepts them. Replay protection needs shared state across instances: implement
-//! [`NonceStore`] over a shared store, or use `redis::RedisNonceStore` (feature `redis`).
+//! [`NonceStore`] over a shared store, or use `Redis::nonce_store()` (feature `redis`).
 //! The default [`MemoryNonceStore`] covers one process, shared by the clones of a [`Digest`].
 //!
 //! A multi-instance deployment behind a load balancer:
@@ -610,7 +610,7 @@ impl<V> Digest<V> {
     }
 
     /// Replaces the replay store (default: a [`MemoryNonceStore`] of this `Digest` and its
-    /// clones). A fleet shares one store, such as `redis::RedisNonceStore` (feature `redis`).
+    /// clones). A fleet shares one store, such as `Redis::nonce_store()` (feature `redis`).
     pub fn nonce_store(self, store: impl NonceStore) -> Self {
         let store: Arc<dyn NonceStore> = Arc::new(store);
         self.edit(|c| c.nonces = store)

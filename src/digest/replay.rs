@@ -47,7 +47,7 @@ pub enum NonceCheck {
 /// know a nonce it may have forgotten must answer [`NonceCheck::Refused`] (fail closed);
 /// an error is answered `500`, never accepted.
 ///
-/// The Redis store of the `redis` feature (`redis::RedisNonceStore`), for instance, runs one
+/// The Redis store of the `redis` feature (`Redis::nonce_store()`), for instance, runs one
 /// Lua script per use: read the nonce's key, answer `Refused` unless `nc` is greater, else
 /// record `nc` until the nonce expires. The future is boxed
 /// so that [`Digest`](super::Digest) holds any store behind one type
@@ -116,7 +116,7 @@ const ENTRY_COST: usize = MAX_NONCE_LEN + ENTRY_OVERHEAD;
 /// Share one store between the layers of one process by cloning it (clones share state;
 /// clones of a [`Digest`](super::Digest) share theirs). For several instances behind a load
 /// balancer, share the nonce secret and use a shared store implementing [`NonceStore`], such
-/// as `redis::RedisNonceStore` (feature `redis`).
+/// as `Redis::nonce_store()` (feature `redis`).
 #[derive(Clone)]
 pub struct MemoryNonceStore {
     inner: Arc<Memory>,

@@ -59,8 +59,8 @@
 //!
 //! | store | when Redis fails | `fail_open(true)` |
 //! |---|---|---|
-//! | [`RedisNonceStore`] (Digest replays) | `500` | none: always closed |
-//! | [`RedisThrottleStore`] (failed logins) | `500`, the verifier does not run | [`Throttle::fail_open`](crate::throttle::Throttle::fail_open): authenticate without throttling, a warning logged |
+//! | [`Redis::nonce_store`] (Digest replays) | `500` | none: always closed |
+//! | [`Redis::throttle_store`] (failed logins) | `500`, the verifier does not run | [`Throttle::fail_open`](crate::throttle::Throttle::fail_open): authenticate without throttling, a warning logged |
 //! | [`RedisRevocations`] (revoked tokens) | `500` | [`RedisRevocations::fail_open`]: accept valid tokens, a warning logged |
 //!
 //! The replay store has no such toggle: a nonce use it cannot record may be a replay, and
@@ -85,9 +85,9 @@ mod nonce;
 mod revocation;
 mod throttle;
 
-pub use nonce::RedisNonceStore;
+use nonce::RedisNonceStore;
 pub use revocation::RedisRevocations;
-pub use throttle::RedisThrottleStore;
+use throttle::RedisThrottleStore;
 
 /// One Redis connection, with the timeout and the key prefix every store made from it
 /// shares; see the [module docs](self).
@@ -160,13 +160,60 @@ impl Redis {
         self
     }
 
-    /// The Digest replay store: see [`RedisNonceStore`].
-    pub fn nonce_store(&self) -> RedisNonceStore {
+    /// Digest replay protection in Redis, shared by every instance of a fleet: a
+    /// [`NonceStore`](crate::digest::NonceStore) for
+    /// [`Digest::nonce_store`](crate::digest::Digest::nonce_store).
+    ///
+    /// Each nonce is one key holding the highest `nc` accepted for it, written by one Lua script
+    /// (atomic: of two concurrent requests with the same (nonce, nc), on any instances, one is
+    /// accepted), with a TTL that ends when the nonce expires (after which the scheme refuses
+    /// the nonce by itself). An RFC 2069 response (no `nc`) records `0`, so its nonce is good
+    /// once.
+    ///
+    /// **Always fails closed.** When Redis is down, slow (past the [timeout](Redis::timeout)) or
+    /// answers an error, the request is refused with `500` and the error logged. There is no
+    /// `fail_open`: a nonce use the store cannot record may be a replay, and accepting a replay
+    /// is the one thing this store exists to prevent.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), redis::RedisError> {
+    /// use tower_httpauth::digest::{Digest, DigestUsers};
+    /// use tower_httpauth::redis::Redis;
+    ///
+    /// let redis = Redis::open("redis://127.0.0.1:6379/")?;
+    /// let realm = "api@example.org";
+    /// let digest = Digest::new(DigestUsers::new(realm).with_password("john", "hello"))
+    ///     .realm(realm)
+    ///     .secret(b"the same 32+ byte secret on every instance")
+    ///     .nonce_store(redis.nonce_store());
+    /// # let _ = digest; Ok(()) }
+    /// ```
+    pub fn nonce_store(&self) -> impl crate::digest::NonceStore + Clone + fmt::Debug + use<> {
         RedisNonceStore::new(self.clone())
     }
 
-    /// The throttle's counts: see [`RedisThrottleStore`].
-    pub fn throttle_store(&self) -> RedisThrottleStore {
+    /// A [`Throttle`](crate::throttle::Throttle)'s counts in Redis, shared by every instance of
+    /// a fleet so that an attacker cannot spread guesses over the instances.
+    ///
+    /// Failures are recorded by one Lua script (atomic, one round trip for both of a request's
+    /// keys); checks are one pipelined `HMGET` per key; every key expires once its lock is over
+    /// and its failures are forgotten. Times come from the throttle's
+    /// [clock](crate::throttle::Throttle::clock), so the instances' clocks should agree (NTP).
+    ///
+    /// When Redis is down or slow the store answers an error, which the throttle handles as its
+    /// [`fail_open`](crate::throttle::Throttle::fail_open) says: by default the request is
+    /// refused with `500` and the verifier does not run.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), redis::RedisError> {
+    /// use tower_httpauth::redis::Redis;
+    /// use tower_httpauth::throttle::Throttle;
+    ///
+    /// let redis = Redis::open("redis://127.0.0.1:6379/")?;
+    /// let throttle = Throttle::with_store(redis.throttle_store());
+    /// # let _ = throttle; Ok(()) }
+    /// ```
+    pub fn throttle_store(&self) -> impl crate::throttle::ThrottleStore + Clone + fmt::Debug + use<> {
         RedisThrottleStore::new(self.clone())
     }
 

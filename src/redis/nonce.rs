@@ -28,36 +28,9 @@ return 1
     )
 });
 
-/// Digest replay protection in Redis, shared by every instance of a fleet: a
-/// [`NonceStore`] for [`Digest::nonce_store`](crate::digest::Digest::nonce_store), made by
-/// [`Redis::nonce_store`].
-///
-/// Each nonce is one key holding the highest `nc` accepted for it, written by one Lua script
-/// (atomic: of two concurrent requests with the same (nonce, nc), on any instances, one is
-/// accepted), with a TTL that ends when the nonce expires (after which the scheme refuses
-/// the nonce by itself). An RFC 2069 response (no `nc`) records `0`, so its nonce is good
-/// once.
-///
-/// **Always fails closed.** When Redis is down, slow (past the [timeout](Redis::timeout)) or
-/// answers an error, the request is refused with `500` and the error logged. There is no
-/// `fail_open`: a nonce use the store cannot record may be a replay, and accepting a replay
-/// is the one thing this store exists to prevent.
-///
-/// ```
-/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), redis::RedisError> {
-/// use tower_httpauth::digest::{Digest, DigestUsers};
-/// use tower_httpauth::redis::Redis;
-///
-/// let redis = Redis::open("redis://127.0.0.1:6379/")?;
-/// let realm = "api@example.org";
-/// let digest = Digest::new(DigestUsers::new(realm).with_password("john", "hello"))
-///     .realm(realm)
-///     .secret(b"the same 32+ byte secret on every instance")
-///     .nonce_store(redis.nonce_store());
-/// # let _ = digest; Ok(()) }
-/// ```
+/// The store made by `Redis`: see its method's documentation.
 #[derive(Clone)]
-pub struct RedisNonceStore {
+pub(crate) struct RedisNonceStore {
     redis: Redis,
 }
 

@@ -50,30 +50,9 @@ return {math.floor(locked), worst}
 
 type StoreFuture = Pin<Box<dyn Future<Output = Result<ThrottleStatus, BoxError>> + Send>>;
 
-/// A [`Throttle`](crate::throttle::Throttle)'s counts in Redis, shared by every instance of
-/// a fleet so that an attacker cannot spread guesses over the instances; made by
-/// [`Redis::throttle_store`].
-///
-/// Failures are recorded by one Lua script (atomic, one round trip for both of a request's
-/// keys); checks are one pipelined `HMGET` per key; every key expires once its lock is over
-/// and its failures are forgotten. Times come from the throttle's
-/// [clock](crate::throttle::Throttle::clock), so the instances' clocks should agree (NTP).
-///
-/// When Redis is down or slow the store answers an error, which the throttle handles as its
-/// [`fail_open`](crate::throttle::Throttle::fail_open) says: by default the request is
-/// refused with `500` and the verifier does not run.
-///
-/// ```
-/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), redis::RedisError> {
-/// use tower_httpauth::redis::Redis;
-/// use tower_httpauth::throttle::Throttle;
-///
-/// let redis = Redis::open("redis://127.0.0.1:6379/")?;
-/// let throttle = Throttle::with_store(redis.throttle_store());
-/// # let _ = throttle; Ok(()) }
-/// ```
+/// The store made by `Redis`: see its method's documentation.
 #[derive(Clone)]
-pub struct RedisThrottleStore {
+pub(crate) struct RedisThrottleStore {
     redis: Redis,
 }
 

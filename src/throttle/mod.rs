@@ -124,7 +124,7 @@
 //!
 //! The counts live in a [`ThrottleStore`]: in the process by default; a fleet of instances
 //! behind a load balancer needs a shared store ([`Throttle::with_store`]), such as
-//! `redis::RedisThrottleStore` (feature `redis`), so that an attacker cannot spread guesses
+//! `Redis::throttle_store()` (feature `redis`), so that an attacker cannot spread guesses
 //! over the instances.
 //!
 //! A store that fails (a database or Redis that is down or slow) **fails closed**: requests
