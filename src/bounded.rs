@@ -26,7 +26,30 @@ struct Table<K, V> {
     next: u64,
 }
 
+/// How many of the least recently used entries an insert at the bound may pass over because
+/// their owner wants them kept (see [`BoundedMap::upsert_sparing`]): a bounded amount of
+/// work per insert, whatever the entries.
+const SPARE_SCAN: usize = 4;
+
 impl<K: Hash + Eq + Clone, V> Table<K, V> {
+    /// Marks up to [`SPARE_SCAN`] of the least recently used entries that `spare` wants
+    /// kept as used, so that the next eviction takes the least recently used entry that may
+    /// go (or, when every entry looked at is to be kept, the least recently used of the
+    /// others).
+    fn pass_over(&mut self, spare: impl Fn(&V) -> bool) {
+        for _ in 0..SPARE_SCAN {
+            let Some(oldest) = self.order.first_key_value().map(|(_, k)| k.clone()) else {
+                return;
+            };
+            match self.entries.get(&oldest) {
+                Some((value, _)) if spare(value) => {
+                    self.touch(&oldest);
+                }
+                _ => return,
+            }
+        }
+    }
+
     /// The entry of `key`, marked used.
     fn touch(&mut self, key: &K) -> Option<&mut V> {
         let (value, seq) = self.entries.get_mut(key)?;
@@ -87,12 +110,28 @@ impl<K: Hash + Eq + Clone, V> BoundedMap<K, V> {
     /// Runs `f` on the entry of `key`, inserting `make()` first if there is none (the least
     /// recently used entry makes room at the bound).
     pub(crate) fn upsert<R>(&self, key: &K, make: impl FnOnce() -> V, f: impl FnOnce(&mut V) -> R) -> R {
+        self.upsert_sparing(key, make, f, |_| false)
+    }
+
+    /// Like [`upsert`](Self::upsert), but an entry for which `spare` says yes is passed over
+    /// when room is made (marked used instead), within a bounded number of entries per
+    /// insert: the throttle keeps running locks this way, unless locked keys crowd the map.
+    pub(crate) fn upsert_sparing<R>(
+        &self,
+        key: &K,
+        make: impl FnOnce() -> V,
+        f: impl FnOnce(&mut V) -> R,
+        spare: impl Fn(&V) -> bool,
+    ) -> R {
         let mut table = self.lock();
         if let Some(value) = table.touch(key) {
             return f(value);
         }
         let mut value = make();
         let out = f(&mut value);
+        if table.entries.len() >= self.capacity {
+            table.pass_over(spare);
+        }
         table.insert(key, value, self.capacity, |_, _| {});
         out
     }
@@ -200,6 +239,25 @@ mod tests {
             (map.len(), map.with(&"a", |v| *v), map.with(&"c", |v| *v)),
             (1, None, Some(3))
         );
+    }
+
+    #[test]
+    fn upsert_sparing_passes_over_a_bounded_number_of_spared_entries() {
+        let map = BoundedMap::new(3);
+        for (k, v) in [("kept", 1), ("b", 0), ("c", 0)] {
+            map.upsert(&k, || v, |_| ());
+        }
+        // "kept" is the least recently used but spared: "b" makes room.
+        map.upsert_sparing(&"d", || 0, |_| (), |v| *v == 1);
+        assert_eq!((map.len(), map.with(&"b", |v| *v)), (3, None));
+        assert_eq!(map.with(&"kept", |v| *v), Some(1));
+        // When every entry is spared, the bound still holds.
+        let all = BoundedMap::new(SPARE_SCAN);
+        for i in 0..3 * SPARE_SCAN {
+            all.upsert_sparing(&i, || 1, |_| (), |_| true);
+            assert!(all.len() <= SPARE_SCAN);
+        }
+        assert_eq!(all.with(&(3 * SPARE_SCAN - 1), |v| *v), Some(1), "the newest got in");
     }
 
     #[test]
