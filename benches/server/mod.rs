@@ -121,7 +121,10 @@ async fn app() -> (Router, Vec<(&'static str, String)>) {
     let es = JwtKey::es256_pem(&pem("ec_private.pem"), &pem("ec_public.pem")).expect("ES256 key");
     let issuer = JwtIssuer::new(es).access_ttl(Duration::from_secs(24 * 3600));
     tokens.push(("/jwt-es256", issuer.access_token(&claims).expect("ES256 token")));
-    let jwt = Jwt::<Claims>::new().key(JwtKey::es256_public_pem(&pem("ec_public.pem")).expect("ES256 key"));
+    let jwt = Jwt::<Claims>::new()
+        .key(JwtKey::es256_public_pem(&pem("ec_public.pem")).expect("ES256 key"))
+        // The issuer above sets no audience; a public-key verifier must say so.
+        .any_audience();
     routes.push((
         "/jwt-es256",
         get(hello).route_layer(AuthLayer::new(Bearer::new(jwt).realm(REALM))),
