@@ -522,8 +522,8 @@ fn stuffing() {
         victim.1, victim.0
     );
     println!(
-        "| … that reached the verifier beyond the 5 free failures (each one a lock lifted by eviction) | {} |",
-        victim.0.saturating_sub(victim.1).saturating_sub(5)
+        "| … that reached the verifier after the 5 free failures and the one that locked (each one a lock lifted by eviction) | {} |",
+        victim.0.saturating_sub(victim.1).saturating_sub(6)
     );
     println!(
         "| after the attack: `victim` from a new address / a correct login from the attacking address | {} / {} |",
