@@ -319,6 +319,8 @@ fn users(n: u64) {
     let reload = t.elapsed();
     assert!(matches!(reloaded, Ok(true)), "reload: {reloaded:?}");
 
+    // Before the latency samples below are allocated and written.
+    let resident = rss();
     let reloader = users.clone();
     let svc = service(&AuthLayer::new(Basic::new(users).realm("growth")));
     let count = scaled(20_000).min(20_000);
@@ -371,7 +373,7 @@ fn users(n: u64) {
         reload.as_secs_f64() * 1e3,
         mib(grown),
         grown as f64 / n as f64,
-        mib(rss()),
+        mib(resident),
         during.len(),
         reload_bg.as_secs_f64() * 1e3,
     );
