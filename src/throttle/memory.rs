@@ -37,7 +37,8 @@ impl Entry {
 /// Memory is about 200 bytes per key (the map's slot and the recency index's), measured in
 /// BENCHMARKS.md. An attacker who sprays failures over many user-ids and addresses evicts
 /// the counts of idle keys, but not a running lock unless locked keys crowd the store
-/// (each insert passes over a few of them at most); the address key still counts all of
+/// (each insert looks at a few of the oldest keys at most, and when all of those are locked
+/// the oldest lock goes); the address key still counts all of
 /// one address's failures, which is why both kinds are counted by default.
 #[derive(Debug)]
 pub(crate) struct MemoryStore {
