@@ -8,9 +8,10 @@
 //! (the median of 21 interleaved rounds of 2000 calls) and the ratios (`cargo bench --bench
 //! digest -- ratios-only` skips the criterion cases). A Basic request with
 //! `StaticCredentials` through the same layer (no hash at all) shows the layer's own share.
-//! Two more modes, for work on the hot path: `-- parse-only` times
-//! `DigestCredentials::parse` on the benchmark's header, and `-- profile [md5] [no-info]`
-//! verifies requests in a loop for ten seconds, for `perf record -g` (look under `verify`).
+//! Two more modes, for work on the hot path: `-- parse-only` times the public auth-param
+//! parser ([`AuthParams::parse`]: the tokenizer the scheme parses its header with, plus the
+//! `Vec` it collects into) on the benchmark's header, and `-- profile [md5] [no-info]` verifies requests in a loop for ten
+//! seconds, for `perf record -g` (look under `verify`).
 //!
 //! A reference tool, with no target: BENCHMARKS.md has its figures and where the time goes;
 //! what Digest costs a whole server is measured by `benches/load.rs`.
@@ -24,11 +25,10 @@ use criterion::{BatchSize, Criterion, criterion_group};
 use hmac::{Hmac, KeyInit, Mac};
 use http::{Request, Response};
 use sha2::{Digest as _, Sha256};
-use tower_httpauth::digest::{
-    Algorithm, Digest, DigestCredentials, DigestLookup, DigestUser, Hex, Qop, client_response,
-};
+use tower_httpauth::digest::{Algorithm, Digest, DigestLookup, DigestUser};
+use tower_httpauth::failure::DefaultFailure;
 use tower_httpauth::header::{AuthParams, split_scheme};
-use tower_httpauth::{AuthLayer, Basic, BasicCredentials, StaticCredentials};
+use tower_httpauth::{AuthLayer, Basic, BasicCredentials, StaticCredentials, Verifier};
 use tower_layer::Layer;
 use tower_service::Service;
 
@@ -46,9 +46,9 @@ fn now<F: std::future::Future>(f: F) -> F::Output {
 }
 
 /// The credential store of the measured cases: a synchronous lookup in memory (as
-/// `DigestUsers`), so the layer decides inside `call`.
-type SyncStore = tower_httpauth::SyncFn<fn(&DigestLookup) -> Option<DigestUser<String>>>;
-/// The same lookup as an async closure: the layer's asynchronous path.
+/// `DigestUsers`).
+type SyncStore = tower_httpauth::verify::SyncFn<fn(&DigestLookup) -> Option<DigestUser<String>>>;
+/// The same lookup as an async closure.
 type AsyncStore = fn(DigestLookup) -> std::future::Ready<Option<DigestUser<String>>>;
 
 type Svc<S = SyncStore> = tower_httpauth::AuthService<
@@ -56,6 +56,7 @@ type Svc<S = SyncStore> = tower_httpauth::AuthService<
         fn(Request<String>) -> std::future::Ready<Result<Response<String>, std::convert::Infallible>>,
     >,
     Digest<S>,
+    DefaultFailure,
 >;
 
 fn inner(_req: Request<String>) -> std::future::Ready<Result<Response<String>, std::convert::Infallible>> {
@@ -67,8 +68,8 @@ static HA1_MD5: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
 fn lookup_now(l: &DigestLookup) -> Option<DigestUser<String>> {
     let ha1 = match l.algorithm().base() {
-        Algorithm::Md5 => HA1_MD5.get_or_init(|| Algorithm::Md5.ha1("Mufasa", REALM, "Circle of Life").as_str().into()),
-        _ => HA1_SHA256.get_or_init(|| Algorithm::Sha256.ha1("Mufasa", REALM, "Circle of Life").as_str().into()),
+        Algorithm::Md5 => HA1_MD5.get_or_init(|| Algorithm::Md5.ha1("Mufasa", REALM, "Circle of Life")),
+        _ => HA1_SHA256.get_or_init(|| Algorithm::Sha256.ha1("Mufasa", REALM, "Circle of Life")),
     };
     (l.username() == "Mufasa").then(|| DigestUser::with_ha1("Mufasa".to_string(), ha1.clone()))
 }
@@ -81,7 +82,7 @@ fn sync_store() -> SyncStore {
     tower_httpauth::sync_fn(lookup_now as fn(&DigestLookup) -> _)
 }
 
-struct Fixture<S = SyncStore> {
+struct Fixture<S: Verifier<DigestLookup, User = DigestUser<String>> = SyncStore> {
     svc: Svc<S>,
     client: Client,
 }
@@ -110,7 +111,7 @@ impl Fixture<AsyncStore> {
     }
 }
 
-impl<S: tower_httpauth::digest::DigestCredentialStore<User = String>> Fixture<S> {
+impl<S: Verifier<DigestLookup, User = DigestUser<String>>> Fixture<S> {
     fn build(store: S, alg: Algorithm, info: bool) -> Self {
         let digest = Digest::new(store)
             .authentication_info(info)
@@ -136,7 +137,7 @@ impl<S: tower_httpauth::digest::DigestCredentialStore<User = String>> Fixture<S>
     }
 }
 
-fn verify<S: tower_httpauth::digest::DigestCredentialStore<User = String>>(svc: &mut Svc<S>, req: Request<String>) {
+fn verify<S: Verifier<DigestLookup, User = DigestUser<String>>>(svc: &mut Svc<S>, req: Request<String>) {
     let res = now(svc.call(req)).unwrap();
     assert_eq!(res.status(), 200);
     black_box(res);
@@ -147,25 +148,28 @@ impl Client {
     fn request(&mut self) -> Request<String> {
         self.nc += 1;
         let nc = format!("{:08x}", self.nc);
-        let r = client_response(
+        // RFC 7616 §3.4.1: KD(H(A1), nonce ":" nc ":" cnonce ":" qop ":" H(A2)).
+        let ha1 = self.alg.ha1("Mufasa", REALM, "Circle of Life");
+        let ha2 = hash(self.alg, &[b"GET:", URI.as_bytes()]);
+        let r = hash(
             self.alg,
-            "Mufasa",
-            REALM,
-            "Circle of Life",
-            &self.nonce,
-            &nc,
-            CNONCE,
-            Some(Qop::Auth),
-            "GET",
-            URI,
-            None,
+            &[
+                ha1.as_bytes(),
+                b":",
+                self.nonce.as_bytes(),
+                b":",
+                nc.as_bytes(),
+                b":",
+                CNONCE.as_bytes(),
+                b":auth:",
+                ha2.as_bytes(),
+            ],
         );
         let h = format!(
-            r#"Digest username="Mufasa", realm="{REALM}", nonce="{}", uri="{URI}", cnonce="{CNONCE}", nc={nc}, qop=auth, response="{}", opaque="{}", algorithm={}"#,
+            r#"Digest username="Mufasa", realm="{REALM}", nonce="{}", uri="{URI}", cnonce="{CNONCE}", nc={nc}, qop=auth, response="{r}", opaque="{}", algorithm={}"#,
             self.nonce,
-            r.as_str(),
             self.opaque,
-            self.alg
+            self.alg.name()
         );
         Request::builder()
             .uri(URI)
@@ -198,7 +202,7 @@ impl Raw {
         nonce_raw[24..].copy_from_slice(&tag);
         Raw {
             alg,
-            ha1: alg.ha1("Mufasa", REALM, "Circle of Life").as_str().to_owned(),
+            ha1: alg.ha1("Mufasa", REALM, "Circle of Life"),
             mac,
             nonce_raw,
         }
@@ -211,7 +215,7 @@ impl Raw {
         let mut m = self.mac.clone();
         m.update(&self.nonce_raw[..24]);
         assert!(m.verify_slice(&self.nonce_raw[24..]).is_ok());
-        let ha2 = self.alg.hash(&[b"GET:", URI.as_bytes()]);
+        let ha2 = hash(self.alg, &[b"GET:", URI.as_bytes()]);
         let mut kd = Kd::new(self.alg);
         for part in [
             self.ha1.as_bytes(),
@@ -229,7 +233,7 @@ impl Raw {
         kd.update(ha2.as_bytes());
         black_box(kd.finish());
         if let Some(mut kd2) = kd2 {
-            let ha2 = self.alg.hash(&[b":", URI.as_bytes()]);
+            let ha2 = hash(self.alg, &[b":", URI.as_bytes()]);
             kd2.update(ha2.as_bytes());
             black_box(kd2.finish());
         }
@@ -256,12 +260,35 @@ impl Kd {
             Kd::Sha256(d) => d.update(data),
         }
     }
-    fn finish(self) -> Hex {
+    fn finish(self) -> String {
         match self {
-            Kd::Md5(d) => Hex::encode(&d.finalize()),
-            Kd::Sha256(d) => Hex::encode(&d.finalize()),
+            Kd::Md5(d) => hex(&d.finalize()),
+            Kd::Sha256(d) => hex(&d.finalize()),
         }
     }
+}
+
+/// The algorithm's hash of the concatenated `parts`, as lowercase hex.
+fn hash(alg: Algorithm, parts: &[&[u8]]) -> String {
+    let mut kd = Kd::new(alg);
+    for part in parts {
+        kd.update(part);
+    }
+    kd.finish()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    bytes
+        .iter()
+        .flat_map(|b| [DIGITS[usize::from(b >> 4)] as char, DIGITS[usize::from(b & 15)] as char])
+        .collect()
+}
+
+/// The auth-params of a `Digest` header value, through the public parser (the scheme's own
+/// tokenizer, collecting into a `Vec`: the scheme fills fixed slots instead).
+fn parse_params(value: &[u8]) -> bool {
+    split_scheme(value).is_some_and(|(_, rest)| AuthParams::parse(rest).is_ok())
 }
 
 type BasicSvc = tower_httpauth::AuthService<
@@ -269,6 +296,7 @@ type BasicSvc = tower_httpauth::AuthService<
         fn(Request<String>) -> std::future::Ready<Result<Response<String>, std::convert::Infallible>>,
     >,
     Basic<StaticCredentials>,
+    DefaultFailure,
 >;
 
 fn basic_service() -> BasicSvc {
@@ -332,8 +360,8 @@ fn bench(c: &mut Criterion) {
         });
         let raw = Raw::new(alg);
         let header = client.request().headers()["authorization"].clone();
-        g.bench_function("parse: DigestCredentials::parse", |b| {
-            b.iter(|| black_box(DigestCredentials::parse(black_box(header.as_bytes())).is_ok()))
+        g.bench_function("parse: the auth-params (AuthParams::parse)", |b| {
+            b.iter(|| black_box(parse_params(black_box(header.as_bytes()))))
         });
         g.bench_function("raw: HMAC + H(A2) + response", |b| {
             b.iter(|| raw.run(&nonce, "00000001", false))
@@ -414,9 +442,9 @@ fn ratios() {
 
 criterion_group!(benches, bench);
 
-/// `-- profile [md5] [no-info] [sizes]`: prints the sizes of the layer's future and of
-/// `DigestFuture` (and stops there with `sizes`), then builds and verifies requests in a
-/// loop for about ten seconds, for `perf record` (look at what is under `verify`).
+/// `-- profile [md5] [no-info] [sizes]`: prints the size of the layer's future (and stops
+/// there with `sizes`), then builds and verifies requests in a loop for about ten seconds,
+/// for `perf record` (look at what is under `verify`).
 fn profile() {
     let args: Vec<String> = std::env::args().collect();
     let alg = if args.iter().any(|a| a == "md5") {
@@ -429,10 +457,6 @@ fn profile() {
         let r = fx.client.request();
         let f = fx.svc.call(r);
         eprintln!("size of the layer's future: {}", std::mem::size_of_val(&f));
-        let (parts, _) = fx.client.request().into_parts();
-        let d = Digest::new(lookup as fn(DigestLookup) -> _);
-        let df = tower_httpauth::Scheme::authenticate(&d, &parts);
-        eprintln!("size of DigestFuture: {}", std::mem::size_of_val(&df));
     }
     if args.iter().any(|a| a == "sizes") {
         return;
@@ -446,7 +470,7 @@ fn profile() {
     }
 }
 
-/// `-- parse-only`: `DigestCredentials::parse` on the benchmark's header, the median of
+/// `-- parse-only`: the shared auth-param parser on the benchmark's header, the median of
 /// 20 000 batches of 100 calls.
 fn parse_only() {
     let mut client = Fixture::new(Algorithm::Sha256).client;
@@ -455,12 +479,15 @@ fn parse_only() {
         .map(|_| {
             let t = Instant::now();
             for _ in 0..100 {
-                black_box(DigestCredentials::parse(black_box(header.as_bytes())).is_ok());
+                black_box(parse_params(black_box(header.as_bytes())));
             }
             t.elapsed().as_nanos() as f64 / 100.0
         })
         .collect();
-    println!("parse: {:.0} ns (median of 20 000 batches of 100)", median(&mut v));
+    println!(
+        "parse (AuthParams): {:.0} ns (median of 20 000 batches of 100)",
+        median(&mut v)
+    );
 }
 
 fn main() {

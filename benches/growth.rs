@@ -12,8 +12,9 @@
 //!
 //! - `users`: htpasswd files of 10, 10 000 and 1 000 000 users in `{SHA}` (a fast format, so
 //!   the file's size and not the hash is what is measured): load time, reload time after one
-//!   line is appended, resident memory per user, and per-request latency of a correct login
-//!   of a random user.
+//!   line is appended, resident memory per user, per-request latency of a correct login
+//!   of a random user, and the same while another thread reloads the file (requests must
+//!   not wait for a reload).
 //! - `stuffing`: credential stuffing against the throttle (its memory store at the default
 //!   100 000 keys): failed logins of 1 000 000 distinct user-ids from 100 000 addresses, with
 //!   one attacked user-id and one attacking address mixed in; memory per key, p99 latency of a
@@ -46,8 +47,13 @@ use tower::util::BoxCloneService;
 use tower::{Layer, Service, ServiceExt};
 use tower_httpauth::digest::{Algorithm, Digest, DigestUsers, MemoryNonceStore};
 use tower_httpauth::store::{CredentialCache, FileOptions, HashPolicy, HashPool, HashedPasswords, Htpasswd};
-use tower_httpauth::throttle::{ClientAddr, Limits, MemoryStore, Throttle};
+use tower_httpauth::throttle::{ClientAddr, Limits, Throttle};
 use tower_httpauth::{AuthLayer, Basic, BasicCredentials, constant_time_eq};
+
+/// The throttle's default bound on keys (`Throttle::new`, documented there).
+const THROTTLE_MAX_KEYS: usize = 100_000;
+/// The credential cache's default capacity (`CredentialCache::default`, documented there).
+const CACHE_DEFAULT_CAPACITY: usize = 1024;
 
 // Counts live heap bytes, so that memory per user, key or entry is what the structures hold
 // and not the allocator's page-level resident memory (reported beside it).
@@ -216,9 +222,9 @@ fn main() {
     if wanted("users") {
         println!("### Users in an htpasswd file (`{{SHA}}`)\n");
         println!(
-            "| users | file MiB | load ms | reload ms (one line appended) | heap MiB | heap bytes per user | process RSS MiB | login p50 µs | login p99 µs |"
+            "| users | file MiB | load ms | reload ms (one line appended) | heap MiB | heap bytes per user | process RSS MiB | login p50 µs | login p99 µs | logins during a reload on another thread: count in its duration, p50 / p99 µs |"
         );
-        println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         for n in [10, 10_000, 1_000_000] {
             section(&format!("users:{}", scaled(n).max(10.min(n))));
         }
@@ -236,7 +242,7 @@ fn main() {
             "| capacity | logins | hit ratio | entries after | heap growth MiB | heap bytes per entry | hit p50 µs | hit p99 µs | miss p50 µs | miss p99 µs | stopped by the time bound |"
         );
         println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
-        for cap in [tower_httpauth::store::DEFAULT_CACHE_CAPACITY, 100_000] {
+        for cap in [CACHE_DEFAULT_CAPACITY, 100_000] {
             section(&format!("cache:{cap}"));
         }
         println!();
@@ -313,40 +319,68 @@ fn users(n: u64) {
     let reload = t.elapsed();
     assert!(matches!(reloaded, Ok(true)), "reload: {reloaded:?}");
 
+    // Before the latency samples below are allocated and written.
+    let resident = rss();
+    let reloader = users.clone();
     let svc = service(&AuthLayer::new(Basic::new(users).realm("growth")));
     let count = scaled(20_000).min(20_000);
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let end = deadline();
     let mut lat = Vec::with_capacity(count as usize);
-    runtime().block_on(async {
+    // At most this many logins while the file reloads (storage allocated up front).
+    let mut during = Samples::new(4_000_000);
+    let reload_bg = runtime().block_on(async {
         let mut svc = svc;
-        for _ in 0..count {
-            if Instant::now() > end {
-                break;
-            }
+        let mut login = async |rng: &mut Rng| {
             let i = rng.below(n);
             let req = request(basic(&format!("user{i}"), &format!("pw{i}")), None);
             let (status, d) = send(&mut svc, req).await;
             assert_eq!(status, StatusCode::OK);
-            lat.push(d);
+            d
+        };
+        for _ in 0..count {
+            if Instant::now() > end {
+                break;
+            }
+            lat.push(login(&mut rng).await);
         }
+        // Logins while another thread reloads the file (one more line appended): requests
+        // read the table in use and never wait for a reload (the background task of the
+        // `tokio` feature reloads the same way).
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .and_then(|mut f| f.write_all(sha_line(n + 1).as_bytes()))
+            .expect("append");
+        let reloading = std::thread::spawn(move || {
+            let t = Instant::now();
+            let reloaded = reloader.reload();
+            assert!(matches!(reloaded, Ok(true)), "reload: {reloaded:?}");
+            t.elapsed()
+        });
+        while !reloading.is_finished() && Instant::now() < end {
+            during.push(login(&mut rng).await);
+        }
+        reloading.join().expect("reload thread")
     });
     let (p50, p99) = p50_p99(&mut lat);
+    let (r50, r99) = during.p50_p99();
     let grown = (after - before).max(0) as u64;
     println!(
-        "| {n} | {} | {:.2} | {:.2} | {} | {:.0} | {} | {p50:.2} | {p99:.2} |",
+        "| {n} | {} | {:.2} | {:.2} | {} | {:.0} | {} | {p50:.2} | {p99:.2} | {} in {:.0} ms: {r50:.2} / {r99:.2} |",
         mib(size),
         load.as_secs_f64() * 1e3,
         reload.as_secs_f64() * 1e3,
         mib(grown),
         grown as f64 / n as f64,
-        mib(rss()),
+        mib(resident),
+        during.len(),
+        reload_bg.as_secs_f64() * 1e3,
     );
 }
 
 fn stuffing() {
-    let cap = tower_httpauth::throttle::DEFAULT_MAX_ENTRIES;
-    let store = MemoryStore::new(cap);
+    let cap = THROTTLE_MAX_KEYS;
     let verifier = || {
         Basic::new(|c: BasicCredentials| async move {
             let ok = constant_time_eq(c.username().as_bytes(), b"alice")
@@ -358,7 +392,7 @@ fn stuffing() {
     // The default free failures, with one-hour locks: a lock then outlives the run, and only
     // eviction from the store can lift it.
     let hour = Duration::from_secs(3600);
-    let throttle = Throttle::with_store(store.clone())
+    let throttle = Throttle::in_memory(cap)
         .per_username(Limits::new(5, hour, hour))
         .per_address(Limits::new(20, hour, hour));
     let svc = service(&AuthLayer::new(verifier()).throttle(throttle));
@@ -444,14 +478,19 @@ fn stuffing() {
     let (b50, b99) = p50_p99(&mut b2b);
     let (i50, i99) = p50_p99(&mut idle);
     let (d50, d99) = during.p50_p99();
-    let keys = store.len();
+    // The keys the store was asked to record: every sprayed user-id and address, `victim`,
+    // `early` and their two addresses (a success records nothing). The store holds at most
+    // `cap` of them; how many exactly is not public, so memory per key is taken over
+    // `min(recorded, cap)`.
+    let recorded = sent + sent.min(addresses) + 4;
+    let keys = (recorded as usize).min(cap);
     let grown = (after.0 - before.0).max(0) as u64;
     let rss_grown = after.1.saturating_sub(before.1);
     println!("### Credential stuffing against the throttle (memory store)\n");
     println!(
         "{sent} failed logins of distinct user-ids from {addresses} addresses (of {users} planned{}), a failure for \
          the attacked user-id `victim` from one attacking address every 1 000, a legitimate login every 100. \
-         Store: `MemoryStore::new({cap})`; limits: 5 free failures per user-id and 20 per address, then locks of \
+         Store: `Throttle::in_memory({cap})` (the default bound); limits: 5 free failures per user-id and 20 per address, then locks of \
          one hour (longer than the run, so that only eviction lifts a lock).\n",
         if sent < users {
             ", stopped by the time bound"
@@ -461,13 +500,16 @@ fn stuffing() {
     );
     println!("| measure | value |");
     println!("|---|---:|");
-    println!("| keys held / cap | {keys} / {cap} |");
+    println!("| distinct keys recorded / cap | {recorded} / {cap} |");
     println!(
         "| heap growth during the attack (process RSS growth) | {} MiB ({} MiB) |",
         mib(grown),
         mib(rss_grown)
     );
-    println!("| heap bytes per key | {:.0} |", grown as f64 / keys.max(1) as f64);
+    println!(
+        "| heap bytes per key held (growth ÷ min(recorded, cap)) | {:.0} |",
+        grown as f64 / keys.max(1) as f64
+    );
     println!("| legitimate login p50 / p99, idle, back to back | {b50:.2} / {b99:.2} µs |");
     println!(
         "| legitimate login p50 / p99, idle, one per 100 failed logins through a layer without throttle | {i50:.2} / {i99:.2} µs |"
@@ -482,8 +524,8 @@ fn stuffing() {
         victim.1, victim.0
     );
     println!(
-        "| … that reached the verifier beyond the 5 free failures (each one a lock lifted by eviction) | {} |",
-        victim.0.saturating_sub(victim.1).saturating_sub(5)
+        "| … that reached the verifier after the 5 free failures and the one that locked (each one a lock lifted by eviction) | {} |",
+        victim.0.saturating_sub(victim.1).saturating_sub(6)
     );
     println!(
         "| after the attack: `victim` from a new address / a correct login from the attacking address | {} / {} |",
@@ -505,15 +547,15 @@ fn replay() {
         .realm(REALM)
         .algorithms([Algorithm::Sha256])
         .nonce_store(store.clone());
-    let opaque = digest.opaque().to_owned();
-    let issuer = digest.clone();
-    let svc = service(&AuthLayer::new(digest));
-    let alg = Algorithm::Sha256;
-    let ha1 = alg.ha1("alice", REALM, "right");
-    let ha2 = alg.hash(&[b"GET:/"]);
+    let mut svc = service(&AuthLayer::new(digest));
+    // Nonces are issued in challenges, as a client gets them (outside the timed requests).
+    let rt = runtime();
+    let (_, opaque) = rt.block_on(challenge(&mut svc));
+    let ha1 = Algorithm::Sha256.ha1("alice", REALM, "right");
+    let ha2 = sha256_hex(&[b"GET:/"]);
     let header = |nonce: &str, nc: u32| {
         let nc = format!("{nc:08x}");
-        let response = alg.hash(&[
+        let response = sha256_hex(&[
             ha1.as_bytes(),
             b":",
             nonce.as_bytes(),
@@ -524,16 +566,14 @@ fn replay() {
         ]);
         HeaderValue::from_str(&format!(
             "Digest username=\"alice\", realm=\"{REALM}\", nonce=\"{nonce}\", uri=\"/\", algorithm=SHA-256, \
-             response=\"{}\", qop=auth, nc={nc}, cnonce=\"0a4f113b\", opaque=\"{opaque}\"",
-            response.as_str()
+             response=\"{response}\", qop=auth, nc={nc}, cnonce=\"0a4f113b\", opaque=\"{opaque}\""
         ))
         .expect("header")
     };
     let total = scaled(1_000_000);
     let tenth = (total / 10).max(1);
     let end = deadline();
-    let (buckets, issued, early, late, fresh, before, after) = runtime().block_on(async {
-        let mut svc = svc;
+    let (buckets, issued, early, late, fresh, before, after) = rt.block_on(async {
         let mut buckets: Vec<Samples> = (0..10).map(|_| Samples::new(tenth * 12 / 10 + 10)).collect();
         let mut early: Vec<String> = Vec::with_capacity(1000);
         let before = (heap(), rss());
@@ -543,7 +583,7 @@ fn replay() {
             if i % 1024 == 0 && Instant::now() > end {
                 break;
             }
-            let nonce = issuer.issue_nonce();
+            let (nonce, _) = challenge(&mut svc).await;
             let uses = if i % 10 == 0 { 3 } else { 1 };
             for nc in 1..=uses {
                 let (s, d) = send(&mut svc, request(header(&nonce, nc), None)).await;
@@ -566,7 +606,8 @@ fn replay() {
         // The newest nonce replayed with a count already used: refused.
         let late = send(&mut svc, request(header(&last, 1), None)).await.0;
         // A new nonce still works.
-        let fresh = send(&mut svc, request(header(&issuer.issue_nonce(), 1), None)).await.0;
+        let fresh_nonce = challenge(&mut svc).await.0;
+        let fresh = send(&mut svc, request(header(&fresh_nonce, 1), None)).await.0;
         (
             buckets,
             issued,
@@ -577,25 +618,21 @@ fn replay() {
             after,
         )
     });
+    let (held, cap) = nonce_store_counts(&store);
     println!("### Digest replay store (memory) under issued nonces\n");
     println!(
         "{issued} nonces issued and used (of {total} planned{}; every tenth with nc 1, 2, 3), SHA-256, \
-         `MemoryNonceStore::new()` (cap {} entries, {} MiB).\n",
+         `MemoryNonceStore::new()` (at most 100 000 entries and 16 MiB, each entry accounted as a \
+         128-byte nonce plus its share of the tables: {cap} entries).\n",
         if issued < total {
             ", stopped by the time bound"
         } else {
             ""
         },
-        MemoryNonceStore::DEFAULT_MAX_ENTRIES,
-        MemoryNonceStore::DEFAULT_MAX_BYTES >> 20
     );
     println!("| measure | value |");
     println!("|---|---:|");
-    println!(
-        "| entries held / cap | {} / {} |",
-        store.len(),
-        MemoryNonceStore::DEFAULT_MAX_ENTRIES
-    );
+    println!("| entries held / cap | {held} / {cap} |");
     let grown = (after.0 - before.0).max(0) as u64;
     println!(
         "| heap growth over the run (process RSS growth) | {} MiB ({} MiB) |",
@@ -604,9 +641,9 @@ fn replay() {
     );
     println!(
         "| heap bytes per entry held | {:.0} |",
-        grown as f64 / store.len().max(1) as f64
+        grown as f64 / held.max(1) as f64
     );
-    let forgotten = issued > MemoryNonceStore::DEFAULT_MAX_ENTRIES as u64;
+    let forgotten = issued > cap as u64;
     println!(
         "| replays of the first {} nonces ({}) with a fresh nc and a correct response, refused (401 stale) | {} |",
         early.1,
@@ -631,6 +668,50 @@ fn replay() {
         println!("| {} | {n} | {p50:.2} | {p99:.2} |", k + 1);
     }
     println!();
+}
+
+/// A fresh nonce and the opaque, from the challenge to a request without credentials.
+async fn challenge(svc: &mut Svc) -> (String, String) {
+    let req = Request::builder().uri("/").body(String::new()).expect("request");
+    let res = svc.ready().await.expect("ready").call(req).await.expect("infallible");
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let value = res
+        .headers()
+        .get_all(http::header::WWW_AUTHENTICATE)
+        .iter()
+        .find_map(|v| v.to_str().ok().filter(|v| v.starts_with("Digest")))
+        .expect("a Digest challenge");
+    let param = |name: &str| harness::auth_param(value, name).unwrap_or_else(|| panic!("{name} in the challenge"));
+    (param("nonce"), param("opaque"))
+}
+
+/// SHA-256 of the concatenated parts, lowercase hex.
+fn sha256_hex(parts: &[&[u8]]) -> String {
+    let mut h = sha2::Sha256::new();
+    for p in parts {
+        h.update(p);
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// (entries held, entry bound) of the store, read from its `Debug` (the store has no public
+/// getters: they would be API for a benchmark).
+fn nonce_store_counts(store: &MemoryNonceStore) -> (usize, usize) {
+    let debug = format!("{store:?}");
+    let field = |name: &str| -> usize {
+        let at = debug
+            .find(&format!("{name}: "))
+            .unwrap_or_else(|| panic!("{name} in {debug}"))
+            + name.len()
+            + 2;
+        debug[at..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+            .parse()
+            .expect("a count")
+    };
+    (field("entries"), field("max_entries"))
 }
 
 fn cache(capacity: usize) {
@@ -668,10 +749,10 @@ fn cache(capacity: usize) {
             let x = (rng.next() >> 11) as f64 / (1u64 << 53) as f64 * acc;
             let user = cdf.partition_point(|&c| c < x);
             let req = request(basic(&format!("u{user}"), "right"), None);
-            let hits_before = cache.stats().hits;
+            let hits_before = cache.hits();
             let (s, d) = send(&mut svc, req).await;
             assert_eq!(s, StatusCode::OK);
-            if cache.stats().hits > hits_before {
+            if cache.hits() > hits_before {
                 hits.push(d);
             } else {
                 misses.push(d);
@@ -681,16 +762,15 @@ fn cache(capacity: usize) {
         done
     });
     let after = heap();
-    let stats = cache.stats();
     let ratio = hits.len() as f64 / done.max(1) as f64;
     let (h50, h99) = hits.p50_p99();
     let (m50, m99) = misses.p50_p99();
     let grown = (after - before).max(0) as u64;
     println!(
         "| {capacity} | {done} | {ratio:.3} | {} | {} | {:.0} | {h50:.2} | {h99:.2} | {m50:.2} | {m99:.2} | {} |",
-        stats.entries,
+        cache.len(),
         mib(grown),
-        grown as f64 / stats.entries.max(1) as f64,
+        grown as f64 / cache.len().max(1) as f64,
         if done < logins { "yes" } else { "no" }
     );
 }

@@ -5,6 +5,7 @@
 //! cargo bench --bench load --all-features                       # the full run
 //! LOAD_ROUNDS=2 LOAD_SECS=2 cargo bench --bench load --all-features   # a short trial
 //! LOAD_ONLY=open,basic,digest-sha256 cargo bench --bench load --all-features
+//! LOAD_BASELINE=/path/to/old/load-<hash> cargo bench --bench load --all-features   # before/after
 //! ```
 //!
 //! - Installs wrk, apache2-utils (`htpasswd`, to write the bcrypt file) and redis-server
@@ -29,8 +30,16 @@
 //!   judged on the capacity (a row whose wrk is busy says nothing about the server's
 //!   requests/s: the Digest rows' Lua hashing can be the bottleneck).
 //!
-//! Bounded: about rounds × rows × (LOAD_SECS + 1 s) after the build, printed at the start;
-//! every wrk run is killed 20 s past its duration.
+//! - Before/after: `LOAD_BASELINE` names the load bench binary of another version of the
+//!   crate (built from its own checkout with `cargo bench --bench load --all-features
+//!   --no-run`; it must have `server/mod.rs`, whose protocol it speaks). It is started as a
+//!   second server on the same CPU, and every row runs on both servers in each round, one
+//!   right after the other (which goes first alternates by round), so that each pair of runs
+//!   sees the same machine. The report then adds a table of the two side by side and their
+//!   ratios (requests/s, CPU per request), medians of the per-round ratios.
+//!
+//! Bounded: about rounds × rows × (LOAD_SECS + 1 s) after the build (twice that with a
+//! baseline), printed at the start; every wrk run is killed 20 s past its duration.
 
 mod harness;
 mod server;
@@ -247,12 +256,21 @@ fn main() {
         env.push(("REDIS_URL", format!("redis://127.0.0.1:{port}/")));
     }
     let server = OurServer::start(cfg.server_cpu, &env);
+    let baseline = std::env::var_os("LOAD_BASELINE").map(|exe| {
+        let exe = PathBuf::from(exe);
+        assert!(exe.is_file(), "LOAD_BASELINE: no such file: {}", exe.display());
+        OurServer::start_binary(&exe, cfg.server_cpu, &env)
+    });
     let script = digest_script();
 
     // Check every row once (the expected 200), and leave out the ones that fail, saying so.
+    // With a baseline, a row must pass on both servers.
     let mut left_out = Vec::new();
     rows.retain(|row| {
-        let ok = check_row(&server, row, cfg.client_cpu, ticks);
+        let ok = check_row(&server, row, cfg.client_cpu, ticks)
+            && baseline
+                .as_ref()
+                .is_none_or(|b| check_row(b, row, cfg.client_cpu, ticks));
         if !ok {
             eprintln!("row `{}` fails its check: left out", row.key);
             left_out.push(row.key);
@@ -261,13 +279,15 @@ fn main() {
     });
 
     let n = rows.len();
+    let servers = if baseline.is_some() { 2 } else { 1 };
     eprintln!(
-        "load: {} rows × {} rounds × {} s (+ {} s warm-up per row): about {} s",
+        "load: {} rows × {} rounds × {} s (+ {} s warm-up per row){}: about {} s",
         n,
         cfg.rounds,
         cfg.secs,
         cfg.warmup_secs,
-        (n as u64) * (cfg.rounds as u64 * (cfg.secs + 1) + cfg.warmup_secs + 1)
+        if servers == 2 { ", on two servers" } else { "" },
+        servers * (n as u64) * (cfg.rounds as u64 * (cfg.secs + 1) + cfg.warmup_secs + 1)
     );
     let load_before = harness::loadavg();
     let started = std::time::Instant::now();
@@ -279,15 +299,29 @@ fn main() {
     if cfg.warmup_secs > 0 {
         for row in &rows {
             run_row(&server, row, &wrk(cfg.warmup_secs), &script, ticks);
+            if let Some(b) = &baseline {
+                run_row(b, row, &wrk(cfg.warmup_secs), &script, ticks);
+            }
         }
     }
-    // results[row][round]
+    // results[row][round], and the baseline's
     let mut results: Vec<Vec<WrkResult>> = vec![Vec::new(); n];
+    let mut base_results: Vec<Vec<WrkResult>> = vec![Vec::new(); n];
     for round in 0..cfg.rounds {
         for k in 0..n {
             let i = (k + round) % n;
-            let r = run_row(&server, rows[i], &wrk(cfg.secs), &script, ticks);
-            results[i].push(r);
+            match &baseline {
+                None => results[i].push(run_row(&server, rows[i], &wrk(cfg.secs), &script, ticks)),
+                // The pair back to back, the baseline first in even rounds.
+                Some(b) if round % 2 == 0 => {
+                    base_results[i].push(run_row(b, rows[i], &wrk(cfg.secs), &script, ticks));
+                    results[i].push(run_row(&server, rows[i], &wrk(cfg.secs), &script, ticks));
+                }
+                Some(b) => {
+                    results[i].push(run_row(&server, rows[i], &wrk(cfg.secs), &script, ticks));
+                    base_results[i].push(run_row(b, rows[i], &wrk(cfg.secs), &script, ticks));
+                }
+            }
         }
         eprintln!(
             "round {} of {} done ({:.0} s)",
@@ -297,6 +331,9 @@ fn main() {
         );
     }
     report(&cfg, &rows, &results, &load_before, started.elapsed());
+    if baseline.is_some() {
+        report_before_after(&rows, &base_results, &results);
+    }
     if !left_out.is_empty() {
         println!(
             "\nLeft out (their request was not answered 200): {}.",
@@ -543,4 +580,74 @@ fn report(cfg: &Config, rows: &[&Row], results: &[Vec<WrkResult>], load_before: 
     println!("\n</details>");
     let (lo, hi) = range(&per_round(open, &|r| r.server_us_per_request()));
     eprintln!("open route: {lo:.1}–{hi:.1} µs of server CPU per request over the rounds");
+}
+
+/// The baseline (`LOAD_BASELINE`) and this build side by side, row by row: both servers' own
+/// figures and this build's over the baseline's, each ratio the median of the per-round
+/// ratios (the two runs of a round were back to back).
+fn report_before_after(rows: &[&Row], base: &[Vec<WrkResult>], this: &[Vec<WrkResult>]) {
+    let open = rows.iter().position(|r| r.key == "open").expect("the open row");
+    let rounds = this[open].len();
+    let values = |res: &[Vec<WrkResult>], i: usize, f: &dyn Fn(&WrkResult) -> f64| -> Vec<f64> {
+        res[i].iter().map(f).collect()
+    };
+    let ratios = |i: usize, f: &dyn Fn(&WrkResult) -> f64| -> Vec<f64> {
+        (0..rounds).map(|k| f(&this[i][k]) / f(&base[i][k])).collect()
+    };
+    // What each server keeps of its own open route's capacity, per round.
+    let capacity = |res: &[Vec<WrkResult>], i: usize| -> f64 {
+        median(
+            &(0..rounds)
+                .map(|k| res[open][k].server_us_per_request() / res[i][k].server_us_per_request())
+                .collect::<Vec<_>>(),
+        )
+    };
+    let cpu = |r: &WrkResult| r.server_us_per_request();
+    let rps = |r: &WrkResult| r.rps;
+    println!("\n## Before/after: the baseline server (`LOAD_BASELINE`) and this build\n");
+    println!(
+        "Both servers pinned to the same CPU; each row run on both in every round, back to back, which one first \
+         alternating by round. *this ÷ baseline*: the median over the rounds of the two runs' ratio (CPU per \
+         request: below 1 is cheaper now; requests/s: above 1 is faster now), with the lowest and highest \
+         per-round ratio. *capacity kept*: each server's own `/open` CPU per request over the row's.\n"
+    );
+    println!(
+        "| configuration | CPU µs/request, baseline | CPU µs/request, this build | this ÷ baseline (range) | requests/s, baseline | requests/s, this build | this ÷ baseline (range) | capacity kept, baseline | capacity kept, this build |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for (i, row) in rows.iter().enumerate() {
+        let cpu_ratio = ratios(i, &cpu);
+        let rps_ratio = ratios(i, &rps);
+        let (clo, chi) = range(&cpu_ratio);
+        let (rlo, rhi) = range(&rps_ratio);
+        println!(
+            "| {} | {} | {} | {:.3} ({:.2}–{:.2}) | {} | {} | {:.3} ({:.2}–{:.2}) | {:.3} | {:.3} |",
+            row.label,
+            fmt_num(median(&values(base, i, &cpu))),
+            fmt_num(median(&values(this, i, &cpu))),
+            median(&cpu_ratio),
+            clo,
+            chi,
+            fmt_num(median(&values(base, i, &rps))),
+            fmt_num(median(&values(this, i, &rps))),
+            median(&rps_ratio),
+            rlo,
+            rhi,
+            capacity(base, i),
+            capacity(this, i),
+        );
+    }
+    println!("\n<details><summary>Per round (baseline / this build)</summary>\n");
+    println!("| configuration | server CPU µs/request per round | requests/s per round |");
+    println!("|---|---|---|");
+    for (i, row) in rows.iter().enumerate() {
+        let pairs = |f: &dyn Fn(&WrkResult) -> f64| -> String {
+            (0..rounds)
+                .map(|k| format!("{} / {}", fmt_num(f(&base[i][k])), fmt_num(f(&this[i][k]))))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        println!("| {} | {} | {} |", row.key, pairs(&cpu), pairs(&rps));
+    }
+    println!("\n</details>");
 }

@@ -26,7 +26,37 @@ struct Table<K, V> {
     next: u64,
 }
 
+/// How many of the least recently used entries an insert at the bound may pass over because
+/// their owner wants them kept (see [`BoundedMap::upsert_sparing`]): a bounded amount of
+/// work per insert, whatever the entries.
+const SPARE_SCAN: usize = 4;
+
 impl<K: Hash + Eq + Clone, V> Table<K, V> {
+    /// When one of the [`SPARE_SCAN`] least recently used entries may go, marks the entries
+    /// before it that `spare` wants kept as used, so that the next eviction takes it. When
+    /// every entry looked at is to be kept, changes nothing: the least recently used goes.
+    fn pass_over(&mut self, spare: impl Fn(&V) -> bool) {
+        let mut spared = 0;
+        let mut evictable = false;
+        for key in self.order.values().take(SPARE_SCAN) {
+            match self.entries.get(key) {
+                Some((value, _)) if spare(value) => spared += 1,
+                _ => {
+                    evictable = true;
+                    break;
+                }
+            }
+        }
+        if !evictable {
+            return;
+        }
+        for _ in 0..spared {
+            if let Some(oldest) = self.order.first_key_value().map(|(_, k)| k.clone()) {
+                self.touch(&oldest);
+            }
+        }
+    }
+
     /// The entry of `key`, marked used.
     fn touch(&mut self, key: &K) -> Option<&mut V> {
         let (value, seq) = self.entries.get_mut(key)?;
@@ -87,12 +117,29 @@ impl<K: Hash + Eq + Clone, V> BoundedMap<K, V> {
     /// Runs `f` on the entry of `key`, inserting `make()` first if there is none (the least
     /// recently used entry makes room at the bound).
     pub(crate) fn upsert<R>(&self, key: &K, make: impl FnOnce() -> V, f: impl FnOnce(&mut V) -> R) -> R {
+        self.upsert_sparing(key, make, f, |_| false)
+    }
+
+    /// Like [`upsert`](Self::upsert), but an entry for which `spare` says yes is passed over
+    /// when room is made (marked used instead) if one of the few least recently used entries
+    /// may go; when none of them may, the least recently used goes. The throttle keeps
+    /// running locks this way, unless locked keys crowd the map.
+    pub(crate) fn upsert_sparing<R>(
+        &self,
+        key: &K,
+        make: impl FnOnce() -> V,
+        f: impl FnOnce(&mut V) -> R,
+        spare: impl Fn(&V) -> bool,
+    ) -> R {
         let mut table = self.lock();
         if let Some(value) = table.touch(key) {
             return f(value);
         }
         let mut value = make();
         let out = f(&mut value);
+        if table.entries.len() >= self.capacity {
+            table.pass_over(spare);
+        }
         table.insert(key, value, self.capacity, |_, _| {});
         out
     }
@@ -129,21 +176,6 @@ impl<K: Hash + Eq + Clone, V> BoundedMap<K, V> {
         let (value, seq) = table.entries.remove(key)?;
         table.order.remove(&seq);
         Some(value)
-    }
-
-    /// Removes every entry for which `keep` says no.
-    #[cfg(any(feature = "htpasswd", feature = "password-hash"))]
-    pub(crate) fn retain(&self, mut keep: impl FnMut(&K, &V) -> bool) {
-        let mut guard = self.lock();
-        let table = &mut *guard;
-        let order = &mut table.order;
-        table.entries.retain(|k, (v, seq)| {
-            let kept = keep(k, v);
-            if !kept {
-                order.remove(seq);
-            }
-            kept
-        });
     }
 
     /// Removes every entry.
@@ -205,14 +237,35 @@ mod tests {
     }
 
     #[test]
+    fn upsert_sparing_passes_over_a_bounded_number_of_spared_entries() {
+        let map = BoundedMap::new(3);
+        for (k, v) in [("kept", 1), ("b", 0), ("c", 0)] {
+            map.upsert(&k, || v, |_| ());
+        }
+        // "kept" is the least recently used but spared: "b" makes room.
+        map.upsert_sparing(&"d", || 0, |_| (), |v| *v == 1);
+        assert_eq!((map.len(), map.with(&"b", |v| *v)), (3, None));
+        assert_eq!(map.with(&"kept", |v| *v), Some(1));
+        // When every entry is spared, the bound still holds and the least recently used goes.
+        let all = BoundedMap::new(SPARE_SCAN);
+        for i in 0..3 * SPARE_SCAN {
+            all.upsert_sparing(&i, || 1, |_| (), |_| true);
+            assert!(all.len() <= SPARE_SCAN);
+        }
+        let kept: Vec<usize> = (0..3 * SPARE_SCAN).filter(|i| all.with(i, |_| ()).is_some()).collect();
+        assert_eq!(kept, (2 * SPARE_SCAN..3 * SPARE_SCAN).collect::<Vec<_>>());
+    }
+
+    #[test]
     #[cfg(any(feature = "htpasswd", feature = "password-hash"))]
-    fn remove_retain_and_clear_keep_the_index_in_step() {
+    fn remove_and_clear_keep_the_index_in_step() {
         let map = BoundedMap::new(10);
         for i in 0..10 {
             map.upsert(&i, || i, |_| ());
         }
-        assert_eq!(map.remove(&3), Some(3));
-        map.retain(|_, v| v % 2 == 0);
+        for odd in [1, 3, 5, 7, 9] {
+            assert_eq!(map.remove(&odd), Some(odd));
+        }
         assert_eq!(map.len(), 5);
         // The index holds exactly the live keys: filling up evicts only live entries.
         for i in 100..105 {

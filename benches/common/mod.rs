@@ -339,27 +339,6 @@ impl<S: Service<Req>> Service<Req> for InsertOnly<S> {
     }
 }
 
-/// Diagnostic: a middleware that only runs a scheme's [`tower_httpauth::Scheme::start`] on
-/// the request head (split off and put back), then calls the inner service whatever it says:
-/// the scheme's own share of a synchronous decision.
-pub struct StartOnly<Sc, S>(pub Sc, pub S);
-
-impl<Sc: tower_httpauth::Scheme, S: Service<Req> + Clone> Service<Req> for StartOnly<Sc, S> {
-    type Response = S::Response;
-    type Error = S::Error;
-    type Future = S::Future;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
-        self.1.poll_ready(cx)
-    }
-
-    fn call(&mut self, req: Req) -> S::Future {
-        let (parts, body) = req.into_parts();
-        black_box(matches!(self.0.start(&parts), tower_httpauth::Started::Done(Ok(_))));
-        self.1.call(Req::from_parts(parts, body))
-    }
-}
-
 /// Diagnostic: a scheme that checks nothing and accepts everyone, to measure our layer's
 /// own machinery (exempt check, parts split, response future, extensions insert).
 pub struct NoopScheme;
@@ -368,39 +347,12 @@ impl tower_httpauth::Scheme for NoopScheme {
     type User = User;
     type Future = Ready<Result<tower_httpauth::Authenticated<User>, tower_httpauth::AuthFailure>>;
 
-    fn detect(&self, _parts: &http::request::Parts) -> bool {
+    fn detect(&self, _request: &tower_httpauth::AuthRequest<'_>) -> bool {
         true
     }
 
-    fn authenticate(&self, _parts: &http::request::Parts) -> Self::Future {
+    fn authenticate(&self, _request: &tower_httpauth::AuthRequest<'_>) -> Self::Future {
         ready(Ok(tower_httpauth::Authenticated::new(ACCOUNT.user.clone())))
-    }
-
-    fn challenge(&self, _failure: &tower_httpauth::AuthFailure, _headers: &mut HeaderMap) {}
-}
-
-/// Diagnostic: [`NoopScheme`] answering synchronously ([`tower_httpauth::Scheme::start`]), to
-/// measure the layer's synchronous path.
-pub struct NoopSyncScheme;
-
-impl tower_httpauth::Scheme for NoopSyncScheme {
-    type User = User;
-    type Future = Ready<Result<tower_httpauth::Authenticated<User>, tower_httpauth::AuthFailure>>;
-
-    fn detect(&self, _parts: &http::request::Parts) -> bool {
-        true
-    }
-
-    fn authenticate(&self, _parts: &http::request::Parts) -> Self::Future {
-        ready(Ok(tower_httpauth::Authenticated::new(ACCOUNT.user.clone())))
-    }
-
-    fn start(
-        &self,
-        _parts: &http::request::Parts,
-    ) -> tower_httpauth::Started<Result<tower_httpauth::Authenticated<User>, tower_httpauth::AuthFailure>, Self::Future>
-    {
-        tower_httpauth::Started::Done(Ok(tower_httpauth::Authenticated::new(ACCOUNT.user.clone())))
     }
 
     fn challenge(&self, _failure: &tower_httpauth::AuthFailure, _headers: &mut HeaderMap) {}
@@ -551,27 +503,12 @@ pub fn basic_cases() -> Vec<Case> {
             AuthLayer::new(NoopScheme).layer(Handler::<AuthUser<User>>::new()),
         ),
         case(
-            "diag/ours-noop-sync-scheme",
-            good,
-            StatusCode::OK,
-            AuthLayer::new(NoopSyncScheme).layer(Handler::<AuthUser<User>>::new()),
-        ),
-        case(
-            "diag/ours-noop-sync-gate",
+            "diag/ours-noop-gate",
             good,
             StatusCode::NO_CONTENT,
-            AuthLayer::new(NoopSyncScheme)
+            AuthLayer::new(NoopScheme)
                 .insert_user(false)
                 .layer(Handler::<AuthUser<User>>::new()),
-        ),
-        case(
-            "diag/static-start-only",
-            good,
-            StatusCode::NO_CONTENT,
-            StartOnly(
-                Basic::new(StaticCredentials::new(USERNAME, PASSWORD)),
-                Handler::<User>::new(),
-            ),
         ),
     ];
     for c in &mut cases {
@@ -827,10 +764,9 @@ pub static BEARER_BAD: LazyLock<HeaderValue> =
 const BEARER_TOKEN: &str = "mF_9.B5f-4.1JqM-long-enough-to-be-real-0123456789";
 
 /// The Bearer verifier of the multi-scheme cases, alone and in [`multi4`]: a fixed token
-/// checked in constant time, the user a `String`. A `sync_fn` closure rather than
-/// `StaticTokens`, whose `recognize` shortcut a lone `Bearer` takes and `Multi` cannot (it
-/// must see every scheme's credentials): both cases verify the same way.
-fn bearer_check() -> impl tower_httpauth::TokenVerifier<User = String> {
+/// checked in constant time, the user a `String`; the same verifier in both cases, so that
+/// they differ only by the schemes in front of it.
+fn bearer_check() -> impl tower_httpauth::Verifier<tower_httpauth::Token, User = String> {
     tower_httpauth::sync_fn(|t: &tower_httpauth::Token| {
         constant_time_eq(t.as_bytes(), BEARER_TOKEN.as_bytes()).then(|| "john".to_owned())
     })

@@ -133,9 +133,17 @@ pub struct OurServer {
 }
 
 impl OurServer {
+    /// This bench binary as the server.
     pub fn start(cpu: usize, env: &[(&str, String)]) -> OurServer {
         let exe = std::env::current_exe().expect("current executable");
-        let mut cmd = Proc::pinned(cpu, &exe, &["--serve"]);
+        OurServer::start_binary(&exe, cpu, env)
+    }
+
+    /// `exe --serve` as the server: this bench binary, or the load bench binary of another
+    /// version of the crate (the baseline of a before/after run), which must speak the same
+    /// protocol (`server/mod.rs`: the environment it reads, the lines it prints).
+    pub fn start_binary(exe: &Path, cpu: usize, env: &[(&str, String)]) -> OurServer {
+        let mut cmd = Proc::pinned(cpu, exe, &["--serve"]);
         cmd.env("PORT", "0").stdout(Stdio::piped()).stderr(Stdio::inherit());
         for (k, v) in env {
             cmd.env(k, v);

@@ -25,10 +25,12 @@ use axum::Router;
 use axum::routing::{MethodRouter, get};
 use serde::{Deserialize, Serialize};
 use tower_httpauth::digest::{Algorithm, Digest, DigestUsers};
-use tower_httpauth::store::{CredentialCache, FileOptions, HashedPasswords, Htpasswd, hash_password};
+use tower_httpauth::store::{CredentialCache, FileOptions, HashPolicy, HashedPasswords, Htpasswd};
 use tower_httpauth::throttle::Throttle;
 use tower_httpauth::token::jwt::{Jwt, JwtIssuer, JwtKey};
-use tower_httpauth::{AuthLayer, Basic, BasicCredentials, Bearer, Multi, SignedTokens, StaticTokens, constant_time_eq};
+use tower_httpauth::{
+    AuthLayer, Basic, BasicCredentials, Bearer, Multi, SignedTokens, StaticTokens, Verifier, constant_time_eq,
+};
 
 /// The user-id every authenticated route accepts.
 pub const USER: &str = "bench";
@@ -53,7 +55,7 @@ struct Claims {
 
 /// The in-memory Basic verifier: a table lookup and a constant-time comparison, the user
 /// handed on (what an application with its users in memory writes).
-fn basic() -> Basic<impl tower_httpauth::BasicVerifier<User = String> + Clone> {
+fn basic() -> Basic<impl Verifier<BasicCredentials, User = String> + Clone> {
     let users: Arc<[(String, String)]> = Arc::from(vec![(USER.to_owned(), PASSWORD.to_owned())]);
     Basic::new(move |c: BasicCredentials| {
         let users = users.clone();
@@ -119,7 +121,10 @@ async fn app() -> (Router, Vec<(&'static str, String)>) {
     let es = JwtKey::es256_pem(&pem("ec_private.pem"), &pem("ec_public.pem")).expect("ES256 key");
     let issuer = JwtIssuer::new(es).access_ttl(Duration::from_secs(24 * 3600));
     tokens.push(("/jwt-es256", issuer.access_token(&claims).expect("ES256 token")));
-    let jwt = Jwt::<Claims>::new().key(JwtKey::es256_public_pem(&pem("ec_public.pem")).expect("ES256 key"));
+    let jwt = Jwt::<Claims>::new()
+        .key(JwtKey::es256_public_pem(&pem("ec_public.pem")).expect("ES256 key"))
+        // The issuer above sets no audience; a public-key verifier must say so.
+        .any_audience();
     routes.push((
         "/jwt-es256",
         get(hello).route_layer(AuthLayer::new(Bearer::new(jwt).realm(REALM))),
@@ -159,7 +164,7 @@ async fn app() -> (Router, Vec<(&'static str, String)>) {
     }
 
     // Argon2id with the crate's default policy (OWASP: 19 MiB, t=2, p=1), the cache on.
-    let hash: Arc<str> = Arc::from(hash_password(PASSWORD).expect("Argon2id hash"));
+    let hash: Arc<str> = Arc::from(HashPolicy::default().hash(PASSWORD).expect("Argon2id hash"));
     let argon = HashedPasswords::new(move |name: String| {
         let hash = hash.clone();
         async move { (name == USER).then_some((name, hash)) }
@@ -170,8 +175,8 @@ async fn app() -> (Router, Vec<(&'static str, String)>) {
     ));
 
     if let Ok(url) = std::env::var("REDIS_URL") {
-        let store = tower_httpauth::throttle::RedisStore::open(&url).expect("Redis URL");
-        let throttle = Throttle::with_store(store);
+        let redis = tower_httpauth::redis::Redis::open(&url).expect("Redis URL");
+        let throttle = Throttle::with_store(redis.throttle_store());
         routes.push((
             "/throttle-redis",
             get(hello).route_layer(AuthLayer::new(basic()).throttle(throttle)),

@@ -23,8 +23,9 @@ const DEFAULT_TTL: Duration = Duration::from_secs(300);
 ///   user-id, the password **and the stored hash**: the cache holds no password, and a
 ///   changed hash (a password change) no longer matches.
 /// - Only a successful verification is remembered; a failure is never cached.
-/// - An entry is valid for the cache's time to live; when the cache is full, expired entries
-///   go first, then the least recently used.
+/// - An entry is valid for the cache's time to live (an expired one is dropped when it is
+///   looked up); when the cache is full, the least recently used entry makes room, in
+///   constant time whatever the capacity.
 /// - [`clear`](Self::clear) forgets every entry, and verifications running at that moment
 ///   are not remembered. [`Htpasswd`](super::Htpasswd) clears its cache when its file is
 ///   reloaded (at the first verification that sees the new contents, or in
@@ -178,13 +179,9 @@ impl CredentialCache {
         if inner.capacity == 0 || inner.generation.load(Ordering::Acquire) != key.generation {
             return;
         }
+        // At the bound the least recently used entry makes room. No sweep for expired
+        // entries first: that would visit every entry on every miss of a full cache.
         let now = Instant::now();
-        if inner.entries.len() >= inner.capacity {
-            // Expired entries make room before live ones are evicted.
-            inner
-                .entries
-                .retain(|_, at| now.saturating_duration_since(*at) < inner.ttl);
-        }
         inner.entries.upsert(&key.mac, || now, |at| *at = now);
     }
 }
@@ -255,6 +252,17 @@ mod tests {
         let k = off.check("u", "p", b"h").unwrap_err();
         off.remember(k);
         assert!(off.is_empty());
+    }
+
+    #[test]
+    fn remembering_at_the_bound_evicts_one_entry_and_does_not_sweep_the_cache() {
+        // Every entry has expired: a sweep would empty the cache; one eviction leaves it full.
+        let c = CredentialCache::new(3, Duration::ZERO);
+        for i in 0..4 {
+            let k = c.check(&format!("u{i}"), "p", b"h").unwrap_err();
+            c.remember(k);
+        }
+        assert_eq!(c.len(), 3);
     }
 
     #[cfg(feature = "htpasswd")]

@@ -1,4 +1,5 @@
-//! The in-process store: counts in a [`BoundedMap`], least recently used evicted at the bound.
+//! The in-process store: counts in a [`BoundedMap`], least recently used evicted at the bound,
+//! running locks passed over.
 
 use std::future::{Future, ready};
 use std::pin::Pin;
@@ -31,11 +32,14 @@ impl Entry {
 
 /// The store of [`Throttle::new`](super::Throttle::new) and
 /// [`Throttle::in_memory`](super::Throttle::in_memory): at most a fixed number of keys,
-/// the least recently used evicted to make room.
+/// the least recently used evicted to make room, passing over keys whose lock is running.
 ///
-/// Memory stays below about 100 bytes per key. An attacker who sprays failures over many
-/// user-ids can evict other keys; the address key still counts all of that attacker's
-/// failures, which is why both kinds are counted by default.
+/// Memory is about 200 bytes per key (the map's slot and the recency index's), measured in
+/// BENCHMARKS.md. An attacker who sprays failures over many user-ids and addresses evicts
+/// the counts of idle keys, but not a running lock unless locked keys crowd the store
+/// (each insert looks at a few of the oldest keys at most, and when all of those are locked
+/// the oldest lock goes); the address key still counts all of
+/// one address's failures, which is why both kinds are counted by default.
 #[derive(Debug)]
 pub(crate) struct MemoryStore {
     counts: BoundedMap<(KeyKind, [u8; 16]), Entry>,
@@ -74,15 +78,23 @@ impl MemoryStore {
         keys.iter()
             .map(|key| {
                 let limits = key.limits();
-                self.counts.upsert(&key.slot(), fresh, |entry| {
-                    let elapsed = Duration::from_millis(now.saturating_sub(entry.last));
-                    entry.failures = limits.decayed(entry.failures, elapsed).saturating_add(1);
-                    entry.last = entry.last.max(now);
-                    if let Some(lock) = limits.lock_after(entry.failures) {
-                        entry.locked_until = entry.locked_until.max(now.saturating_add(millis(lock)));
-                    }
-                    entry.status(limits, now)
-                })
+                // A lock is forgotten only with its key: keep running locks through a spray
+                // of new keys (a locked key that is left alone is otherwise the next to go).
+                let locked = |entry: &Entry| entry.locked_until > now;
+                self.counts.upsert_sparing(
+                    &key.slot(),
+                    fresh,
+                    |entry| {
+                        let elapsed = Duration::from_millis(now.saturating_sub(entry.last));
+                        entry.failures = limits.decayed(entry.failures, elapsed).saturating_add(1);
+                        entry.last = entry.last.max(now);
+                        if let Some(lock) = limits.lock_after(entry.failures) {
+                            entry.locked_until = entry.locked_until.max(now.saturating_add(millis(lock)));
+                        }
+                        entry.status(limits, now)
+                    },
+                    locked,
+                )
             })
             .fold(ThrottleStatus::default(), merge)
     }
@@ -156,6 +168,22 @@ mod tests {
         assert_eq!(s.len(), 3);
         assert_eq!(s.status(&user("a"), t).failures, 0, "the oldest key was evicted");
         assert_eq!(s.status(&user("d"), t).failures, 1);
+    }
+
+    #[test]
+    fn a_running_lock_outlasts_a_spray_of_new_keys() {
+        let s = MemoryStore::new(3);
+        let t = Duration::from_secs(1);
+        for _ in 0..3 {
+            s.record(&user("bob"), t);
+        }
+        assert!(s.status(&user("bob"), t).locked_for.is_some());
+        // Far more new keys than the store holds, none of them locked, and "bob" left alone.
+        for i in 0..10 {
+            s.record(&user(&format!("spray{i}")), t);
+        }
+        assert_eq!(s.len(), 3);
+        assert!(s.status(&user("bob"), t).locked_for.is_some(), "the lock was evicted");
     }
 
     #[test]

@@ -87,8 +87,9 @@
 //! | per user-id | 5 | 1 s | 15 min | 60 s |
 //! | per address | 20 | 1 s | 15 min | 10 s |
 //!
-//! and keeps at most 100 000 keys in memory (about 10 MB), the least recently used evicted
-//! first ([`Throttle::in_memory`] sets another bound).
+//! and keeps at most 100 000 keys in memory (about 20 MB), the least recently used evicted
+//! first, passing over keys whose lock is running ([`Throttle::in_memory`] sets another
+//! bound).
 //!
 //! ```
 //! use std::time::Duration;
@@ -255,7 +256,8 @@ impl Throttle {
     }
 
     /// Like [`new`](Self::new), keeping at most `max_keys` keys (at least one) in memory, the
-    /// least recently used evicted first.
+    /// least recently used evicted first, passing over keys whose lock is running (a few per
+    /// eviction at most, so a store crowded with locks still makes room).
     pub fn in_memory(max_keys: usize) -> Self {
         Throttle::with_store(MemoryStore::new(max_keys))
     }
