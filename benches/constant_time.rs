@@ -23,7 +23,9 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
-use tower_httpauth::{BasicCredentials, Passwords, StaticCredentials, Verifier, constant_time_eq};
+use tower_httpauth::basic::Passwords;
+use tower_httpauth::basic::StaticCredentials;
+use tower_httpauth::{BasicCredentials, Verifier, constant_time_eq};
 
 /// xorshift64*: enough randomness to pick classes and make wrong secrets.
 struct Rng(u64);

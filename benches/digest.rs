@@ -25,10 +25,11 @@ use criterion::{BatchSize, Criterion, criterion_group};
 use hmac::{Hmac, KeyInit, Mac};
 use http::{Request, Response};
 use sha2::{Digest as _, Sha256};
+use tower_httpauth::basic::StaticCredentials;
 use tower_httpauth::digest::{Algorithm, Digest, DigestLookup, DigestUser};
 use tower_httpauth::failure::DefaultFailure;
 use tower_httpauth::header::{AuthParams, split_scheme};
-use tower_httpauth::{AuthLayer, Basic, BasicCredentials, StaticCredentials, Verifier};
+use tower_httpauth::{AuthLayer, Basic, BasicCredentials, Verifier};
 use tower_layer::Layer;
 use tower_service::Service;
 

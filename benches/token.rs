@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde::{Deserialize, Serialize};
-use tower_httpauth::SignedTokens;
+use tower_httpauth::token::SignedTokens;
 use tower_httpauth::token::jwt::{Jwt, JwtIssuer, JwtKey};
 
 #[derive(Clone, Serialize, Deserialize)]

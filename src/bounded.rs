@@ -116,6 +116,7 @@ impl<K: Hash + Eq + Clone, V> BoundedMap<K, V> {
 
     /// Runs `f` on the entry of `key`, inserting `make()` first if there is none (the least
     /// recently used entry makes room at the bound).
+    #[cfg(any(feature = "htpasswd", feature = "password-hash"))]
     pub(crate) fn upsert<R>(&self, key: &K, make: impl FnOnce() -> V, f: impl FnOnce(&mut V) -> R) -> R {
         self.upsert_sparing(key, make, f, |_| false)
     }

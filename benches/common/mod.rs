@@ -29,7 +29,8 @@ use subtle::ConstantTimeEq;
 use tower::{Layer, Service};
 use tower_http::auth::{AsyncAuthorizeRequest, AsyncRequireAuthorizationLayer};
 use tower_http::validate_request::ValidateRequestHeaderLayer;
-use tower_httpauth::{AuthLayer, AuthUser, Basic, BasicCredentials, StaticCredentials, constant_time_eq};
+use tower_httpauth::basic::StaticCredentials;
+use tower_httpauth::{AuthLayer, AuthUser, Basic, BasicCredentials, constant_time_eq};
 
 /// The request type of every case.
 pub type Req = Request<Body>;
@@ -345,14 +346,14 @@ pub struct NoopScheme;
 
 impl tower_httpauth::Scheme for NoopScheme {
     type User = User;
-    type Future = Ready<Result<tower_httpauth::Authenticated<User>, tower_httpauth::AuthFailure>>;
+    type Future = Ready<Result<tower_httpauth::scheme::Authenticated<User>, tower_httpauth::AuthFailure>>;
 
-    fn detect(&self, _request: &tower_httpauth::AuthRequest<'_>) -> bool {
+    fn detect(&self, _request: &tower_httpauth::scheme::AuthRequest<'_>) -> bool {
         true
     }
 
-    fn authenticate(&self, _request: &tower_httpauth::AuthRequest<'_>) -> Self::Future {
-        ready(Ok(tower_httpauth::Authenticated::new(ACCOUNT.user.clone())))
+    fn authenticate(&self, _request: &tower_httpauth::scheme::AuthRequest<'_>) -> Self::Future {
+        ready(Ok(tower_httpauth::scheme::Authenticated::new(ACCOUNT.user.clone())))
     }
 
     fn challenge(&self, _failure: &tower_httpauth::AuthFailure, _headers: &mut HeaderMap) {}
@@ -778,9 +779,9 @@ fn bearer_alone() -> AuthLayer<impl tower_httpauth::Scheme<User = String>> {
 
 /// A fixed Bearer token, unit user, as a pure gate: against
 /// `ValidateRequestHeaderLayer::bearer`.
-pub fn ours_bearer_gate() -> AuthLayer<tower_httpauth::Bearer<tower_httpauth::StaticTokens<()>>> {
+pub fn ours_bearer_gate() -> AuthLayer<tower_httpauth::Bearer<tower_httpauth::bearer::StaticTokens<()>>> {
     AuthLayer::new(tower_httpauth::Bearer::new(
-        tower_httpauth::StaticTokens::<()>::default().with(BEARER_TOKEN, ()),
+        tower_httpauth::bearer::StaticTokens::<()>::default().with(BEARER_TOKEN, ()),
     ))
     .insert_user(false)
 }
@@ -788,8 +789,9 @@ pub fn ours_bearer_gate() -> AuthLayer<tower_httpauth::Bearer<tower_httpauth::St
 /// Basic, Digest, an API-key header and Bearer on one route, Bearer last (it is detected
 /// after the three others: the worst case).
 fn multi4() -> AuthLayer<impl tower_httpauth::Scheme<User = String>> {
+    use tower_httpauth::bearer::StaticTokens;
     use tower_httpauth::digest::{Digest, DigestUsers};
-    use tower_httpauth::{Bearer, Multi, StaticTokens};
+    use tower_httpauth::{Bearer, Multi};
     let basic = Basic::new(tower_httpauth::sync_fn(|c: &BasicCredentials| {
         (constant_time_eq(c.username().as_bytes(), b"john") & constant_time_eq(c.password().as_bytes(), b"hello"))
             .then(|| "john".to_owned())

@@ -24,13 +24,13 @@ use std::time::Duration;
 use axum::Router;
 use axum::routing::{MethodRouter, get};
 use serde::{Deserialize, Serialize};
+use tower_httpauth::bearer::StaticTokens;
 use tower_httpauth::digest::{Algorithm, Digest, DigestUsers};
 use tower_httpauth::store::{CredentialCache, FileOptions, HashPolicy, HashedPasswords, Htpasswd};
 use tower_httpauth::throttle::Throttle;
+use tower_httpauth::token::SignedTokens;
 use tower_httpauth::token::jwt::{Jwt, JwtIssuer, JwtKey};
-use tower_httpauth::{
-    AuthLayer, Basic, BasicCredentials, Bearer, Multi, SignedTokens, StaticTokens, Verifier, constant_time_eq,
-};
+use tower_httpauth::{AuthLayer, Basic, BasicCredentials, Bearer, Multi, Verifier, constant_time_eq};
 
 /// The user-id every authenticated route accepts.
 pub const USER: &str = "bench";
