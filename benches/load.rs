@@ -359,7 +359,7 @@ fn digest_list_dir() -> Option<harness::TempDir> {
 
 /// The wrk script of the Digest rows.
 fn digest_script() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/benches/wrk/digest.lua"))
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/wrk/digest.lua"))
 }
 
 fn header_for(server: &OurServer, row: &Row) -> Option<String> {

@@ -16,7 +16,7 @@ struct User {
 }
 
 fn pem(name: &str) -> Vec<u8> {
-    std::fs::read(format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    std::fs::read(format!("{}/../tests/data/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
 
 fn benches(c: &mut Criterion) {

@@ -116,7 +116,7 @@ async fn app() -> (Router, Vec<(&'static str, String)>) {
         get(hello).route_layer(AuthLayer::new(Bearer::new(jwt).realm(REALM))),
     ));
 
-    let pem_dir = env_path("PEM_DIR").unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data").into());
+    let pem_dir = env_path("PEM_DIR").unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data").into());
     let pem = |name: &str| std::fs::read(pem_dir.join(name)).unwrap_or_else(|e| panic!("read {name}: {e}"));
     let es = JwtKey::es256_pem(&pem("ec_private.pem"), &pem("ec_public.pem")).expect("ES256 key");
     let issuer = JwtIssuer::new(es).access_ttl(Duration::from_secs(24 * 3600));
