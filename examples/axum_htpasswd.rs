@@ -1,7 +1,7 @@
 //! An axum server whose users live in an Apache htpasswd file.
 //!
 //! ```sh
-//! cargo run --example axum_htpasswd --features htpasswd     # http://127.0.0.1:3004 (PORT overrides)
+//! cargo run --example axum_htpasswd     # http://127.0.0.1:3004 (PORT overrides)
 //! ```
 //!
 //! It prints a curl walk-through for the address it listens on. Without `HTPASSWD` it writes

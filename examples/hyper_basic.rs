@@ -15,8 +15,8 @@ use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto::Builder;
+use hyper::server::conn::http1::Builder;
+use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
 use tower::ServiceBuilder;
 use tower_httpauth::{AuthLayer, AuthUser, Basic, BasicCredentials, constant_time_eq};
@@ -72,7 +72,7 @@ async fn main() {
                 let Ok((stream, _)) = accepted else { continue };
                 let service = TowerToHyperService::new(service.clone());
                 tokio::spawn(async move {
-                    if let Err(e) = Builder::new(TokioExecutor::new()).serve_connection(TokioIo::new(stream), service).await {
+                    if let Err(e) = Builder::new().serve_connection(TokioIo::new(stream), service).await {
                         eprintln!("connection error: {e}");
                     }
                 });

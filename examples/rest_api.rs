@@ -63,6 +63,10 @@ use tower_httpauth::store::{HashPolicy, HashPool, HashedPasswords};
 use tower_httpauth::throttle::Throttle;
 use tower_httpauth::token::SignedTokens;
 use tower_httpauth::{AuthFailure, AuthLayer, AuthUser, Basic, Bearer, FailureKind, Multi, Token};
+use tracing::Level;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
 
 /// The realm of every challenge; the Digest HA1s stored at registration are bound to it.
 pub const REALM: &str = "rest-api example";
@@ -482,10 +486,19 @@ async fn admin_area(AuthUser(user): AuthUser<User>) -> Json<serde_json::Value> {
 
 #[tokio::main]
 async fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
+    // `RUST_LOG` as `target=level` directives (`debug`, `info,sqlx=warn`): the `Targets`
+    // filter, which needs no regular-expression engine.
+    let filter: Targets = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|directives| directives.parse().ok())
+        .unwrap_or_else(|| {
+            Targets::new()
+                .with_default(Level::INFO)
+                .with_target("sqlx", Level::WARN)
+        });
+    tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer())
+        .with(filter)
         .init();
 
     let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned());

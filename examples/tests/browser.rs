@@ -19,7 +19,7 @@ use http::Request;
 use tower_httpauth::header::{AuthParams, split_scheme};
 
 fn browser_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/browser")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("browser")
 }
 
 /// playwright-core installed in examples/tests/browser, where login.js requires it.

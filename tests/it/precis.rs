@@ -451,7 +451,7 @@ mod properties {
             let sendable = |c: &char| *c >= ' ' && *c != '\u{7f}';
             let user: String = user.chars().filter(|c| sendable(c) && *c != ':').collect();
             let password: String = password.chars().filter(sendable).collect();
-            // Empty ones refuse to build (`tests/basic.rs`).
+            // Empty ones refuse to build (`tests/it/basic.rs`).
             prop_assume!(!user.is_empty() && !password.is_empty());
             let verifier = StaticCredentials::new(&user, &password);
             let value = BasicCredentials::new(&user, &password).to_header_value();
