@@ -34,19 +34,24 @@ fn echo() -> Echo {
 }
 
 #[tokio::test]
-async fn no_credentials_get_every_challenge_in_order_one_field_each() {
+async fn every_401_carries_every_challenge_in_order_one_field_each() {
     let layer = AuthLayer::new(schemes());
-    let a = send(&layer, echo(), get("/", &[])).await;
-    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(a.challenges(), [BASIC_CHALLENGE, BEARER_CHALLENGE, API_KEY_CHALLENGE]);
-}
-
-#[tokio::test]
-async fn unsupported_scheme_gets_every_challenge_without_error() {
-    let layer = AuthLayer::new(schemes());
-    let a = send(&layer, echo(), get("/", &[("authorization", "Negotiate abc")])).await;
-    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(a.challenges(), [BASIC_CHALLENGE, BEARER_CHALLENGE, API_KEY_CHALLENGE]);
+    let cases: [(&str, &[(&str, &str)]); 3] = [
+        ("no credentials", &[]),
+        // An unsupported scheme: every challenge, without an error.
+        ("unsupported scheme", &[("authorization", "Negotiate abc")]),
+        // john:wrong: plain challenges.
+        ("wrong password", &[("authorization", "Basic am9objp3cm9uZw==")]),
+    ];
+    for (case, headers) in cases {
+        let a = send(&layer, echo(), get("/", headers)).await;
+        assert_eq!(a.status, StatusCode::UNAUTHORIZED, "{case}");
+        assert_eq!(
+            a.challenges(),
+            [BASIC_CHALLENGE, BEARER_CHALLENGE, API_KEY_CHALLENGE],
+            "{case}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -115,15 +120,6 @@ async fn wrong_api_key_marks_only_the_api_key_challenge() {
             r#"ApiKey realm="api", header="x-api-key", error="invalid_token""#
         ]
     );
-}
-
-#[tokio::test]
-async fn wrong_password_gets_plain_challenges() {
-    let layer = AuthLayer::new(schemes());
-    // john:wrong
-    let a = send(&layer, echo(), get("/", &[("authorization", "Basic am9objp3cm9uZw==")])).await;
-    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(a.challenges(), [BASIC_CHALLENGE, BEARER_CHALLENGE, API_KEY_CHALLENGE]);
 }
 
 #[tokio::test]
