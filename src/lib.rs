@@ -171,6 +171,10 @@ pub mod redis;
 pub mod roles;
 pub mod scheme;
 #[cfg(any(feature = "password-hash", feature = "htpasswd", feature = "htdigest"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "password-hash", feature = "htpasswd", feature = "htdigest")))
+)]
 pub mod store;
 pub mod throttle;
 pub mod token;
@@ -188,6 +192,7 @@ pub use roles::Requirement;
 pub use scheme::Scheme;
 pub use user::AuthUser;
 #[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use user::MissingAuthUser;
 pub use verify::{BoxVerifier, Verifier, sync_fn, with_request};
 

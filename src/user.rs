@@ -126,6 +126,7 @@ mod axum_impl {
         }
     }
 
+    #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
     impl<S, U> FromRequestParts<S> for AuthUser<U>
     where
         S: Send + Sync,
@@ -145,6 +146,7 @@ mod axum_impl {
         }
     }
 
+    #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
     impl<S, U> OptionalFromRequestParts<S> for AuthUser<U>
     where
         S: Send + Sync,
