@@ -18,9 +18,9 @@ use super::file::{FileOptions, LoadError, Parse, Stamp, load, parse_checked};
 /// table it was filled from has been replaced (see `CredentialCache::follow`).
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
-/// One loaded version of a file. (The id is read by the credential cache, which the
-/// `htdigest` feature alone does not build.)
-#[cfg_attr(not(any(feature = "htpasswd", feature = "password-hash")), allow(dead_code))]
+/// One loaded version of a file. (The id is read by `Htpasswd`'s credential cache only: a
+/// build without the `htpasswd` feature never reads it.)
+#[cfg_attr(not(feature = "htpasswd"), allow(dead_code))]
 pub(crate) struct Table<T> {
     id: u64,
     value: T,
@@ -35,7 +35,7 @@ impl<T> Table<T> {
     }
 
     /// Unique to this load.
-    #[cfg_attr(not(any(feature = "htpasswd", feature = "password-hash")), allow(dead_code))]
+    #[cfg_attr(not(feature = "htpasswd"), allow(dead_code))]
     pub(crate) fn id(&self) -> u64 {
         self.id
     }
