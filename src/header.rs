@@ -508,13 +508,8 @@ impl fmt::Display for WriteError {
 
 impl std::error::Error for WriteError {}
 
-/// Appends `value` to `out` as a quoted-string, escaping `"` and `\`.
-///
-/// ```
-/// let mut s = String::new();
-/// tower_httpauth::header::write_quoted(&mut s, r#"a "b" \c"#).unwrap();
-/// assert_eq!(s, r#""a \"b\" \\c""#);
-/// ```
+/// Appends `value` to `out` as a quoted-string, escaping `"` and `\` (`a "b"` becomes
+/// `"a \"b\""`).
 pub(crate) fn write_quoted(out: &mut String, value: &str) -> Result<(), WriteError> {
     out.reserve(value.len() + 2);
     write_quoted_to(value, |s| out.push_str(s))
