@@ -35,7 +35,9 @@ fn echo() -> Echo {
 #[tokio::test]
 async fn refusals_are_401_with_the_rfc6750_challenge() {
     let layer = AuthLayer::new(bearer());
-    let cases: [(&str, &[(&str, &str)], &str); 4] = [
+    // (what the case is, the request's headers, the challenge expected)
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+    let cases: [Case; 4] = [
         ("no credentials: no error", &[], r#"Bearer realm="example""#),
         // RFC 6750 §3.1: an unsupported scheme is "no authentication information": no `error`.
         (
@@ -380,7 +382,7 @@ async fn header_and_cookie_token_responses_are_private_too() {
         AuthLayer::new(Bearer::api_key("x-api-key", StaticTokens::new().with(TOKEN, "john"))),
         AuthLayer::new(
             Bearer::new(StaticTokens::new().with(TOKEN, "john"))
-                .without_authorization()
+                .authorization(false)
                 .cookie(TokenCookie::new("session")),
         ),
     ] {
@@ -428,7 +430,7 @@ async fn cookie_helpers_for_login_and_logout() {
     assert!(cookie.set("has space", Duration::from_secs(1)).is_none());
     assert!(cookie.set("semi;colon", Duration::from_secs(1)).is_none());
     // What the browser sends back after login authenticates.
-    let layer = AuthLayer::new(bearer().without_authorization().cookie(cookie.clone()));
+    let layer = AuthLayer::new(bearer().authorization(false).cookie(cookie.clone()));
     let sent = set.to_str().unwrap().split(';').next().unwrap().to_owned();
     let a = send(&layer, echo(), get("/", &[("cookie", &sent)])).await;
     assert_eq!((a.status, a.body.as_str()), (StatusCode::OK, "john"));
@@ -593,4 +595,44 @@ fn attributes(set: impl AsRef<[u8]>) -> Vec<String> {
     let mut parts: Vec<String> = text.split(';').map(|p| p.trim().to_owned()).collect();
     parts[1..].sort();
     parts
+}
+
+/// `with_request`: a token verifier that sees the request (here, keys valid for one path
+/// prefix each: `/reports` takes `rk-1`, `/billing` takes `bk-1`).
+#[tokio::test]
+async fn a_verifier_with_the_request_checks_keys_per_path() {
+    use http::request::Parts;
+    let bearer = Bearer::new(tower_httpauth::with_request(|t: Token, request: &Parts| {
+        let path = request.uri.path().to_owned();
+        async move {
+            let prefix = match t.as_str() {
+                "rk-1" => "/reports",
+                "bk-1" => "/billing",
+                _ => return None,
+            };
+            path.starts_with(prefix).then(|| format!("{} on {prefix}", t.as_str()))
+        }
+    }));
+    let layer = AuthLayer::new(bearer);
+    let cases = [
+        ("/reports/q3", "rk-1", StatusCode::OK, "rk-1 on /reports"),
+        ("/billing", "bk-1", StatusCode::OK, "bk-1 on /billing"),
+        ("/billing", "rk-1", StatusCode::UNAUTHORIZED, ""),
+        ("/reports", "bk-1", StatusCode::UNAUTHORIZED, ""),
+        ("/reports", "nope", StatusCode::UNAUTHORIZED, ""),
+    ];
+    for (path, token, status, user) in cases {
+        let auth = format!("Bearer {token}");
+        let a = send(&layer, echo(), get(path, &[("authorization", &auth)])).await;
+        assert_eq!(a.status, status, "{path} {token}");
+        if status == StatusCode::OK {
+            assert_eq!(a.body, user, "{path} {token}");
+        } else {
+            assert_eq!(
+                a.challenge(),
+                r#"Bearer realm="Restricted", error="invalid_token""#,
+                "{path} {token}"
+            );
+        }
+    }
 }
