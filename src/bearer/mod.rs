@@ -237,10 +237,11 @@ impl<V> Bearer<V> {
         self
     }
 
-    /// Stops reading the credentials field (for schemes that read only custom headers, query
-    /// parameters or cookies). The challenge keeps the scheme name.
-    pub fn without_authorization(mut self) -> Self {
-        self.scheme_name = None;
+    /// Whether the token is read from the credentials field (`Authorization`, or
+    /// `Proxy-Authorization` in proxy mode; default `true`). Turn it off for schemes that read
+    /// only custom headers, query parameters or cookies; the challenge keeps the scheme name.
+    pub fn authorization(mut self, enabled: bool) -> Self {
+        self.scheme_name = enabled.then(|| self.challenge_name.clone());
         self.rebuild_challenges();
         self
     }

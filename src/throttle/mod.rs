@@ -114,7 +114,7 @@
 //! [`SocketAddr`](std::net::SocketAddr) extension (hyper users insert the peer address of the
 //! accepted connection). When none is there, such a request is counted per user-id only, and
 //! the throttle logs one warning (at its first such request) saying that per-address
-//! throttling is doing nothing; [`Throttle::without_address`] or [`ClientAddrSource::None`]
+//! throttling is doing nothing; [`Throttle::count_addresses`]`(false)` or [`ClientAddrSource::None`]
 //! say that this is meant. [`ClientAddrSource::forwarded_for`] and
 //! [`ClientAddrSource::header`] read a proxy header such as `X-Forwarded-For` and trust only
 //! the given number of hops, counted from the right, because everything to their left was
@@ -180,7 +180,7 @@ type UserKeyFn = dyn Fn(&str) -> String + Send + Sync;
 /// | refinement | what it does |
 /// |---|---|
 /// | [`per_username`](Self::per_username), [`per_address`](Self::per_address) | the [`Limits`] of each kind of key |
-/// | [`without_username`](Self::without_username), [`without_address`](Self::without_address) | count one kind only |
+/// | [`count_usernames`](Self::count_usernames), [`count_addresses`](Self::count_addresses) | count one kind only |
 /// | [`client_addr`](Self::client_addr), [`ipv6_prefix`](Self::ipv6_prefix) | where the client address comes from, how IPv6 is grouped |
 /// | [`user_key`](Self::user_key) | which user-ids share a count |
 /// | [`fail_open`](Self::fail_open) | authenticate without throttling while the store fails |
@@ -297,15 +297,27 @@ impl Throttle {
         self.edit(|c| c.address = Some(limits))
     }
 
-    /// Stops counting per user-id: an attacker can then no longer lock a known user out, but
-    /// can guess one user's password from many addresses.
-    pub fn without_username(self) -> Self {
-        self.edit(|c| c.username = None)
+    /// Whether failures are counted per user-id (default `true`). Off, an attacker can no longer
+    /// lock a known user out, but can guess one user's password from many addresses. Turned
+    /// back on, the count uses [`Limits::default_username`] unless
+    /// [`per_username`](Self::per_username) set others (which also turns it on).
+    pub fn count_usernames(self, enabled: bool) -> Self {
+        self.edit(|c| match (enabled, c.username) {
+            (false, _) => c.username = None,
+            (true, None) => c.username = Some(Limits::default_username()),
+            (true, Some(_)) => {}
+        })
     }
 
-    /// Stops counting per client address.
-    pub fn without_address(self) -> Self {
-        self.edit(|c| c.address = None)
+    /// Whether failures are counted per client address (default `true`). Turned back on, the
+    /// count uses [`Limits::default_address`] unless [`per_address`](Self::per_address) set
+    /// others (which also turns it on).
+    pub fn count_addresses(self, enabled: bool) -> Self {
+        self.edit(|c| match (enabled, c.address) {
+            (false, _) => c.address = None,
+            (true, None) => c.address = Some(Limits::default_address()),
+            (true, Some(_)) => {}
+        })
     }
 
     /// Sets where the client address comes from (default: [`ClientAddrSource::Connection`]).
@@ -413,7 +425,7 @@ impl Throttle {
              nothing for it (only its user-id is counted); with axum serve with \
              `into_make_service_with_connect_info::<SocketAddr>()`, with hyper insert the peer's \
              `SocketAddr` (or a `ClientAddr`) into the request's extensions, behind proxies use \
-             `ClientAddrSource::forwarded_for`; `Throttle::without_address()` silences this. \
+             `ClientAddrSource::forwarded_for`; `Throttle::count_addresses(false)` silences this. \
              Logged once per throttle."
         );
     }

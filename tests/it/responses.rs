@@ -98,7 +98,7 @@ async fn default_failures_answer_a_short_text_body_naming_the_status() {
     );
     // 429: locked after one failure, with Retry-After.
     let throttled = app!(AuthLayer::new(basic()).throttle(
-        Throttle::new().without_address().per_username(Limits::new(
+        Throttle::new().count_addresses(false).per_username(Limits::new(
             0,
             Duration::from_secs(600),
             Duration::from_secs(600)

@@ -173,11 +173,11 @@ async fn an_address_spraying_usernames_is_locked_by_address() {
 
 #[tokio::test]
 async fn per_username_only_and_per_address_only() {
-    let r = rig(|t| t.without_address());
+    let r = rig(|t| t.count_addresses(false));
     for i in 0..10 {
         assert_eq!(r.status(&format!("u{i}"), "wrong", A).await, StatusCode::UNAUTHORIZED);
     }
-    let r = rig(|t| t.without_username());
+    let r = rig(|t| t.count_usernames(false));
     for from in [A, B, C] {
         r.status("bob", "wrong", from).await;
     }
@@ -224,7 +224,7 @@ async fn missing_and_malformed_credentials_are_not_counted() {
 
 #[tokio::test]
 async fn trusted_proxy_header_picks_the_client_and_ignores_spoofed_entries() {
-    let r = rig(|t| t.without_username().client_addr(ClientAddrSource::forwarded_for(1)));
+    let r = rig(|t| t.count_usernames(false).client_addr(ClientAddrSource::forwarded_for(1)));
     let via_proxy = |user: &str, password: &str, xff: &str| {
         let mut req = login(user, password, [192, 168, 0, 1]); // the proxy's address
         req.headers_mut().insert("x-forwarded-for", xff.parse().unwrap());
@@ -244,7 +244,7 @@ async fn trusted_proxy_header_picks_the_client_and_ignores_spoofed_entries() {
 
 #[tokio::test]
 async fn client_addr_extension_is_used() {
-    let r = rig(|t| t.without_username());
+    let r = rig(|t| t.count_usernames(false));
     let from = |ip: &str| {
         let mut req = login("bob", "wrong", A);
         req.extensions_mut().remove::<SocketAddr>();
@@ -271,7 +271,7 @@ async fn memory_stays_bounded_with_many_usernames() {
     let calls = Arc::new(AtomicUsize::new(0));
     let t = Throttle::in_memory(500)
         .clock(clock.source())
-        .without_address()
+        .count_addresses(false)
         .per_username(Limits::new(0, Duration::from_secs(1), Duration::from_secs(8)));
     let layer = AuthLayer::new(counting(calls.clone())).throttle(t);
     let mut svc = tower::Layer::layer(
@@ -385,7 +385,7 @@ async fn axum_connect_info_over_tcp() {
 
     let clock = ManualClock::new();
     let calls = Arc::new(AtomicUsize::new(0));
-    let layer = AuthLayer::new(counting(calls.clone())).throttle(throttle(&clock).without_username());
+    let layer = AuthLayer::new(counting(calls.clone())).throttle(throttle(&clock).count_usernames(false));
     let app = Router::new().route("/", get(|| async { "ok" }).route_layer(layer));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -551,7 +551,7 @@ async fn a_throttle_without_client_addresses_warns_once() {
 
     // Told to do without an address: silent.
     for r in [
-        rig(|t| t.without_address()),
+        rig(|t| t.count_addresses(false)),
         rig(|t| t.client_addr(ClientAddrSource::None)),
     ] {
         for _ in 0..3 {
