@@ -11,3 +11,5 @@ pub mod axum_token;
 pub mod forward_proxy;
 #[path = "../rest_api.rs"]
 pub mod rest_api;
+#[path = "../tenants.rs"]
+pub mod tenants;

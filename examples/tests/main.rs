@@ -14,6 +14,7 @@ mod axum_token;
 mod browser;
 mod forward_proxy;
 mod rest_api;
+mod tenants;
 
 fn main() {
     support::harness::run(&[
@@ -22,5 +23,6 @@ fn main() {
         browser::TESTS,
         forward_proxy::TESTS,
         rest_api::TESTS,
+        tenants::TESTS,
     ])
 }
