@@ -298,9 +298,10 @@ impl Throttle {
     }
 
     /// Whether failures are counted per user-id (default `true`). Off, an attacker can no longer
-    /// lock a known user out, but can guess one user's password from many addresses. Turned
-    /// back on, the count uses [`Limits::default_username`] unless
-    /// [`per_username`](Self::per_username) set others (which also turns it on).
+    /// lock a known user out, but can guess one user's password from many addresses.
+    /// `true` keeps the limits in place, or after `false` restores
+    /// [`Limits::default_username`]; [`per_username`](Self::per_username) sets other limits and
+    /// turns the count on.
     pub fn count_usernames(self, enabled: bool) -> Self {
         self.edit(|c| match (enabled, c.username) {
             (false, _) => c.username = None,
@@ -309,9 +310,9 @@ impl Throttle {
         })
     }
 
-    /// Whether failures are counted per client address (default `true`). Turned back on, the
-    /// count uses [`Limits::default_address`] unless [`per_address`](Self::per_address) set
-    /// others (which also turns it on).
+    /// Whether failures are counted per client address (default `true`). `true` keeps the
+    /// limits in place, or after `false` restores [`Limits::default_address`];
+    /// [`per_address`](Self::per_address) sets other limits and turns the count on.
     pub fn count_addresses(self, enabled: bool) -> Self {
         self.edit(|c| match (enabled, c.address) {
             (false, _) => c.address = None,

@@ -186,6 +186,36 @@ async fn per_username_only_and_per_address_only() {
 }
 
 #[tokio::test]
+async fn counting_turned_off_and_on_again_uses_the_default_limits() {
+    // The rig's own limits (2 free failures per user-id) are dropped by `false`; `true` then
+    // counts with `Limits::default_username()`: 5 free failures, a lock at the 6th.
+    let r = rig(|t| t.count_usernames(false).count_usernames(true).count_addresses(false));
+    for from in 0..5u8 {
+        assert_eq!(
+            r.status("bob", "wrong", [10, 0, 1, from]).await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(r.status("bob", "right", [10, 0, 2, 1]).await, StatusCode::OK);
+    for from in 0..6u8 {
+        r.status("bob", "wrong", [10, 0, 3, from]).await;
+    }
+    assert_eq!(
+        r.status("bob", "right", [10, 0, 4, 1]).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // `true` on a count that is on keeps its limits (the rig's: 2 free failures).
+    let r = rig(|t| t.count_usernames(true).count_addresses(false));
+    for from in 0..3u8 {
+        r.status("carol", "wrong", [10, 0, 5, from]).await;
+    }
+    assert_eq!(
+        r.status("carol", "right", [10, 0, 6, 1]).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[tokio::test]
 async fn success_is_not_slowed_and_resets_the_username_count() {
     let r = rig(|t| t);
     // Many successes in a row: never throttled, the verifier runs each time.
