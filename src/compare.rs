@@ -22,7 +22,7 @@ pub fn constant_time_eq(presented: &[u8], expected: &[u8]) -> bool {
     // The lengths are not secret. On a mismatch, compare `presented` with itself: the same
     // work as an equal-length comparison, then `false` (`&`, not `&&`: both sides always run).
     let other = if same_len { expected } else { presented };
-    same_len & ::constant_time_eq::constant_time_eq(presented, other)
+    same_len & ct_eq::constant_time_eq(presented, other)
 }
 
 #[cfg(test)]
