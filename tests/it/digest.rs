@@ -317,50 +317,60 @@ fn the_test_client_computes_the_rfc_vectors() {
     let cases = [
         // RFC 7616 §3.9.1.
         (
+            "§3.9.1 MD5",
             r3_9_1(Algorithm::Md5, auth, "GET", None),
             "8ca523f5e9506fed4657c9700eebdbec",
         ),
         (
+            "§3.9.1 SHA-256",
             r3_9_1(Algorithm::Sha256, auth, "GET", None),
             "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1",
         ),
         // Item 44, computed for the same inputs.
         (
+            "item 44 MD5-sess",
             r3_9_1(Algorithm::Md5Sess, auth, "GET", None),
             "e783283f46242139c486a698fec7211d",
         ),
         (
+            "item 44 SHA-256-sess",
             r3_9_1(Algorithm::Sha256Sess, auth, "GET", None),
             "2fd51b3a77ad75bad6afad6003e818d767133c46d9e2749e7f5232ae1ea3efd7",
         ),
         (
+            "item 44 SHA-512-256",
             r3_9_1(Algorithm::Sha512_256, auth, "GET", None),
             "430d05014cecc49cab6fbe03176d41a1da86cbfe24a16580e22aaad928d960d0",
         ),
         (
+            "item 44 SHA-512-256-sess",
             r3_9_1(Algorithm::Sha512_256Sess, auth, "GET", None),
             "3f2a34f923c38b0fb26dce2fdfc2ce326c23cecf86fbb1444f3e51fbbc2cb92e",
         ),
         (
+            "auth-int MD5",
             r3_9_1(Algorithm::Md5, int, "GET", Some(b"")),
             "8804a53d3640a40a4f73cea12c5ba451",
         ),
         (
+            "auth-int SHA-256",
             r3_9_1(Algorithm::Sha256, int, "GET", Some(b"")),
             "8bdf6f15638e260831e905028de5450562816d093c9bfc5c13d3a46adcdde940",
         ),
         // Item 42: the rspauth (empty method).
         (
+            "item 42 rspauth MD5",
             r3_9_1(Algorithm::Md5, auth, "", None),
             "9b712497bc9f91499fbcca1dfc5f09a5",
         ),
         (
+            "item 42 rspauth SHA-256",
             r3_9_1(Algorithm::Sha256, auth, "", None),
             "86d3b25618d41854ca5039a5d7e53ff6355d5134a9b1fb088a78ac3c462195a0",
         ),
     ];
-    for (got, want) in cases {
-        assert_eq!(got, want);
+    for (what, got, want) in cases {
+        assert_eq!(got, want, "{what}");
     }
     // RFC 2617 §3.5, with qop and in the RFC 2069 form.
     let rfc2617 = |qop| {
