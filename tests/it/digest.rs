@@ -129,7 +129,9 @@ impl Creds {
         }
     }
 
-    fn response(&self) -> String {
+    /// `client_response` for these credentials with `method` (empty: the `rspauth` the server
+    /// answers with) and, for auth-int, the entity-body.
+    fn compute(&self, method: &str, body: Option<&[u8]>) -> String {
         client_response(
             self.alg,
             &self.user,
@@ -139,12 +141,58 @@ impl Creds {
             &self.nc,
             &self.cnonce,
             self.qop,
-            &self.method,
+            method,
             &self.uri,
-            None,
+            body,
         )
-        .as_str()
-        .to_owned()
+    }
+
+    fn response(&self) -> String {
+        self.compute(&self.method, None)
+    }
+
+    /// The `rspauth` a server that accepted these credentials sends back (item 42).
+    fn rspauth(&self, body: Option<&[u8]>) -> String {
+        self.compute("", body)
+    }
+
+    /// The header of an auth-int request whose entity-body is `body`.
+    fn header_with_body(&self, body: &str) -> String {
+        let response = self.compute(&self.method, Some(body.as_bytes()));
+        self.header().replace(&self.response(), &response)
+    }
+
+    fn with_nc(mut self, nc: &str) -> Self {
+        self.nc = nc.into();
+        self
+    }
+
+    fn with_user(mut self, user: &str) -> Self {
+        self.user = user.into();
+        self
+    }
+
+    fn with_password(mut self, pw: &str) -> Self {
+        self.pw = pw.into();
+        self
+    }
+
+    fn with_alg(mut self, alg: Algorithm) -> Self {
+        self.alg = alg;
+        self
+    }
+
+    /// For a request other than `GET /dir/index.html`.
+    fn for_request(mut self, method: &str, uri: &str) -> Self {
+        (self.method, self.uri) = (method.into(), uri.into());
+        self
+    }
+
+    /// A POST with qop=auth-int.
+    fn auth_int_post(mut self) -> Self {
+        self.method = "POST".into();
+        self.qop = Some(Qop::AuthInt);
+        self
     }
 
     fn header(&self) -> String {
@@ -167,20 +215,75 @@ impl Creds {
     }
 }
 
+/// `GET /` without credentials: the challenges.
+async fn unauthenticated(app: &Router) -> Response<Body> {
+    send(app, "GET", "/", None, "").await
+}
+
 /// A fresh challenge from `app`: (nonce, opaque).
 async fn fresh(app: &Router) -> (String, String) {
-    let res = send(app, "GET", "/", None, "").await;
+    let res = unauthenticated(app).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     nonce_opaque(&res)
 }
 
+/// Mufasa's credentials for a fresh challenge from `app` (SHA-256, qop=auth, nc=00000001,
+/// `GET /dir/index.html`).
+async fn creds(app: &Router) -> Creds {
+    let (nonce, opaque) = fresh(app).await;
+    Creds::new(&nonce, &opaque)
+}
+
+/// `c` sent as the request it was computed for (its method and uri), without a body.
+async fn answer(app: &Router, c: &Creds) -> Response<Body> {
+    send(app, &c.method, &c.uri, Some(&c.header()), "").await
+}
+
+/// `GET /dir/index.html` with `authorization` as the Authorization value.
+async fn get(app: &Router, authorization: &str) -> Response<Body> {
+    send(app, "GET", "/dir/index.html", Some(authorization), "").await
+}
+
 fn assert_401_with_challenge(res: &Response<Body>, stale: bool) {
-    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_401_with_challenge_for(res, stale, "");
+}
+
+fn assert_401_with_challenge_for(res: &Response<Body>, stale: bool, what: &str) {
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{what}");
     let cs = challenges(res);
-    assert!(!cs.is_empty(), "every 401 carries a challenge (RFC 9110 §15.5.2)");
+    assert!(
+        !cs.is_empty(),
+        "{what}: every 401 carries a challenge (RFC 9110 §15.5.2)"
+    );
     for c in cs {
-        assert_eq!(param(&c, "stale").as_deref() == Some("true"), stale, "{c}");
+        assert_eq!(param(&c, "stale").as_deref() == Some("true"), stale, "{what}: {c}");
     }
+}
+
+/// What a request with credentials gets.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Outcome {
+    /// 200.
+    Accepted,
+    /// 401 with challenges, none of them `stale=true`.
+    Refused,
+    /// 401 with challenges, all of them `stale=true`.
+    Stale,
+}
+
+fn check(res: &Response<Body>, want: Outcome, what: &str) {
+    match want {
+        Outcome::Accepted => assert_eq!(res.status(), StatusCode::OK, "{what}"),
+        Outcome::Refused => assert_401_with_challenge_for(res, false, what),
+        Outcome::Stale => assert_401_with_challenge_for(res, true, what),
+    }
+}
+
+/// Sends `c` (see [`answer`]) and checks that it gets `want`; `what` names the case.
+async fn expect(app: &Router, c: &Creds, want: Outcome, what: &str) -> Response<Body> {
+    let res = answer(app, c).await;
+    check(&res, want, what);
+    res
 }
 
 // ---------------------------------------------------------------- challenges
@@ -213,7 +316,7 @@ async fn default_challenge_shape() {
         nonces.push(nonce.to_owned());
     }
     // A new nonce per 401 (item 26).
-    let (n2, _) = nonce_opaque(&send(&app, "GET", "/", None, "").await);
+    let (n2, _) = nonce_opaque(&unauthenticated(&app).await);
     assert_ne!(nonces[0], n2);
 }
 
@@ -223,8 +326,7 @@ async fn configured_offer_order_userhash_and_qops() {
         .algorithms([Algorithm::Sha512_256, Algorithm::Sha256Sess, Algorithm::Md5])
         .qops([Qop::Auth, Qop::AuthInt])
         .userhash(true);
-    let res = send(&app(d), "GET", "/", None, "").await;
-    let cs = challenges(&res);
+    let cs = challenges(&unauthenticated(&app(d)).await);
     let algs: Vec<_> = cs.iter().map(|c| param(c, "algorithm").unwrap()).collect();
     assert_eq!(algs, ["SHA-512-256", "SHA-256-sess", "MD5"]);
     for c in &cs {
@@ -235,14 +337,9 @@ async fn configured_offer_order_userhash_and_qops() {
 
 #[tokio::test]
 async fn domain_is_sent_quoted_in_every_challenge_when_configured() {
-    // Not sent by default.
-    let res = send(&app(digest()), "GET", "/", None, "").await;
-    for c in challenges(&res) {
-        assert_eq!(param(&c, "domain"), None, "{c}");
-    }
     let d = digest().domain(["/api", "/admin/", "https://mirror.example.org/x?y=1"]);
     let app = app(d);
-    let res = send(&app, "GET", "/", None, "").await;
+    let res = unauthenticated(&app).await;
     let cs = challenges(&res);
     assert_eq!(cs.len(), 2);
     for c in &cs {
@@ -258,26 +355,31 @@ async fn domain_is_sent_quoted_in_every_challenge_when_configured() {
     }
     // Also on a stale challenge.
     let (nonce, opaque) = nonce_opaque(&res);
-    let good = Creds::new(&nonce, &opaque).header();
-    assert_eq!(
-        send(&app, "GET", "/dir/index.html", Some(&good), "").await.status(),
-        StatusCode::OK
-    );
-    let replay = send(&app, "GET", "/dir/index.html", Some(&good), "").await;
-    assert_401_with_challenge(&replay, true);
+    let good = Creds::new(&nonce, &opaque);
+    expect(&app, &good, Outcome::Accepted, "first use").await;
+    let replay = expect(&app, &good, Outcome::Stale, "replay").await;
     for c in challenges(&replay) {
         assert_eq!(
             param(&c, "domain").as_deref(),
             Some("/api /admin/ https://mirror.example.org/x?y=1")
         );
     }
-    // One URI; an empty list removes it.
-    let one = digest().domain(["/"]);
-    let res = send(&self::app(one), "GET", "/", None, "").await;
-    assert_eq!(param(&challenges(&res)[0], "domain").as_deref(), Some("/"));
-    let cleared = digest().domain(["/"]).domain(Vec::<String>::new());
-    let res = send(&self::app(cleared), "GET", "/", None, "").await;
-    assert_eq!(param(&challenges(&res)[0], "domain"), None);
+    // (what, the configuration, the domain expected in every challenge)
+    type Case = (&'static str, Digest<DigestUsers>, Option<&'static str>);
+    let cases: [Case; 3] = [
+        ("not sent by default", digest(), None),
+        ("one URI", digest().domain(["/"]), Some("/")),
+        (
+            "an empty list removes it",
+            digest().domain(["/"]).domain(Vec::<String>::new()),
+            None,
+        ),
+    ];
+    for (what, d, want) in cases {
+        for c in challenges(&unauthenticated(&self::app(d)).await) {
+            assert_eq!(param(&c, "domain").as_deref(), want, "{what}: {c}");
+        }
+    }
 }
 
 #[test]
@@ -317,50 +419,60 @@ fn the_test_client_computes_the_rfc_vectors() {
     let cases = [
         // RFC 7616 §3.9.1.
         (
+            "§3.9.1 MD5",
             r3_9_1(Algorithm::Md5, auth, "GET", None),
             "8ca523f5e9506fed4657c9700eebdbec",
         ),
         (
+            "§3.9.1 SHA-256",
             r3_9_1(Algorithm::Sha256, auth, "GET", None),
             "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1",
         ),
         // Item 44, computed for the same inputs.
         (
+            "item 44 MD5-sess",
             r3_9_1(Algorithm::Md5Sess, auth, "GET", None),
             "e783283f46242139c486a698fec7211d",
         ),
         (
+            "item 44 SHA-256-sess",
             r3_9_1(Algorithm::Sha256Sess, auth, "GET", None),
             "2fd51b3a77ad75bad6afad6003e818d767133c46d9e2749e7f5232ae1ea3efd7",
         ),
         (
+            "item 44 SHA-512-256",
             r3_9_1(Algorithm::Sha512_256, auth, "GET", None),
             "430d05014cecc49cab6fbe03176d41a1da86cbfe24a16580e22aaad928d960d0",
         ),
         (
+            "item 44 SHA-512-256-sess",
             r3_9_1(Algorithm::Sha512_256Sess, auth, "GET", None),
             "3f2a34f923c38b0fb26dce2fdfc2ce326c23cecf86fbb1444f3e51fbbc2cb92e",
         ),
         (
+            "auth-int MD5",
             r3_9_1(Algorithm::Md5, int, "GET", Some(b"")),
             "8804a53d3640a40a4f73cea12c5ba451",
         ),
         (
+            "auth-int SHA-256",
             r3_9_1(Algorithm::Sha256, int, "GET", Some(b"")),
             "8bdf6f15638e260831e905028de5450562816d093c9bfc5c13d3a46adcdde940",
         ),
         // Item 42: the rspauth (empty method).
         (
+            "item 42 rspauth MD5",
             r3_9_1(Algorithm::Md5, auth, "", None),
             "9b712497bc9f91499fbcca1dfc5f09a5",
         ),
         (
+            "item 42 rspauth SHA-256",
             r3_9_1(Algorithm::Sha256, auth, "", None),
             "86d3b25618d41854ca5039a5d7e53ff6355d5134a9b1fb088a78ac3c462195a0",
         ),
     ];
-    for (got, want) in cases {
-        assert_eq!(got, want);
+    for (what, got, want) in cases {
+        assert_eq!(got, want, "{what}");
     }
     // RFC 2617 §3.5, with qop and in the RFC 2069 form.
     let rfc2617 = |qop| {
@@ -433,19 +545,13 @@ async fn http_auth_client_round_trips_every_algorithm_and_qop() {
             // Authentication-Info: rspauth, qop, nc, cnonce (item 42), checked independently.
             let cnonce = param(&auth, "cnonce").unwrap();
             let nonce = param(&auth, "nonce").unwrap();
-            let want = client_response(
+            let sent = Creds {
                 alg,
-                "Mufasa",
-                REALM,
-                "Circle of Life",
-                &nonce,
-                "00000001",
-                &cnonce,
-                Some(qop),
-                "",
-                uri,
-                (qop == Qop::AuthInt).then_some(body.as_bytes()),
-            );
+                qop: Some(qop),
+                cnonce: cnonce.clone(),
+                ..Creds::new(&nonce, "").for_request(method, uri)
+            };
+            let want = sent.rspauth((qop == Qop::AuthInt).then_some(body.as_bytes()));
             assert_eq!(
                 info_param(&res, "rspauth").as_deref(),
                 Some(want.as_str()),
@@ -520,103 +626,64 @@ async fn http_auth_client_username_star_and_userhash() {
 #[tokio::test]
 async fn plain_name_accepted_after_userhash_challenge_and_quoted_params() {
     let app = app(digest().userhash(true));
-    let (nonce, opaque) = fresh(&app).await;
-    let c = Creds::new(&nonce, &opaque);
     // requests-style: quoted algorithm, qop and nc.
-    let h = c
+    let h = creds(&app)
+        .await
         .header()
         .replace("qop=auth", r#"qop="auth""#)
         .replace("nc=00000001", r#"nc="00000001""#)
         .replace("algorithm=SHA-256", r#"algorithm="SHA-256""#)
         .replace("Digest ", "dIgEsT ")
         .replace(", ", " ,  , ");
-    let res = send(&app, "GET", "/dir/index.html", Some(&h), "").await;
-    assert_eq!(res.status(), StatusCode::OK, "{h}");
+    check(&get(&app, &h).await, Outcome::Accepted, &h);
 }
 
 #[tokio::test]
 async fn uri_matching() {
     let app = app(digest());
-    let ok = [
-        ("/p?a=1&b=%20c", "/p?a=1&b=%20c"),
-        ("/dir/index.html", "http://example.org/dir/index.html"),
-        ("http://example.org/abs?q", "http://example.org/abs?q"),
+    // (the request target, the `uri` parameter, the status expected)
+    let cases = [
+        ("/p?a=1&b=%20c", "/p?a=1&b=%20c", StatusCode::OK),
+        ("/dir/index.html", "http://example.org/dir/index.html", StatusCode::OK),
+        ("http://example.org/abs?q", "http://example.org/abs?q", StatusCode::OK),
+        ("/p?a=1&b=%20c", "/p?a=1&b= c", StatusCode::BAD_REQUEST),
+        ("/p?a=1", "/p", StatusCode::BAD_REQUEST),
+        ("/dir/index.html", "/dir/other.html", StatusCode::BAD_REQUEST),
+        (
+            "/dir/index.html",
+            "http://evil.example/dir/index.html",
+            StatusCode::BAD_REQUEST,
+        ),
+        ("/dir/index.html", "*", StatusCode::BAD_REQUEST),
     ];
-    for (target, uri) in ok {
-        let (nonce, opaque) = fresh(&app).await;
-        let mut c = Creds::new(&nonce, &opaque);
-        c.uri = uri.into();
+    for (target, uri, status) in cases {
+        let c = creds(&app).await.for_request("GET", uri);
         let res = send(&app, "GET", target, Some(&c.header()), "").await;
-        assert_eq!(res.status(), StatusCode::OK, "{target} vs {uri}");
-    }
-    let bad = [
-        ("/p?a=1&b=%20c", "/p?a=1&b= c"),
-        ("/p?a=1", "/p"),
-        ("/dir/index.html", "/dir/other.html"),
-        ("/dir/index.html", "http://evil.example/dir/index.html"),
-        ("/dir/index.html", "*"),
-    ];
-    for (target, uri) in bad {
-        let (nonce, opaque) = fresh(&app).await;
-        let mut c = Creds::new(&nonce, &opaque);
-        c.uri = uri.into();
-        let res = send(&app, "GET", target, Some(&c.header()), "").await;
-        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{target} vs {uri}");
+        assert_eq!(res.status(), status, "{target} vs {uri}");
     }
 }
 
 #[tokio::test]
 async fn nextnonce_near_the_end() {
     let app1 = app(digest());
-    let (nonce, opaque) = fresh(&app1).await;
-    let res = send(
-        &app1,
-        "GET",
-        "/dir/index.html",
-        Some(&Creds::new(&nonce, &opaque).header()),
-        "",
-    )
-    .await;
-    assert_eq!(res.status(), StatusCode::OK);
+    let res = expect(&app1, &creds(&app1).await, Outcome::Accepted, "default").await;
     assert_eq!(info_param(&res, "nextnonce"), None, "a fresh nonce needs no successor");
 
     let app2 = app(digest().nextnonce_within(Duration::from_secs(3600)));
-    let (nonce, opaque) = fresh(&app2).await;
-    let res = send(
-        &app2,
-        "GET",
-        "/dir/index.html",
-        Some(&Creds::new(&nonce, &opaque).header()),
-        "",
-    )
-    .await;
-    assert_eq!(res.status(), StatusCode::OK);
+    let c = creds(&app2).await;
+    let res = expect(&app2, &c, Outcome::Accepted, "nextnonce_within").await;
     let next = info_param(&res, "nextnonce").expect("nextnonce");
-    assert_ne!(next, nonce);
+    assert_ne!(next, c.nonce);
     // The nextnonce is a valid nonce.
-    let mut c = Creds::new(&next, &opaque);
-    c.nc = "00000001".into();
-    assert_eq!(
-        send(&app2, "GET", "/dir/index.html", Some(&c.header()), "")
-            .await
-            .status(),
-        StatusCode::OK
-    );
+    let c = Creds::new(&next, &c.opaque);
+    expect(&app2, &c, Outcome::Accepted, "the nextnonce").await;
 }
 
 #[tokio::test]
 async fn authentication_info_quoting() {
     // Item 42: rspauth, cnonce and nextnonce quoted; qop and nc not.
     let app = app(digest().nextnonce_within(Duration::from_secs(3600)));
-    let (nonce, opaque) = fresh(&app).await;
-    let res = send(
-        &app,
-        "GET",
-        "/dir/index.html",
-        Some(&Creds::new(&nonce, &opaque).header()),
-        "",
-    )
-    .await;
+    let res = answer(&app, &creds(&app).await).await;
     let v = res.headers()[AUTHENTICATION_INFO].to_str().unwrap().to_owned();
     let p = AuthParams::parse(v.as_bytes()).unwrap();
     for (name, quoted) in [
@@ -654,11 +721,8 @@ async fn unknown_user_answer_looks_like_a_wrong_password() {
     let app = app(digest());
     let mut shapes = vec![];
     for user in ["Mufasa", "Scar"] {
-        let (nonce, opaque) = fresh(&app).await;
-        let mut c = Creds::new(&nonce, &opaque);
-        c.user = user.into();
-        c.pw = "wrong".into();
-        let res = send(&app, "GET", "/dir/index.html", Some(&c.header()), "").await;
+        let c = creds(&app).await.with_user(user).with_password("wrong");
+        let res = answer(&app, &c).await;
         let names: Vec<String> = res.headers().keys().map(|k| k.to_string()).collect();
         let cs: Vec<Vec<String>> = challenges(&res)
             .iter()
@@ -679,16 +743,7 @@ async fn unknown_user_answer_looks_like_a_wrong_password() {
 #[tokio::test]
 async fn authentication_info_can_be_turned_off() {
     let app = app(digest().authentication_info(false));
-    let (nonce, opaque) = fresh(&app).await;
-    let res = send(
-        &app,
-        "GET",
-        "/dir/index.html",
-        Some(&Creds::new(&nonce, &opaque).header()),
-        "",
-    )
-    .await;
-    assert_eq!(res.status(), StatusCode::OK);
+    let res = expect(&app, &creds(&app).await, Outcome::Accepted, "").await;
     assert!(res.headers().get(AUTHENTICATION_INFO).is_none());
 }
 
@@ -697,13 +752,9 @@ async fn fleet_shares_the_secret() {
     let a = app(digest().secret(SECRET));
     let b = app(digest().secret(SECRET));
     let other = app(digest().secret(b"another secret, another fleet"));
-    let (nonce, opaque) = fresh(&a).await;
-    let h = Creds::new(&nonce, &opaque).header();
-    assert_eq!(
-        send(&b, "GET", "/dir/index.html", Some(&h), "").await.status(),
-        StatusCode::OK
-    );
-    assert_401_with_challenge(&send(&other, "GET", "/dir/index.html", Some(&h), "").await, false);
+    let c = creds(&a).await;
+    expect(&b, &c, Outcome::Accepted, "the same secret").await;
+    expect(&other, &c, Outcome::Refused, "another secret").await;
 }
 
 // ---------------------------------------------------------------- refusals
@@ -712,27 +763,20 @@ async fn fleet_shares_the_secret() {
 async fn wrong_password_and_unknown_user_are_plain_401() {
     let app = app(digest());
     for (user, pw) in [("Mufasa", "circle of life"), ("Scar", "Circle of Life"), ("", "")] {
-        let (nonce, opaque) = fresh(&app).await;
-        let mut c = Creds::new(&nonce, &opaque);
-        c.user = user.into();
-        c.pw = pw.into();
-        let res = send(&app, "GET", "/dir/index.html", Some(&c.header()), "").await;
-        assert_401_with_challenge(&res, false);
-        assert!(res.headers().get(AUTHENTICATION_INFO).is_none());
+        let c = creds(&app).await.with_user(user).with_password(pw);
+        let res = expect(&app, &c, Outcome::Refused, &format!("{user:?} {pw:?}")).await;
+        assert!(res.headers().get(AUTHENTICATION_INFO).is_none(), "{user:?}");
     }
 }
 
 #[tokio::test]
 async fn stale_nonce_only_when_the_response_is_right() {
     let app = app(digest().nonce_lifetime(Duration::ZERO));
-    let (nonce, opaque) = fresh(&app).await;
-    let c = Creds::new(&nonce, &opaque);
-    let res = send(&app, "GET", "/dir/index.html", Some(&c.header()), "").await;
-    assert_401_with_challenge(&res, true); // item 27: expired + right digest → stale=true
-    let mut wrong = c.clone();
-    wrong.pw = "nope".into();
-    let res = send(&app, "GET", "/dir/index.html", Some(&wrong.header()), "").await;
-    assert_401_with_challenge(&res, false); // wrong password → no stale
+    let c = creds(&app).await;
+    // Item 27: expired + right digest → stale=true.
+    expect(&app, &c, Outcome::Stale, "expired, right password").await;
+    let wrong = c.with_password("nope");
+    expect(&app, &wrong, Outcome::Refused, "expired, wrong password").await;
 }
 
 #[tokio::test]
@@ -746,47 +790,30 @@ async fn forged_or_tampered_nonce_is_plain_401() {
         "dcd98b7102dd2f0e8b11d0f600bfb0c093".into(),
         "x".into(),
     ] {
-        let c = Creds::new(&n, &opaque);
-        let res = send(&app, "GET", "/dir/index.html", Some(&c.header()), "").await;
-        assert_401_with_challenge(&res, false);
+        expect(&app, &Creds::new(&n, &opaque), Outcome::Refused, &n).await;
     }
 }
 
 #[tokio::test]
 async fn replay_and_nc_rules() {
     let app = app(digest());
-    let (nonce, opaque) = fresh(&app).await;
-    let mut c = Creds::new(&nonce, &opaque);
-    let first = c.header();
-    assert_eq!(
-        send(&app, "GET", "/dir/index.html", Some(&first), "").await.status(),
-        StatusCode::OK
-    );
-    // Same (nonce, nc) again: replay → stale.
-    assert_401_with_challenge(&send(&app, "GET", "/dir/index.html", Some(&first), "").await, true);
-    // nc=2 on the still-valid nonce: accepted (requests, httpx, Chromium do this).
-    c.nc = "00000002".into();
-    assert_eq!(
-        send(&app, "GET", "/dir/index.html", Some(&c.header()), "")
-            .await
-            .status(),
-        StatusCode::OK
-    );
-    // Skipping ahead is fine, going back is not.
-    c.nc = "0000000a".into();
-    assert_eq!(
-        send(&app, "GET", "/dir/index.html", Some(&c.header()), "")
-            .await
-            .status(),
-        StatusCode::OK
-    );
-    c.nc = "00000005".into();
-    assert_401_with_challenge(&send(&app, "GET", "/dir/index.html", Some(&c.header()), "").await, true);
+    let c = creds(&app).await;
+    // One nonce, requests in this order: (what, nc, outcome).
+    let steps = [
+        ("first use", "00000001", Outcome::Accepted),
+        ("same (nonce, nc) again: replay", "00000001", Outcome::Stale),
+        // requests, httpx, Chromium do this.
+        ("nc=2 on the still-valid nonce", "00000002", Outcome::Accepted),
+        ("skipping ahead is fine", "0000000a", Outcome::Accepted),
+        ("going back is not", "00000005", Outcome::Stale),
+    ];
+    for (what, nc, want) in steps {
+        expect(&app, &c.clone().with_nc(nc), want, what).await;
+    }
     // nc must be exactly 8 hex digits.
     for nc in ["1", "000000001", "0000000g", ""] {
-        c.nc = nc.into();
-        let h = c.header().replace("nc=,", "nc=\"\",");
-        let res = send(&app, "GET", "/dir/index.html", Some(&h), "").await;
+        let h = c.clone().with_nc(nc).header().replace("nc=,", "nc=\"\",");
+        let res = get(&app, &h).await;
         assert_eq!(res.status(), StatusCode::BAD_REQUEST, "nc={nc}");
         assert!(!challenges(&res).is_empty());
     }
@@ -795,91 +822,67 @@ async fn replay_and_nc_rules() {
 #[tokio::test]
 async fn fail_closed_when_the_replay_store_forgets() {
     let app = app(digest().nonce_store(MemoryNonceStore::with_limits(1, 1 << 20)));
-    let (n1, opaque) = fresh(&app).await;
-    let (n2, _) = fresh(&app).await;
-    let c1 = Creds::new(&n1, &opaque);
-    assert_eq!(
-        send(&app, "GET", "/dir/index.html", Some(&c1.header()), "")
-            .await
-            .status(),
-        StatusCode::OK
-    );
-    let c2 = Creds::new(&n2, &opaque);
-    assert_eq!(
-        send(&app, "GET", "/dir/index.html", Some(&c2.header()), "")
-            .await
-            .status(),
-        StatusCode::OK
-    );
+    let c1 = creds(&app).await;
+    let c2 = creds(&app).await;
     // n1 was forgotten to make room for n2: its replay is refused, never accepted.
-    let mut again = c1.clone();
-    again.nc = "00000002".into();
-    assert_401_with_challenge(
-        &send(&app, "GET", "/dir/index.html", Some(&again.header()), "").await,
-        true,
-    );
-    assert_401_with_challenge(
-        &send(&app, "GET", "/dir/index.html", Some(&c1.header()), "").await,
-        true,
-    );
+    let steps = [
+        ("n1", c1.clone(), Outcome::Accepted),
+        ("n2", c2, Outcome::Accepted),
+        ("n1 with the next nc", c1.clone().with_nc("00000002"), Outcome::Stale),
+        ("n1 replayed", c1, Outcome::Stale),
+    ];
+    for (what, c, want) in steps {
+        expect(&app, &c, want, what).await;
+    }
 }
 
 #[tokio::test]
 async fn offer_mismatches_are_401() {
-    // wget: SHA-256-only challenge answered with MD5 and no algorithm (absent = MD5).
-    let app1 = app(digest().algorithms([Algorithm::Sha256]));
-    let (nonce, opaque) = fresh(&app1).await;
-    let mut c = Creds::new(&nonce, &opaque);
-    c.alg = Algorithm::Md5;
-    c.send_alg = false;
-    assert_401_with_challenge(
-        &send(&app1, "GET", "/dir/index.html", Some(&c.header()), "").await,
-        false,
-    );
-    // The same with MD5 offered too is a legitimate MD5 response.
-    let app2 = app(digest());
-    let (nonce, opaque) = fresh(&app2).await;
-    let mut c = Creds::new(&nonce, &opaque);
-    c.alg = Algorithm::Md5;
-    c.send_alg = false;
-    assert_eq!(
-        send(&app2, "GET", "/dir/index.html", Some(&c.header()), "")
-            .await
-            .status(),
-        StatusCode::OK
-    );
+    // An MD5 response without `algorithm` (absent = MD5), as wget sends.
+    let cases = [
+        (
+            "wget: SHA-256-only challenge answered with MD5",
+            app(digest().algorithms([Algorithm::Sha256])),
+            Outcome::Refused,
+        ),
+        (
+            "MD5 offered too: a legitimate MD5 response",
+            app(digest()),
+            Outcome::Accepted,
+        ),
+    ];
+    for (what, app, want) in cases {
+        let mut c = creds(&app).await.with_alg(Algorithm::Md5);
+        c.send_alg = false;
+        expect(&app, &c, want, what).await;
+    }
 
     let app = app(digest());
-    let (nonce, opaque) = fresh(&app).await;
-    let base = Creds::new(&nonce, &opaque);
-    let mut cases: Vec<(&str, Creds)> = vec![];
-    let mut c = base.clone();
-    c.realm = "other@example.org".into();
-    cases.push(("realm", c));
-    let mut c = base.clone();
-    c.opaque = "not-ours".into();
-    cases.push(("opaque", c));
-    let mut c = base.clone();
-    c.alg = Algorithm::Sha512_256;
-    cases.push(("algorithm not offered", c));
-    let mut c = base.clone();
-    c.qop = Some(Qop::AuthInt);
-    cases.push(("qop not offered", c));
-    let mut c = base.clone();
-    c.qop = None;
-    cases.push(("RFC 2069 form refused by default", c));
-    for (what, c) in cases {
-        let res = send(&app, "GET", "/dir/index.html", Some(&c.header()), "").await;
-        assert_401_with_challenge(&res, false);
-        let _ = what;
+    let base = creds(&app).await;
+    // (what, how the credentials differ from the right ones)
+    type Case = (&'static str, fn(&mut Creds));
+    let cases: [Case; 5] = [
+        ("realm", |c| c.realm = "other@example.org".into()),
+        ("opaque", |c| c.opaque = "not-ours".into()),
+        ("algorithm not offered", |c| c.alg = Algorithm::Sha512_256),
+        ("qop not offered", |c| c.qop = Some(Qop::AuthInt)),
+        ("RFC 2069 form refused by default", |c| c.qop = None),
+    ];
+    for (what, change) in cases {
+        let mut c = base.clone();
+        change(&mut c);
+        expect(&app, &c, Outcome::Refused, what).await;
     }
     // Unknown algorithm, unknown qop: 401 too. (A missing opaque is accepted: see
     // `a_response_without_opaque_is_accepted_and_a_wrong_opaque_refused`.)
-    for h in [
-        base.header().replace("algorithm=SHA-256", "algorithm=SHA-1"),
-        base.header().replace("qop=auth", "qop=auth-conf"),
+    for (what, h) in [
+        (
+            "unknown algorithm",
+            base.header().replace("algorithm=SHA-256", "algorithm=SHA-1"),
+        ),
+        ("unknown qop", base.header().replace("qop=auth", "qop=auth-conf")),
     ] {
-        assert_401_with_challenge(&send(&app, "GET", "/dir/index.html", Some(&h), "").await, false);
+        check(&get(&app, &h).await, Outcome::Refused, what);
     }
 }
 
@@ -890,22 +893,20 @@ async fn offer_mismatches_are_401() {
 async fn a_response_without_opaque_is_accepted_and_a_wrong_opaque_refused() {
     let app = app(digest());
     for alg in [Algorithm::Sha256, Algorithm::Md5] {
-        let (nonce, opaque) = fresh(&app).await;
-        let mut c = Creds::new(&nonce, &opaque);
-        c.alg = alg;
-        let without = c.header().replace(&format!(r#", opaque="{opaque}""#), "");
+        let c = creds(&app).await.with_alg(alg);
+        let without = c.header().replace(&format!(r#", opaque="{}""#, c.opaque), "");
         assert!(!without.contains("opaque"), "{without}");
-        let res = send(&app, "GET", "/dir/index.html", Some(&without), "").await;
+        let res = get(&app, &without).await;
         assert_eq!(res.status(), StatusCode::OK, "{alg}");
         assert_eq!(text(res).await, "user=Mufasa body=");
 
-        let (nonce, opaque) = fresh(&app).await;
-        let mut c = Creds::new(&nonce, &opaque);
-        c.alg = alg;
-        for wrong in ["not-ours", "", &opaque[1..]] {
-            c.opaque = wrong.into();
-            let res = send(&app, "GET", "/dir/index.html", Some(&c.header()), "").await;
-            assert_401_with_challenge(&res, false);
+        let c = creds(&app).await.with_alg(alg);
+        for wrong in ["not-ours", "", &c.opaque[1..]] {
+            let c = Creds {
+                opaque: wrong.into(),
+                ..c.clone()
+            };
+            expect(&app, &c, Outcome::Refused, &format!("{alg} opaque={wrong:?}")).await;
         }
     }
 }
@@ -913,8 +914,7 @@ async fn a_response_without_opaque_is_accepted_and_a_wrong_opaque_refused() {
 #[tokio::test]
 async fn malformed_credentials_are_400() {
     let app = app(digest());
-    let (nonce, opaque) = fresh(&app).await;
-    let base = Creds::new(&nonce, &opaque).header();
+    let base = creds(&app).await.header();
     let cases = [
         base.replace(r#"username="Mufasa""#, r#"username="Mufasa", username*=UTF-8''Mufasa"#),
         base.replace("qop=auth", "qop=auth, qop=auth"),
@@ -937,22 +937,15 @@ async fn malformed_credentials_are_400() {
         "Digest ,,,".into(),
     ];
     for h in cases {
-        let res = send(&app, "GET", "/dir/index.html", Some(&h), "").await;
+        let res = get(&app, &h).await;
         assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{h}");
-        assert!(!challenges(&res).is_empty());
+        assert!(!challenges(&res).is_empty(), "{h}");
     }
     // -sess without qop cannot be verified: malformed.
     let app2 = app_sess();
-    let (nonce, opaque) = fresh(&app2).await;
-    let mut c = Creds::new(&nonce, &opaque);
-    c.alg = Algorithm::Md5Sess;
+    let mut c = creds(&app2).await.with_alg(Algorithm::Md5Sess);
     c.qop = None;
-    assert_eq!(
-        send(&app2, "GET", "/dir/index.html", Some(&c.header()), "")
-            .await
-            .status(),
-        StatusCode::BAD_REQUEST
-    );
+    assert_eq!(answer(&app2, &c).await.status(), StatusCode::BAD_REQUEST);
     // Two Authorization fields: 400; an oversized one: 431.
     let req = Request::builder()
         .uri("/")
@@ -966,7 +959,7 @@ async fn malformed_credentials_are_400() {
     );
     let huge = format!("{base}, x=\"{}\"", "y".repeat(5000));
     assert_eq!(
-        send(&app, "GET", "/dir/index.html", Some(&huge), "").await.status(),
+        get(&app, &huge).await.status(),
         StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE
     );
 }
@@ -978,8 +971,7 @@ fn app_sess() -> Router {
 #[tokio::test]
 async fn hostile_headers_never_panic() {
     let app = app(digest());
-    let (nonce, opaque) = fresh(&app).await;
-    let base = Creds::new(&nonce, &opaque).header();
+    let base = creds(&app).await.header();
     let mut inputs: Vec<String> = vec![
         "Digest \"".into(),
         "Digest a=\"\\".into(),
@@ -997,7 +989,7 @@ async fn hostile_headers_never_panic() {
         }
     }
     for h in inputs {
-        let res = send(&app, "GET", "/dir/index.html", Some(&h), "").await;
+        let res = get(&app, &h).await;
         let s = res.status().as_u16();
         assert!(matches!(s, 400 | 401), "{s} for {h:?}");
         assert!(!challenges(&res).is_empty(), "{h:?}");
@@ -1009,75 +1001,49 @@ async fn hostile_headers_never_panic() {
 #[tokio::test]
 async fn rfc2069_only_when_allowed_and_once_per_nonce() {
     let app = app(digest().algorithms([Algorithm::Md5]).allow_rfc2069(true));
-    let (nonce, opaque) = fresh(&app).await;
-    let mut c = Creds::new(&nonce, &opaque);
-    c.alg = Algorithm::Md5;
+    let mut c = creds(&app).await.with_alg(Algorithm::Md5);
     c.qop = None;
     c.send_alg = false;
-    let res = send(&app, "GET", "/dir/index.html", Some(&c.header()), "").await;
-    assert_eq!(res.status(), StatusCode::OK);
-    let want = client_response(
-        Algorithm::Md5,
-        "Mufasa",
-        REALM,
-        "Circle of Life",
-        &nonce,
-        "",
-        "",
-        None,
-        "",
-        "/dir/index.html",
-        None,
-    );
+    let res = expect(&app, &c, Outcome::Accepted, "RFC 2069 form").await;
+    // Without qop, nc and cnonce take no part in it.
+    let want = c.rspauth(None);
     assert_eq!(info_param(&res, "rspauth").as_deref(), Some(want.as_str()));
     assert_eq!(info_param(&res, "qop"), None);
-    assert_401_with_challenge(&send(&app, "GET", "/dir/index.html", Some(&c.header()), "").await, true);
+    expect(&app, &c, Outcome::Stale, "the nonce again").await;
 }
 
 // ---------------------------------------------------------------- auth-int
 
 #[tokio::test]
 async fn auth_int_body_rules() {
+    /// POSTs `sent` with credentials computed for the body `signed`.
+    async fn post(app: &Router, c: &Creds, signed: &str, sent: &str) -> Response<Body> {
+        send(app, "POST", "/dir/index.html", Some(&c.header_with_body(signed)), sent).await
+    }
     let app1 = app(digest().qops([Qop::Auth, Qop::AuthInt]));
-    let (nonce, opaque) = fresh(&app1).await;
-    let mut c = Creds::new(&nonce, &opaque);
-    c.method = "POST".into();
-    c.qop = Some(Qop::AuthInt);
-    let h = |c: &Creds, body: &str| {
-        let r = client_response(
-            c.alg,
-            &c.user,
-            &c.realm,
-            &c.pw,
-            &c.nonce,
-            &c.nc,
-            &c.cnonce,
-            c.qop,
-            &c.method,
-            &c.uri,
-            Some(body.as_bytes()),
-        );
-        c.header().replace(&c.response(), r.as_str())
-    };
+    let c = creds(&app1).await.auth_int_post();
     // Right body: 200 and the handler sees it.
-    let res = send(&app1, "POST", "/dir/index.html", Some(&h(&c, "hello")), "hello").await;
-    assert_eq!(res.status(), StatusCode::OK);
+    let res = post(&app1, &c, "hello", "hello").await;
+    check(&res, Outcome::Accepted, "the body signed");
     assert_eq!(text(res).await, "user=Mufasa body=hello");
     // Body changed in transit: 401.
-    c.nc = "00000002".into();
-    assert_401_with_challenge(
-        &send(&app1, "POST", "/dir/index.html", Some(&h(&c, "hello")), "HELLO").await,
-        false,
+    let c = c.with_nc("00000002");
+    check(
+        &post(&app1, &c, "hello", "HELLO").await,
+        Outcome::Refused,
+        "the body changed",
     );
     // Over the 64-byte limit: 413 (declared or streamed).
-    c.nc = "00000003".into();
+    let c = c.with_nc("00000003");
     let big = "x".repeat(65);
-    let res = send(&app1, "POST", "/dir/index.html", Some(&h(&c, &big)), &big).await;
-    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        post(&app1, &c, &big, &big).await.status(),
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
     let req = Request::builder()
         .method("POST")
         .uri("/dir/index.html")
-        .header("authorization", h(&c, &big))
+        .header("authorization", c.header_with_body(&big))
         .body(chunked(big.clone()))
         .unwrap();
     assert_eq!(
@@ -1089,11 +1055,8 @@ async fn auth_int_body_rules() {
     let bare = Router::new()
         .route("/{*rest}", any(who))
         .layer(AuthLayer::new(digest().qops([Qop::AuthInt])));
-    let (nonce, opaque) = fresh(&bare).await;
-    let mut c = Creds::new(&nonce, &opaque);
-    c.method = "POST".into();
-    c.qop = Some(Qop::AuthInt);
-    let res = send(&bare, "POST", "/dir/index.html", Some(&h(&c, "x")), "x").await;
+    let c = creds(&bare).await.auth_int_post();
+    let res = post(&bare, &c, "x", "x").await;
     assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
 }
 
@@ -1124,31 +1087,15 @@ async fn store_errors_and_bad_ha1_are_500() {
         Err::<Option<DigestUser<String>>, _>(std::io::Error::other("db down"))
     })
     .realm(REALM);
-    let app1 = app(failing);
-    let (nonce, opaque) = fresh(&app1).await;
-    let res = send(
-        &app1,
-        "GET",
-        "/dir/index.html",
-        Some(&Creds::new(&nonce, &opaque).header()),
-        "",
-    )
-    .await;
-    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
-
     let bad_ha1 =
         Digest::new(|_l: DigestLookup| async move { Some(DigestUser::with_ha1("x".to_string(), "abc")) }).realm(REALM);
-    let app2 = app(bad_ha1);
-    let (nonce, opaque) = fresh(&app2).await;
-    let res = send(
-        &app2,
-        "GET",
-        "/dir/index.html",
-        Some(&Creds::new(&nonce, &opaque).header()),
-        "",
-    )
-    .await;
-    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    for (what, app) in [
+        ("a store error", app(failing)),
+        ("an HA1 that is not one", app(bad_ha1)),
+    ] {
+        let res = answer(&app, &creds(&app).await).await;
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR, "{what}");
+    }
 }
 
 #[tokio::test]
@@ -1166,12 +1113,8 @@ async fn plaintext_password_store_and_the_lookup_it_gets() {
     })
     .realm(REALM);
     let app = app(d);
-    let (nonce, opaque) = fresh(&app).await;
-    let mut c = Creds::new(&nonce, &opaque);
-    c.user = "john".into();
-    c.pw = "hello".into();
-    let res = send(&app, "GET", "/dir/index.html", Some(&c.header()), "").await;
-    assert_eq!(res.status(), StatusCode::OK);
+    let c = creds(&app).await.with_user("john").with_password("hello");
+    let res = expect(&app, &c, Outcome::Accepted, "john").await;
     assert_eq!(text(res).await, "user=john body=");
     assert_eq!(
         seen.lock().unwrap()[0],
@@ -1197,14 +1140,11 @@ async fn a_store_may_read_the_request_head() {
     }))
     .realm(REALM);
     let app = app(d);
-    let (nonce, opaque) = fresh(&app).await;
-    let c = Creds::new(&nonce, &opaque);
-    let res = send(&app, "GET", "/dir/index.html", Some(&c.header()), "").await;
-    assert_eq!(res.status(), StatusCode::OK);
+    let c = creds(&app).await;
+    let res = expect(&app, &c, Outcome::Accepted, "example.org").await;
     assert_eq!(text(res).await, "user=Mufasa@example.org body=");
     // The same credentials for another tenant: no such user there.
-    let mut c = Creds::new(&nonce, &opaque);
-    c.nc = "00000002".into();
+    let c = c.with_nc("00000002");
     let req = Request::get("/dir/index.html")
         .header("host", "other.example")
         .header("authorization", c.header())
@@ -1223,16 +1163,8 @@ async fn roles_optional_and_failure_hook_with_digest() {
         .require_role("admin");
     let app = Router::new().route("/{*rest}", any(who)).layer(layer);
     for (user, pw, status) in [("Mufasa", "Circle of Life", 200), ("john", "hello", 403)] {
-        let (nonce, opaque) = fresh(&app).await;
-        let mut c = Creds::new(&nonce, &opaque);
-        c.user = user.into();
-        c.pw = pw.into();
-        assert_eq!(
-            send(&app, "GET", "/dir/index.html", Some(&c.header()), "")
-                .await
-                .status(),
-            status
-        );
+        let c = creds(&app).await.with_user(user).with_password(pw);
+        assert_eq!(answer(&app, &c).await.status(), status, "{user}");
     }
 
     // Optional: no credentials pass without a user; wrong ones are still 401.
@@ -1247,8 +1179,13 @@ async fn roles_optional_and_failure_hook_with_digest() {
     let res = send(&app, "GET", "/dir/index.html", None, "").await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(text(res).await, "anonymous");
-    let h = Creds::new("bogus", "bogus").header();
-    assert_401_with_challenge(&send(&app, "GET", "/dir/index.html", Some(&h), "").await, false);
+    expect(
+        &app,
+        &Creds::new("bogus", "bogus"),
+        Outcome::Refused,
+        "wrong credentials",
+    )
+    .await;
 
     // Failure hook: sees StaleNonce, and the layer keeps the challenges on its 401.
     let hooked = Router::new().route("/{*rest}", any(who)).layer(
@@ -1261,16 +1198,7 @@ async fn roles_optional_and_failure_hook_with_digest() {
             },
         ),
     );
-    let (nonce, opaque) = fresh(&hooked).await;
-    let res = send(
-        &hooked,
-        "GET",
-        "/dir/index.html",
-        Some(&Creds::new(&nonce, &opaque).header()),
-        "",
-    )
-    .await;
-    assert_401_with_challenge(&res, true);
+    let res = expect(&hooked, &creds(&hooked).await, Outcome::Stale, "the hook's 401").await;
     assert_eq!(text(res).await, FailureKind::StaleNonce.code());
 }
 
@@ -1331,65 +1259,53 @@ async fn stores_that_wait_before_answering() {
     let app = app(Digest::new(store)
         .realm(REALM)
         .nonce_store(SlowNonces(MemoryNonceStore::new())));
-    let (nonce, opaque) = fresh(&app).await;
-    let c = Creds::new(&nonce, &opaque);
-    let res = send(&app, "GET", "/dir/index.html", Some(&c.header()), "").await;
-    assert_eq!(res.status(), StatusCode::OK);
+    let c = creds(&app).await;
+    let res = expect(&app, &c, Outcome::Accepted, "first use").await;
     assert!(info_param(&res, "rspauth").is_some_and(|r| r.len() == 64));
     assert_eq!(text(res).await, "user=Mufasa body=");
     // The replay store was consulted: the same (nonce, nc) again is stale.
-    assert_401_with_challenge(&send(&app, "GET", "/dir/index.html", Some(&c.header()), "").await, true);
-    let mut wrong = Creds::new(&nonce, &opaque);
-    wrong.nc = "00000002".into();
-    wrong.pw = "nope".into();
-    assert_401_with_challenge(
-        &send(&app, "GET", "/dir/index.html", Some(&wrong.header()), "").await,
-        false,
-    );
-    let mut stranger = Creds::new(&nonce, &opaque);
-    stranger.nc = "00000003".into();
-    stranger.user = "Scar".into();
-    assert_401_with_challenge(
-        &send(&app, "GET", "/dir/index.html", Some(&stranger.header()), "").await,
-        false,
-    );
+    let steps = [
+        ("the same (nonce, nc) again", c.clone(), Outcome::Stale),
+        (
+            "a wrong password",
+            c.clone().with_nc("00000002").with_password("nope"),
+            Outcome::Refused,
+        ),
+        (
+            "an unknown user",
+            c.with_nc("00000003").with_user("Scar"),
+            Outcome::Refused,
+        ),
+    ];
+    for (what, c, want) in steps {
+        expect(&app, &c, want, what).await;
+    }
 }
 
 #[tokio::test]
 async fn limited_use_nonces() {
     // RFC 7616 §5.5 (STANDARDS.md item 48): two uses, then stale with a fresh nonce.
     let app = app(digest().max_nonce_uses(2));
-    let (nonce, opaque) = fresh(&app).await;
-    let mut c = Creds::new(&nonce, &opaque);
-    let res = send(&app, "GET", "/dir/index.html", Some(&c.header()), "").await;
-    assert_eq!(res.status(), StatusCode::OK);
+    let c = creds(&app).await;
+    let res = expect(&app, &c, Outcome::Accepted, "first use").await;
     assert_eq!(info_param(&res, "nextnonce"), None, "one use left");
-    c.nc = "00000002".into();
-    let res = send(&app, "GET", "/dir/index.html", Some(&c.header()), "").await;
-    assert_eq!(res.status(), StatusCode::OK);
+    let c = c.with_nc("00000002");
+    let res = expect(&app, &c, Outcome::Accepted, "second use").await;
     let next = info_param(&res, "nextnonce").expect("the last use announces the next nonce");
-    c.nc = "00000003".into();
-    let res = send(&app, "GET", "/dir/index.html", Some(&c.header()), "").await;
-    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-    let cs = challenges(&res);
-    assert!(
-        cs.iter().all(|c| param(c, "stale").as_deref() == Some("true")),
-        "{cs:?}"
-    );
+    let c = c.with_nc("00000003");
+    expect(&app, &c, Outcome::Stale, "third use").await;
     // A wrong password on a used-up nonce is not stale: the client must ask the user.
-    c.pw = "wrong".into();
-    let res = send(&app, "GET", "/dir/index.html", Some(&c.header()), "").await;
+    let res = answer(&app, &c.clone().with_password("wrong")).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert!(challenges(&res).iter().all(|c| param(c, "stale").is_none()));
     // The announced nonce works.
-    let mut c = Creds::new(&next, &opaque);
-    c.nc = "00000001".into();
-    assert_eq!(
-        send(&app, "GET", "/dir/index.html", Some(&c.header()), "")
-            .await
-            .status(),
-        StatusCode::OK
-    );
+    expect(
+        &app,
+        &Creds::new(&next, &c.opaque),
+        Outcome::Accepted,
+        "the announced nonce",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -1399,42 +1315,19 @@ async fn a_cloned_digest_shares_its_replay_store_across_routes() {
         .route("/read", any(who).layer(AuthLayer::new(d.clone())))
         .route("/", any(who).layer(AuthLayer::new(d.clone())))
         .route("/write", any(who).layer(AuthLayer::new(d.max_nonce_uses(1))));
-    let (nonce, opaque) = fresh(&app).await;
-    let mut c = Creds::new(&nonce, &opaque);
-    c.uri = "/read".into();
-    let res = send(&app, "GET", "/read", Some(&c.header()), "").await;
-    assert_eq!(res.status(), StatusCode::OK);
+    let c = creds(&app).await.for_request("GET", "/read");
+    expect(&app, &c, Outcome::Accepted, "GET /read").await;
     // The same (nonce, nc) on the other route is a replay.
-    c.uri = "/write".into();
-    let res = send(
-        &app,
-        "POST",
-        "/write",
-        Some(&{
-            c.method = "POST".into();
-            c.header()
-        }),
-        "",
-    )
-    .await;
-    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-    assert!(
-        challenges(&res)
-            .iter()
-            .all(|h| param(h, "stale").as_deref() == Some("true"))
-    );
+    let c = c.for_request("POST", "/write");
+    expect(&app, &c, Outcome::Stale, "the same (nonce, nc) on POST /write").await;
     // The next count is accepted once on the write route (its limit is one use, and this is the
     // nonce's second): stale again, with a fresh nonce for the client.
-    c.nc = "00000002".into();
-    let res = send(&app, "POST", "/write", Some(&c.header()), "").await;
+    let c = c.with_nc("00000002");
+    let res = answer(&app, &c).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     let fresh_nonce = param(&challenges(&res)[0], "nonce").unwrap();
-    let mut c2 = Creds::new(&fresh_nonce, &opaque);
-    (c2.uri, c2.method) = ("/write".into(), "POST".into());
-    assert_eq!(
-        send(&app, "POST", "/write", Some(&c2.header()), "").await.status(),
-        StatusCode::OK
-    );
+    let c2 = Creds::new(&fresh_nonce, &c.opaque).for_request("POST", "/write");
+    expect(&app, &c2, Outcome::Accepted, "the fresh nonce on POST /write").await;
 }
 
 /// A shared replay store whose clock runs `ahead_ms` in front of the scheme's: the time that
@@ -1482,12 +1375,10 @@ fn short_and_long_lived() -> (StoreAhead, Router, Router) {
 #[tokio::test]
 async fn a_nonce_used_on_a_short_lived_layer_is_not_accepted_again_on_a_long_lived_one() {
     let (store, short, long) = short_and_long_lived();
-    let (nonce, opaque) = fresh(&short).await;
-    let header = Creds::new(&nonce, &opaque).header();
-    let first = send(&short, "GET", "/dir/index.html", Some(&header), "").await;
-    assert_eq!(first.status(), StatusCode::OK);
+    let c = creds(&short).await;
+    expect(&short, &c, Outcome::Accepted, "on the short-lived layer").await;
     store.advance(Duration::from_secs(120));
-    let again = send(&long, "GET", "/dir/index.html", Some(&header), "").await;
+    let again = answer(&long, &c).await;
     assert_eq!(again.status(), StatusCode::UNAUTHORIZED, "accepted twice");
     assert_401_with_challenge(&again, true);
 }
@@ -1500,11 +1391,10 @@ async fn a_nonce_used_on_a_short_lived_layer_is_not_accepted_again_on_a_long_liv
 #[tokio::test]
 async fn a_long_lived_layers_nonce_is_stale_on_a_short_lived_one() {
     let (store, short, long) = short_and_long_lived();
-    let (nonce, opaque) = fresh(&long).await;
-    let header = Creds::new(&nonce, &opaque).header();
-    let on_short = send(&short, "GET", "/dir/index.html", Some(&header), "").await;
+    let c = creds(&long).await;
+    let on_short = answer(&short, &c).await;
     store.advance(Duration::from_secs(120));
-    let on_long = send(&long, "GET", "/dir/index.html", Some(&header), "").await;
+    let on_long = answer(&long, &c).await;
     let accepted = [on_short.status(), on_long.status()]
         .iter()
         .filter(|s| **s == StatusCode::OK)
@@ -1514,21 +1404,11 @@ async fn a_long_lived_layers_nonce_is_stale_on_a_short_lived_one() {
 
     // The client carries on (a new pair of layers, so that no time has passed).
     let (_, short, long) = short_and_long_lived();
-    let (nonce, opaque) = fresh(&long).await;
-    let on_short = send(
-        &short,
-        "GET",
-        "/dir/index.html",
-        Some(&Creds::new(&nonce, &opaque).header()),
-        "",
-    )
-    .await;
-    assert_401_with_challenge(&on_short, true);
+    let c = creds(&long).await;
+    let on_short = expect(&short, &c, Outcome::Stale, "the long-lived nonce on the short layer").await;
     let (fresh_nonce, _) = nonce_opaque(&on_short);
-    let mut c = Creds::new(&fresh_nonce, &opaque);
-    let res = send(&short, "GET", "/dir/index.html", Some(&c.header()), "").await;
-    assert_eq!(res.status(), StatusCode::OK);
-    c.nc = "00000002".into();
-    let res = send(&long, "GET", "/dir/index.html", Some(&c.header()), "").await;
-    assert_eq!(res.status(), StatusCode::OK);
+    let c = Creds::new(&fresh_nonce, &c.opaque);
+    expect(&short, &c, Outcome::Accepted, "the fresh nonce on the short layer").await;
+    let c = c.with_nc("00000002");
+    expect(&long, &c, Outcome::Accepted, "the fresh nonce on the long layer").await;
 }
