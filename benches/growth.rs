@@ -622,7 +622,7 @@ fn replay() {
     println!("### Digest replay store (memory) under issued nonces\n");
     println!(
         "{issued} nonces issued and used (of {total} planned{}; every tenth with nc 1, 2, 3), SHA-256, \
-         `MemoryNonceStore::new()` (at most 100 000 entries and 16 MiB, each entry accounted as a \
+         `MemoryNonceStore::new()` (at most 100 000 entries and 32 MiB, each entry accounted as a \
          128-byte nonce plus its share of the tables: {cap} entries).\n",
         if issued < total {
             ", stopped by the time bound"
